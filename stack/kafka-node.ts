@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import type { StackConfig } from './stack-config.js';
+import { fetchJars } from './fetch-jars.js';
+import { isAlive, type ProcessRegistry } from './process-registry.js';
+import { Kafka, logLevel } from 'kafkajs';
+import { waitUntil } from './wait-until.js';
+
+/** One KRaft node acting as broker and controller, on loopback only. */
+export async function startKafka(cfg: StackConfig, procs: ProcessRegistry, log: (l: string) => void): Promise<'started' | 'running'> {
+  if (procs.pid('kafka') !== undefined) return 'running';
+  if (await portOpen(cfg.kafka.port)) {
+    throw new Error(
+      `port ${cfg.kafka.port} is taken by a process the stack did not start; stop it or set EVOLVE_STACK_KAFKA_PORT`,
+    );
+  }
+  const lib = fetchJars('kafka', cfg.libDir, log);
+  const home = join(cfg.dir, 'kafka');
+  const dataDir = join(home, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const props = join(home, 'server.properties');
+  writeFileSync(
+    props,
+    [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@127.0.0.1:${cfg.kafka.controllerPort}`,
+      `listeners=PLAINTEXT://127.0.0.1:${cfg.kafka.port},CONTROLLER://127.0.0.1:${cfg.kafka.controllerPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${cfg.kafka.port}`,
+      'controller.listener.names=CONTROLLER',
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      `log.dirs=${dataDir}`,
+      'num.partitions=1',
+      // Production-like: a topic that does not exist is an error, not a surprise.
+      'auto.create.topics.enable=false',
+      'offsets.topic.replication.factor=1',
+      'offsets.topic.num.partitions=4',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'transaction.state.log.num.partitions=4',
+      'group.initial.rebalance.delay.ms=0',
+      'delete.topic.enable=true',
+      'log.cleaner.backoff.ms=1000',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(home, 'log4j.properties'),
+    [
+      'log4j.rootLogger=INFO, stdout',
+      'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+      'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+      'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
+      'log4j.logger.kafka.log.LogCleaner=INFO',
+      'log4j.logger.state.change.logger=WARN',
+      '',
+    ].join('\n'),
+  );
+  const classpath = `${lib}/*`;
+  if (!existsSync(join(dataDir, 'meta.properties'))) {
+    const clusterId = randomBytes(16).toString('base64url');
+    const format = spawnSync(
+      'java',
+      ['-cp', classpath, `-Dlog4j.configuration=file:${join(home, 'log4j.properties')}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted'],
+      { encoding: 'utf8' },
+    );
+    if (format.status !== 0) throw new Error(`formatting Kafka storage failed:\n${format.stdout}${format.stderr}`);
+  }
+  const pid = procs.start(
+    'kafka',
+    'java',
+    [
+      `-Xms${cfg.kafka.heap}`,
+      `-Xmx${cfg.kafka.heap}`,
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-Djava.awt.headless=true',
+      `-Dlog4j.configuration=file:${join(home, 'log4j.properties')}`,
+      '-cp',
+      classpath,
+      'kafka.Kafka',
+      props,
+    ],
+    { cwd: home },
+  );
+  await waitUntil('Kafka', () => kafkaReady(cfg.kafka.port), {
+    timeoutMs: 90_000,
+    alive: () => isAlive(pid),
+    logFile: procs.logFile('kafka'),
+  });
+  return 'started';
+}
+
+export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Ready means the broker answers metadata requests, not merely that its port is open. */
+export async function kafkaReady(port: number): Promise<true | undefined> {
+  if (!(await portOpen(port))) return undefined;
+  const admin = new Kafka({
+    clientId: 'evolve-stack-probe',
+    brokers: [`127.0.0.1:${port}`],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 1000,
+  }).admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0 && cluster.controller !== null ? true : undefined;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

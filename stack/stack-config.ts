@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+
+/**
+ * Where the local stack keeps everything (jars, data, savepoints, logs, pid
+ * files) and which loopback ports it serves. One git-ignored folder, so that
+ * `rm -rf .stack` is a full reset.
+ */
+export interface StackConfig {
+  readonly dir: string;
+  readonly libDir: string;
+  readonly runDir: string;
+  readonly logDir: string;
+  readonly kafka: { readonly port: number; readonly controllerPort: number; readonly heap: string };
+  readonly flink: {
+    readonly restPort: number;
+    readonly gatewayPort: number;
+    readonly rpcPort: number;
+    readonly slots: number;
+    readonly jobManagerProcessSize: string;
+    readonly taskManagerProcessSize: string;
+    readonly gatewayHeap: string;
+  };
+  readonly redis: { readonly port: number };
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new Error(`${name}=${raw} is not a TCP port; use a whole number from 1 to 65535 or unset it.`);
+  }
+  return n;
+}
+
+export function stackConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
+  const root = resolve(new URL('..', import.meta.url).pathname);
+  const dir = resolve(env.EVOLVE_STACK_DIR || resolve(root, '.stack'));
+  return {
+    dir,
+    libDir: resolve(dir, 'lib'),
+    runDir: resolve(dir, 'run'),
+    logDir: resolve(dir, 'logs'),
+    kafka: {
+      port: port(env, 'EVOLVE_STACK_KAFKA_PORT', 9092),
+      controllerPort: port(env, 'EVOLVE_STACK_KAFKA_CONTROLLER_PORT', 9093),
+      heap: '1g',
+    },
+    flink: {
+      restPort: port(env, 'EVOLVE_STACK_FLINK_REST_PORT', 8081),
+      gatewayPort: port(env, 'EVOLVE_STACK_FLINK_GATEWAY_PORT', 8083),
+      rpcPort: port(env, 'EVOLVE_STACK_FLINK_RPC_PORT', 6123),
+      // Tests run a v1 job, a shadow and a restored v2 side by side; 8 slots
+      // leave room for that with parallelism up to 2.
+      slots: 8,
+      // Sized for a 2-core, 24 GiB machine: the whole stack stays under ~6 GiB.
+      jobManagerProcessSize: '1200m',
+      taskManagerProcessSize: '2560m',
+      gatewayHeap: '768m',
+    },
+    redis: { port: port(env, 'EVOLVE_STACK_REDIS_PORT', 6379) },
+  };
+}

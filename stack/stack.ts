@@ -1,0 +1,128 @@
+// The local stack launcher: `npm run stack -- up|down|status|logs [name]`.
+// Starts Redis, a KRaft Kafka broker, a Flink session cluster and the Flink
+// SQL Gateway as plain processes on 127.0.0.1, from Maven Central jars.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { stackConfig } from './stack-config.js';
+import { ProcessRegistry } from './process-registry.js';
+import { startRedis, redisPing } from './redis-server.js';
+import { kafkaReady, startKafka } from './kafka-node.js';
+import { startFlink } from './flink-cluster.js';
+import { httpJson } from './wait-until.js';
+
+const COMPONENTS = ['redis', 'kafka', 'flink-jobmanager', 'flink-taskmanager', 'flink-sql-gateway'] as const;
+
+const cfg = stackConfig();
+const procs = new ProcessRegistry(cfg.runDir, cfg.logDir);
+const log = (line: string) => console.log(`[stack] ${line}`);
+
+function rssMiB(pid: number | undefined): string {
+  if (pid === undefined) return '-';
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? `${Math.round(Number(m[1]) / 1024)} MiB` : '-';
+  } catch {
+    return '-';
+  }
+}
+
+async function health(): Promise<Record<(typeof COMPONENTS)[number], boolean>> {
+  const ok = async (p: Promise<unknown>) => p.then(() => true, () => false);
+  const overview = httpJson(`http://127.0.0.1:${cfg.flink.restPort}/overview`) as Promise<{ taskmanagers?: number }>;
+  return {
+    redis: await redisPing(cfg.redis.port),
+    kafka: await ok(kafkaReady(cfg.kafka.port).then((r) => r ?? Promise.reject(new Error('not ready')))),
+    'flink-jobmanager': await ok(overview),
+    'flink-taskmanager': await overview.then((o) => (o.taskmanagers ?? 0) > 0, () => false),
+    'flink-sql-gateway': await ok(httpJson(`http://127.0.0.1:${cfg.flink.gatewayPort}/v1/info`)),
+  };
+}
+
+function endpoints(): string[] {
+  return [
+    `redis          redis://127.0.0.1:${cfg.redis.port}`,
+    `kafka          127.0.0.1:${cfg.kafka.port}`,
+    `flink rest     http://127.0.0.1:${cfg.flink.restPort}`,
+    `flink gateway  http://127.0.0.1:${cfg.flink.gatewayPort}`,
+    `state & logs   ${cfg.dir}`,
+  ];
+}
+
+async function up(): Promise<void> {
+  const t0 = Date.now();
+  const timings: string[] = [];
+  const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+    const s = Date.now();
+    const r = await f();
+    timings.push(`${name} ${((Date.now() - s) / 1000).toFixed(1)}s`);
+    return r;
+  };
+  const redis = await timed('redis', () => startRedis(cfg, procs, log));
+  log(`redis: ${redis === 'external' ? 'reusing the Redis already running' : redis}`);
+  const kafka = await timed('kafka', () => startKafka(cfg, procs, log));
+  log(`kafka: ${kafka}`);
+  const flink = await timed('flink', () => startFlink(cfg, procs, log));
+  log(`flink: ${flink.length > 0 ? `started ${flink.join(', ')}` : 'running'}`);
+  log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s (${timings.join(', ')})`);
+  for (const e of endpoints()) log(e);
+}
+
+async function down(purge: boolean): Promise<void> {
+  for (const name of [...COMPONENTS].reverse()) {
+    if (await procs.stop(name)) log(`stopped ${name}`);
+  }
+  if (purge) {
+    for (const d of ['kafka', 'flink', 'redis']) rmSync(`${cfg.dir}/${d}`, { recursive: true, force: true });
+    log('removed Kafka data, Flink savepoints/checkpoints and Redis files (jars and logs kept)');
+  }
+}
+
+async function status(): Promise<boolean> {
+  const h = await health();
+  console.log('component          state     owner     pid      rss');
+  for (const name of COMPONENTS) {
+    const pid = procs.pid(name);
+    const owner = pid !== undefined ? 'stack' : h[name] ? 'external' : '-';
+    console.log(
+      `${name.padEnd(18)} ${(h[name] ? 'up' : 'down').padEnd(9)} ${owner.padEnd(9)} ${String(pid ?? '-').padEnd(8)} ${rssMiB(pid)}`,
+    );
+  }
+  for (const e of endpoints()) console.log(e);
+  return Object.values(h).every(Boolean);
+}
+
+function logs(name: string | undefined, lines: number): void {
+  const names = name ? [name] : [...COMPONENTS];
+  for (const n of names) {
+    const file = procs.logFile(n);
+    if (!existsSync(file)) {
+      if (name) console.log(`no log for ${n}; components: ${COMPONENTS.join(', ')}`);
+      continue;
+    }
+    console.log(`==> ${file} <==`);
+    console.log(readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n'));
+  }
+}
+
+const [verb, ...rest] = process.argv.slice(2);
+try {
+  switch (verb) {
+    case 'up':
+      await up();
+      break;
+    case 'down':
+      await down(rest.includes('--purge'));
+      break;
+    case 'status':
+      process.exitCode = (await status()) ? 0 : 1;
+      break;
+    case 'logs':
+      logs(rest.find((a) => !a.startsWith('-')), Number(rest.find((a) => a.startsWith('--lines='))?.slice(8) ?? 60));
+      break;
+    default:
+      console.error('usage: npm run stack -- up | down [--purge] | status | logs [component] [--lines=N]');
+      process.exitCode = 2;
+  }
+} catch (err) {
+  console.error(`[stack] ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+}
