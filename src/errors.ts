@@ -1,0 +1,43 @@
+/**
+ * One error module for the whole product (the bolt-js habit): a string code
+ * per failure, a class per code, and a message written for the person who
+ * has to act on it, saying what to do next. Causes are kept for logs; the
+ * user-facing message never includes secrets.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'FLINK_UNREACHABLE'
+  | 'FLINK_JOB_NOT_FOUND'
+  | 'FLINK_SAVEPOINT_FAILED'
+  | 'FLINK_UNEXPECTED_RESPONSE'
+  | 'FLINK_STATEMENT_FAILED'
+  | 'SQL_INVALID'
+  | 'KAFKA_UNREACHABLE'
+  | 'KAFKA_TOPIC_MISSING'
+  | 'KAFKA_TOPIC_NOT_OURS'
+  | 'KAFKA_PARTITIONS_CHANGED'
+  | 'PIPELINE_UNKNOWN'
+  | 'EVOLUTION_CONFLICT'
+  | 'EVOLUTION_NOT_FOUND'
+  | 'TRANSITION_REFUSED'
+  | 'APPROVAL_REFUSED'
+  | 'CONCURRENT_UPDATE'
+  | 'INPUT_INVALID';
+
+export class EvolveError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    /** What the user sees: what happened and what to do next. */
+    readonly userMessage: string,
+    options?: { cause?: unknown },
+  ) {
+    super(userMessage, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Wraps anything thrown at an edge (listener, job handler, CLI) into an EvolveError. */
+export function asEvolveError(err: unknown, fallback = 'Something unexpected went wrong; check the worker logs.'): EvolveError {
+  if (err instanceof EvolveError) return err;
+  return new EvolveError('FLINK_UNEXPECTED_RESPONSE', fallback, { cause: err });
+}
