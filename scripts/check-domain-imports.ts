@@ -4,7 +4,14 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const FORBIDDEN = [/^@slack\//, /^bullmq$/, /^kafkajs$/, /^undici$/, /^ioredis$/, /^node:(http|https|net)$/];
+const FORBIDDEN = [
+  /^@slack\//,
+  /^bullmq$/,
+  /^kafkajs$/,
+  /^undici$/,
+  /^ioredis$/,
+  /^node:(http|https|net)$/,
+];
 const FORBIDDEN_LOCAL = [/\/(bot|jobs|kafka|flink)\//];
 
 function* walk(dir: string): Generator<string> {
@@ -17,21 +24,29 @@ function* walk(dir: string): Generator<string> {
 
 const root = new URL('..', import.meta.url).pathname;
 const domain = join(root, 'src', 'evolution');
-const importRe = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const importRe =
+  /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 const problems: string[] = [];
 for (const file of walk(domain)) {
   const text = readFileSync(file, 'utf8');
   for (const m of text.matchAll(importRe)) {
     const spec = m[1] ?? m[2] ?? '';
-    if (FORBIDDEN.some((re) => re.test(spec)) || (spec.startsWith('.') && FORBIDDEN_LOCAL.some((re) => re.test(spec)))) {
+    if (
+      FORBIDDEN.some((re) => re.test(spec)) ||
+      (spec.startsWith('.') && FORBIDDEN_LOCAL.some((re) => re.test(spec)))
+    ) {
       problems.push(`${relative(root, file)} imports '${spec}'`);
     }
   }
 }
 if (problems.length > 0) {
-  console.error('src/evolution must not import infrastructure (Slack, BullMQ, kafkajs, undici, Redis, HTTP):');
+  console.error(
+    'src/evolution must not import infrastructure (Slack, BullMQ, kafkajs, undici, Redis, HTTP):',
+  );
   for (const p of problems) console.error(`  ${p}`);
-  console.error('Move the call behind a port in src/evolution/ports and implement it outside the domain.');
+  console.error(
+    'Move the call behind a port in src/evolution/ports and implement it outside the domain.',
+  );
   process.exit(1);
 }
 console.log('domain import check: src/evolution imports no infrastructure');

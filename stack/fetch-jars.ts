@@ -11,12 +11,20 @@ const MAVEN_DIR = resolve(new URL('.', import.meta.url).pathname, 'maven');
  * the copy is redone only when the descriptor changes, so `up` is cheap
  * after the first time.
  */
-export function fetchJars(component: 'kafka' | 'flink', libDir: string, log: (line: string) => void): string {
+export function fetchJars(
+  component: 'kafka' | 'flink',
+  libDir: string,
+  log: (line: string) => void,
+): string {
   const pom = join(MAVEN_DIR, `${component}.pom.xml`);
   const target = join(libDir, component);
   const stamp = join(target, '.pom-sha256');
   const digest = createHash('sha256').update(readFileSync(pom)).digest('hex');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest && readdirSync(target).length > 1) {
+  if (
+    existsSync(stamp) &&
+    readFileSync(stamp, 'utf8') === digest &&
+    readdirSync(target).length > 1
+  ) {
     return target;
   }
   log(`fetching ${component} jars from Maven Central (once; cached afterwards)`);
@@ -36,11 +44,19 @@ export function fetchJars(component: 'kafka' | 'flink', libDir: string, log: (li
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
   if (mvn.error) {
-    throw new Error(`could not run Maven (${mvn.error.message}); install it (Debian: apt-get install maven) and retry`);
+    throw new Error(
+      `could not run Maven (${mvn.error.message}); install it (Debian: apt-get install maven) and retry`,
+    );
   }
   if (mvn.status !== 0) {
-    const tail = `${mvn.stdout}\n${mvn.stderr}`.split('\n').filter((l) => l.includes('ERROR')).slice(0, 5).join('\n');
-    throw new Error(`Maven could not fetch the ${component} jars:\n${tail}\nCheck that Maven Central is reachable and retry.`);
+    const tail = `${mvn.stdout}\n${mvn.stderr}`
+      .split('\n')
+      .filter((l) => l.includes('ERROR'))
+      .slice(0, 5)
+      .join('\n');
+    throw new Error(
+      `Maven could not fetch the ${component} jars:\n${tail}\nCheck that Maven Central is reachable and retry.`,
+    );
   }
   writeFileSync(stamp, digest);
   log(`${component} jars ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);

@@ -16,13 +16,18 @@ export interface FlinkDirs {
 
 export function flinkDirs(cfg: StackConfig): FlinkDirs {
   const home = join(cfg.dir, 'flink');
-  return { conf: join(home, 'conf'), savepoints: join(home, 'savepoints'), checkpoints: join(home, 'checkpoints') };
+  return {
+    conf: join(home, 'conf'),
+    savepoints: join(home, 'savepoints'),
+    checkpoints: join(home, 'checkpoints'),
+  };
 }
 
 function writeConfig(cfg: StackConfig): FlinkDirs {
   const dirs = flinkDirs(cfg);
   const tmp = join(cfg.dir, 'flink', 'tmp');
-  for (const d of [dirs.conf, dirs.savepoints, dirs.checkpoints, tmp]) mkdirSync(d, { recursive: true });
+  for (const d of [dirs.conf, dirs.savepoints, dirs.checkpoints, tmp])
+    mkdirSync(d, { recursive: true });
   const f = cfg.flink;
   // Flat keys are valid in the 1.19+ config.yaml and keep this readable.
   const conf: Record<string, string | number | boolean> = {
@@ -83,10 +88,21 @@ function writeConfig(cfg: StackConfig): FlinkDirs {
  * process sizes (heap, direct, metaspace), asked from BashJavaUtils so they
  * always match the configuration.
  */
-function resourceParams(classpath: string, confDir: string, which: 'JM' | 'TM'): { jvm: string[]; dynamic: string[] } {
+function resourceParams(
+  classpath: string,
+  confDir: string,
+  which: 'JM' | 'TM',
+): { jvm: string[]; dynamic: string[] } {
   const run = spawnSync(
     'java',
-    ['-cp', classpath, 'org.apache.flink.runtime.util.bash.BashJavaUtils', `GET_${which}_RESOURCE_PARAMS`, '--configDir', confDir],
+    [
+      '-cp',
+      classpath,
+      'org.apache.flink.runtime.util.bash.BashJavaUtils',
+      `GET_${which}_RESOURCE_PARAMS`,
+      '--configDir',
+      confDir,
+    ],
     { encoding: 'utf8' },
   );
   const lines = run.stdout
@@ -94,14 +110,20 @@ function resourceParams(classpath: string, confDir: string, which: 'JM' | 'TM'):
     .filter((l) => l.startsWith('BASH_JAVA_UTILS_EXEC_RESULT:'))
     .map((l) => l.slice('BASH_JAVA_UTILS_EXEC_RESULT:'.length).trim());
   if (run.status !== 0 || lines.length < 1) {
-    throw new Error(`Flink could not compute ${which} memory settings:\n${run.stdout}${run.stderr}`);
+    throw new Error(
+      `Flink could not compute ${which} memory settings:\n${run.stdout}${run.stderr}`,
+    );
   }
   const jvm = (lines[0] ?? '').split(/\s+/).filter(Boolean);
   const dynamic = (lines[1] ?? '').split(/\s+/).filter(Boolean);
   return { jvm, dynamic };
 }
 
-export async function startFlink(cfg: StackConfig, procs: ProcessRegistry, log: (l: string) => void): Promise<string[]> {
+export async function startFlink(
+  cfg: StackConfig,
+  procs: ProcessRegistry,
+  log: (l: string) => void,
+): Promise<string[]> {
   const lib = fetchJars('flink', cfg.libDir, log);
   const classpath = `${lib}/*`;
   const dirs = writeConfig(cfg);
@@ -115,20 +137,35 @@ export async function startFlink(cfg: StackConfig, procs: ProcessRegistry, log: 
 
   if (procs.pid('flink-jobmanager') === undefined) {
     if (await portOpen(cfg.flink.restPort)) {
-      throw new Error(`port ${cfg.flink.restPort} is taken by a process the stack did not start; stop it or set EVOLVE_STACK_FLINK_REST_PORT`);
+      throw new Error(
+        `port ${cfg.flink.restPort} is taken by a process the stack did not start; stop it or set EVOLVE_STACK_FLINK_REST_PORT`,
+      );
     }
     const { jvm, dynamic } = resourceParams(classpath, dirs.conf, 'JM');
     const pid = procs.start(
       'flink-jobmanager',
       'java',
-      [...jvm, ...logProps('flink-jobmanager'), '-cp', classpath, 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint', '--configDir', dirs.conf, ...dynamic],
+      [
+        ...jvm,
+        ...logProps('flink-jobmanager'),
+        '-cp',
+        classpath,
+        'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint',
+        '--configDir',
+        dirs.conf,
+        ...dynamic,
+      ],
       { cwd: cfg.dir, env },
     );
-    await waitUntil('Flink JobManager', async () => ((await httpJson(`${rest}/overview`)) ? true : undefined), {
-      timeoutMs: 90_000,
-      alive: () => isAlive(pid),
-      logFile: procs.logFile('flink-jobmanager'),
-    });
+    await waitUntil(
+      'Flink JobManager',
+      async () => ((await httpJson(`${rest}/overview`)) ? true : undefined),
+      {
+        timeoutMs: 90_000,
+        alive: () => isAlive(pid),
+        logFile: procs.logFile('flink-jobmanager'),
+      },
+    );
     done.push('flink-jobmanager');
   }
 
@@ -137,14 +174,28 @@ export async function startFlink(cfg: StackConfig, procs: ProcessRegistry, log: 
     const pid = procs.start(
       'flink-taskmanager',
       'java',
-      [...jvm, ...logProps('flink-taskmanager'), '-cp', classpath, 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner', '--configDir', dirs.conf, ...dynamic],
+      [
+        ...jvm,
+        ...logProps('flink-taskmanager'),
+        '-cp',
+        classpath,
+        'org.apache.flink.runtime.taskexecutor.TaskManagerRunner',
+        '--configDir',
+        dirs.conf,
+        ...dynamic,
+      ],
       { cwd: cfg.dir, env },
     );
     await waitUntil(
       `Flink TaskManager (${cfg.flink.slots} slots)`,
       async () => {
-        const o = (await httpJson(`${rest}/overview`)) as { taskmanagers?: number; 'slots-total'?: number };
-        return (o.taskmanagers ?? 0) >= 1 && (o['slots-total'] ?? 0) >= cfg.flink.slots ? true : undefined;
+        const o = (await httpJson(`${rest}/overview`)) as {
+          taskmanagers?: number;
+          'slots-total'?: number;
+        };
+        return (o.taskmanagers ?? 0) >= 1 && (o['slots-total'] ?? 0) >= cfg.flink.slots
+          ? true
+          : undefined;
       },
       { timeoutMs: 90_000, alive: () => isAlive(pid), logFile: procs.logFile('flink-taskmanager') },
     );
@@ -153,17 +204,27 @@ export async function startFlink(cfg: StackConfig, procs: ProcessRegistry, log: 
 
   if (procs.pid('flink-sql-gateway') === undefined) {
     if (await portOpen(cfg.flink.gatewayPort)) {
-      throw new Error(`port ${cfg.flink.gatewayPort} is taken by a process the stack did not start; stop it or set EVOLVE_STACK_FLINK_GATEWAY_PORT`);
+      throw new Error(
+        `port ${cfg.flink.gatewayPort} is taken by a process the stack did not start; stop it or set EVOLVE_STACK_FLINK_GATEWAY_PORT`,
+      );
     }
     const pid = procs.start(
       'flink-sql-gateway',
       'java',
-      [`-Xmx${cfg.flink.gatewayHeap}`, `-Xms256m`, ...logProps('flink-sql-gateway'), '-cp', classpath, 'org.apache.flink.table.gateway.SqlGateway'],
+      [
+        `-Xmx${cfg.flink.gatewayHeap}`,
+        `-Xms256m`,
+        ...logProps('flink-sql-gateway'),
+        '-cp',
+        classpath,
+        'org.apache.flink.table.gateway.SqlGateway',
+      ],
       { cwd: cfg.dir, env },
     );
     await waitUntil(
       'Flink SQL Gateway',
-      async () => ((await httpJson(`http://127.0.0.1:${cfg.flink.gatewayPort}/v1/info`)) ? true : undefined),
+      async () =>
+        (await httpJson(`http://127.0.0.1:${cfg.flink.gatewayPort}/v1/info`)) ? true : undefined,
       { timeoutMs: 90_000, alive: () => isAlive(pid), logFile: procs.logFile('flink-sql-gateway') },
     );
     done.push('flink-sql-gateway');

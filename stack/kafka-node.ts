@@ -10,7 +10,11 @@ import { Kafka, logLevel } from 'kafkajs';
 import { waitUntil } from './wait-until.js';
 
 /** One KRaft node acting as broker and controller, on loopback only. */
-export async function startKafka(cfg: StackConfig, procs: ProcessRegistry, log: (l: string) => void): Promise<'started' | 'running'> {
+export async function startKafka(
+  cfg: StackConfig,
+  procs: ProcessRegistry,
+  log: (l: string) => void,
+): Promise<'started' | 'running'> {
   if (procs.pid('kafka') !== undefined) return 'running';
   if (await portOpen(cfg.kafka.port)) {
     throw new Error(
@@ -65,10 +69,22 @@ export async function startKafka(cfg: StackConfig, procs: ProcessRegistry, log: 
     const clusterId = randomBytes(16).toString('base64url');
     const format = spawnSync(
       'java',
-      ['-cp', classpath, `-Dlog4j.configuration=file:${join(home, 'log4j.properties')}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted'],
+      [
+        '-cp',
+        classpath,
+        `-Dlog4j.configuration=file:${join(home, 'log4j.properties')}`,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId,
+        '-c',
+        props,
+        '--ignore-formatted',
+      ],
       { encoding: 'utf8' },
     );
-    if (format.status !== 0) throw new Error(`formatting Kafka storage failed:\n${format.stdout}${format.stderr}`);
+    if (format.status !== 0)
+      throw new Error(`formatting Kafka storage failed:\n${format.stdout}${format.stderr}`);
   }
   const pid = procs.start(
     'kafka',

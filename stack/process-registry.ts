@@ -28,7 +28,12 @@ export class ProcessRegistry {
     return undefined;
   }
 
-  start(name: string, command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): number {
+  start(
+    name: string,
+    command: string,
+    args: string[],
+    options: { cwd: string; env?: NodeJS.ProcessEnv },
+  ): number {
     const out = openSync(this.logFile(name), 'a');
     const child = spawn(command, args, {
       cwd: options.cwd,

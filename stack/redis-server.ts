@@ -31,7 +31,10 @@ function hasRedisServer(): boolean {
 function installRedis(log: (l: string) => void): void {
   log('redis-server is not installed; installing Debian package redis-server');
   for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'redis-server']]) {
-    const r = spawnSync('apt-get', args, { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const r = spawnSync('apt-get', args, {
+      encoding: 'utf8',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
     if (r.status !== 0) {
       throw new Error(
         `apt-get ${args.join(' ')} failed (${r.stderr.trim().split('\n').pop() ?? r.error?.message}); install redis-server yourself or start a Redis on 127.0.0.1:6379`,
@@ -41,7 +44,11 @@ function installRedis(log: (l: string) => void): void {
 }
 
 /** Reuses a Redis that already answers; otherwise starts (and if need be installs) one. */
-export async function startRedis(cfg: StackConfig, procs: ProcessRegistry, log: (l: string) => void): Promise<'started' | 'running' | 'external'> {
+export async function startRedis(
+  cfg: StackConfig,
+  procs: ProcessRegistry,
+  log: (l: string) => void,
+): Promise<'started' | 'running' | 'external'> {
   if (procs.pid('redis') !== undefined) return 'running';
   if (await redisPing(cfg.redis.port)) return 'external';
   if (!hasRedisServer()) installRedis(log);
@@ -51,13 +58,19 @@ export async function startRedis(cfg: StackConfig, procs: ProcessRegistry, log: 
     'redis',
     'redis-server',
     [
-      '--port', String(cfg.redis.port),
-      '--bind', '127.0.0.1',
-      '--save', '',
-      '--appendonly', 'no',
-      '--dir', dir,
+      '--port',
+      String(cfg.redis.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
       // BullMQ loses jobs if Redis evicts keys.
-      '--maxmemory-policy', 'noeviction',
+      '--maxmemory-policy',
+      'noeviction',
     ],
     { cwd: dir },
   );

@@ -28,7 +28,9 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    throw new Error(`${name}=${raw} is not a TCP port; use a whole number from 1 to 65535 or unset it.`);
+    throw new Error(
+      `${name}=${raw} is not a TCP port; use a whole number from 1 to 65535 or unset it.`,
+    );
   }
   return n;
 }

@@ -9,7 +9,13 @@ import { kafkaReady, startKafka } from './kafka-node.js';
 import { startFlink } from './flink-cluster.js';
 import { httpJson } from './wait-until.js';
 
-const COMPONENTS = ['redis', 'kafka', 'flink-jobmanager', 'flink-taskmanager', 'flink-sql-gateway'] as const;
+const COMPONENTS = [
+  'redis',
+  'kafka',
+  'flink-jobmanager',
+  'flink-taskmanager',
+  'flink-sql-gateway',
+] as const;
 
 const cfg = stackConfig();
 const procs = new ProcessRegistry(cfg.runDir, cfg.logDir);
@@ -26,13 +32,24 @@ function rssMiB(pid: number | undefined): string {
 }
 
 async function health(): Promise<Record<(typeof COMPONENTS)[number], boolean>> {
-  const ok = async (p: Promise<unknown>) => p.then(() => true, () => false);
-  const overview = httpJson(`http://127.0.0.1:${cfg.flink.restPort}/overview`) as Promise<{ taskmanagers?: number }>;
+  const ok = async (p: Promise<unknown>) =>
+    p.then(
+      () => true,
+      () => false,
+    );
+  const overview = httpJson(`http://127.0.0.1:${cfg.flink.restPort}/overview`) as Promise<{
+    taskmanagers?: number;
+  }>;
   return {
     redis: await redisPing(cfg.redis.port),
-    kafka: await ok(kafkaReady(cfg.kafka.port).then((r) => r ?? Promise.reject(new Error('not ready')))),
+    kafka: await ok(
+      kafkaReady(cfg.kafka.port).then((r) => r ?? Promise.reject(new Error('not ready'))),
+    ),
     'flink-jobmanager': await ok(overview),
-    'flink-taskmanager': await overview.then((o) => (o.taskmanagers ?? 0) > 0, () => false),
+    'flink-taskmanager': await overview.then(
+      (o) => (o.taskmanagers ?? 0) > 0,
+      () => false,
+    ),
     'flink-sql-gateway': await ok(httpJson(`http://127.0.0.1:${cfg.flink.gatewayPort}/v1/info`)),
   };
 }
@@ -71,7 +88,8 @@ async function down(purge: boolean): Promise<void> {
     if (await procs.stop(name)) log(`stopped ${name}`);
   }
   if (purge) {
-    for (const d of ['kafka', 'flink', 'redis']) rmSync(`${cfg.dir}/${d}`, { recursive: true, force: true });
+    for (const d of ['kafka', 'flink', 'redis'])
+      rmSync(`${cfg.dir}/${d}`, { recursive: true, force: true });
     log('removed Kafka data, Flink savepoints/checkpoints and Redis files (jars and logs kept)');
   }
 }
@@ -116,10 +134,15 @@ try {
       process.exitCode = (await status()) ? 0 : 1;
       break;
     case 'logs':
-      logs(rest.find((a) => !a.startsWith('-')), Number(rest.find((a) => a.startsWith('--lines='))?.slice(8) ?? 60));
+      logs(
+        rest.find((a) => !a.startsWith('-')),
+        Number(rest.find((a) => a.startsWith('--lines='))?.slice(8) ?? 60),
+      );
       break;
     default:
-      console.error('usage: npm run stack -- up | down [--purge] | status | logs [component] [--lines=N]');
+      console.error(
+        'usage: npm run stack -- up | down [--purge] | status | logs [component] [--lines=N]',
+      );
       process.exitCode = 2;
   }
 } catch (err) {

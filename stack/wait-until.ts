@@ -19,7 +19,9 @@ export async function waitUntil<T>(
       lastError = err;
     }
     if (options.alive && !options.alive()) {
-      throw new Error(`${what} exited before it was ready${options.logFile ? `; see ${options.logFile}` : ''}`);
+      throw new Error(
+        `${what} exited before it was ready${options.logFile ? `; see ${options.logFile}` : ''}`,
+      );
     }
     await sleep(500);
   }

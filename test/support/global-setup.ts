@@ -20,20 +20,27 @@ export async function setup(): Promise<void> {
       console.log(`[stack] integration tests run on: testcontainers (${containers.describe})`);
       return;
     }
-    console.log('[stack] EVOLVE_TEST_STACK=testcontainers but no Docker engine answers; using the local stack');
+    console.log(
+      '[stack] EVOLVE_TEST_STACK=testcontainers but no Docker engine answers; using the local stack',
+    );
   }
   const cfg = stackConfig();
   const missing: string[] = [];
   if (!(await redisPing(cfg.redis.port))) missing.push(`Redis on 127.0.0.1:${cfg.redis.port}`);
-  if (!(await kafkaReady(cfg.kafka.port).catch(() => undefined))) missing.push(`Kafka on 127.0.0.1:${cfg.kafka.port}`);
+  if (!(await kafkaReady(cfg.kafka.port).catch(() => undefined)))
+    missing.push(`Kafka on 127.0.0.1:${cfg.kafka.port}`);
   if (!(await httpJson(`http://127.0.0.1:${cfg.flink.restPort}/overview`).catch(() => undefined))) {
     missing.push(`Flink REST on 127.0.0.1:${cfg.flink.restPort}`);
   }
-  if (!(await httpJson(`http://127.0.0.1:${cfg.flink.gatewayPort}/v1/info`).catch(() => undefined))) {
+  if (
+    !(await httpJson(`http://127.0.0.1:${cfg.flink.gatewayPort}/v1/info`).catch(() => undefined))
+  ) {
     missing.push(`Flink SQL Gateway on 127.0.0.1:${cfg.flink.gatewayPort}`);
   }
   if (missing.length > 0) {
-    throw new Error(`The integration tests need the local stack; not answering: ${missing.join(', ')}. Start it with: npm run stack -- up`);
+    throw new Error(
+      `The integration tests need the local stack; not answering: ${missing.join(', ')}. Start it with: npm run stack -- up`,
+    );
   }
   process.env.EVOLVE_TEST_STACK_KIND = 'local';
   process.env.EVOLVE_TEST_KAFKA_BROKERS = `127.0.0.1:${cfg.kafka.port}`;
