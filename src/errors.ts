@@ -22,7 +22,8 @@ export type ErrorCode =
   | 'TRANSITION_REFUSED'
   | 'APPROVAL_REFUSED'
   | 'CONCURRENT_UPDATE'
-  | 'INPUT_INVALID';
+  | 'INPUT_INVALID'
+  | 'PERMISSION_DENIED';
 
 export class EvolveError extends Error {
   constructor(
