@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'APPROVAL_REFUSED'
   | 'CONCURRENT_UPDATE'
   | 'INPUT_INVALID'
-  | 'PERMISSION_DENIED';
+  | 'PERMISSION_DENIED'
+  | 'FLINK_SAVEPOINT_UNKNOWN';
 
 export class EvolveError extends Error {
   constructor(
