@@ -74,10 +74,10 @@ describe('local stack: Flink SQL through the gateway', () => {
 
   const ddl = (output: string) => [
     `CREATE TABLE orders (customer_id STRING, amount INT) WITH ('connector'='kafka','topic'='${input}',
-      'properties.bootstrap.servers'='${stackEndpoints().kafkaBrokers.join(',')}','properties.group.id'='${input}-g',
+      'properties.bootstrap.servers'='${stackEndpoints().kafkaBrokersForFlink}','properties.group.id'='${input}-g',
       'scan.startup.mode'='earliest-offset','format'='json')`,
     `CREATE TABLE counts (customer_id STRING, cnt BIGINT, PRIMARY KEY (customer_id) NOT ENFORCED) WITH (
-      'connector'='upsert-kafka','topic'='${output}','properties.bootstrap.servers'='${stackEndpoints().kafkaBrokers.join(',')}',
+      'connector'='upsert-kafka','topic'='${output}','properties.bootstrap.servers'='${stackEndpoints().kafkaBrokersForFlink}',
       'key.format'='json','value.format'='json')`,
   ];
   const insert = 'INSERT INTO counts SELECT customer_id, COUNT(*) FROM orders GROUP BY customer_id';

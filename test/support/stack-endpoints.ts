@@ -5,6 +5,8 @@
  */
 export interface StackEndpoints {
   kafkaBrokers: string[];
+  /** The brokers as Flink's TaskManager reaches them: put these in SQL WITH options. */
+  kafkaBrokersForFlink: string;
   flinkRestUrl: string;
   flinkGatewayUrl: string;
   redisUrl: string;
@@ -16,6 +18,8 @@ export interface StackEndpoints {
 export function stackEndpoints(env: NodeJS.ProcessEnv = process.env): StackEndpoints {
   return {
     kafkaBrokers: (env.EVOLVE_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    kafkaBrokersForFlink:
+      env.EVOLVE_TEST_FLINK_KAFKA_BROKERS ?? env.EVOLVE_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092',
     flinkRestUrl: env.EVOLVE_TEST_FLINK_REST_URL ?? 'http://127.0.0.1:8081',
     flinkGatewayUrl: env.EVOLVE_TEST_FLINK_GATEWAY_URL ?? 'http://127.0.0.1:8083',
     redisUrl: env.EVOLVE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
