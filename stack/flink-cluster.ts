@@ -135,6 +135,13 @@ export async function startFlink(
   const done: string[] = [];
   const rest = `http://127.0.0.1:${cfg.flink.restPort}`;
 
+  if (
+    procs.pid('flink-jobmanager') === undefined &&
+    (await flinkAnswers(rest, cfg.flink.gatewayPort))
+  ) {
+    // A whole healthy cluster someone else started: reuse it, start nothing.
+    return ['external'];
+  }
   if (procs.pid('flink-jobmanager') === undefined) {
     if (await portOpen(cfg.flink.restPort)) {
       throw new Error(
@@ -230,4 +237,14 @@ export async function startFlink(
     done.push('flink-sql-gateway');
   }
   return done;
+}
+
+async function flinkAnswers(rest: string, gatewayPort: number): Promise<boolean> {
+  try {
+    const o = (await httpJson(`${rest}/overview`)) as { taskmanagers?: number };
+    await httpJson(`http://127.0.0.1:${gatewayPort}/v1/info`);
+    return (o.taskmanagers ?? 0) > 0;
+  } catch {
+    return false;
+  }
 }

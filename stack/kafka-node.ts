@@ -14,9 +14,12 @@ export async function startKafka(
   cfg: StackConfig,
   procs: ProcessRegistry,
   log: (l: string) => void,
-): Promise<'started' | 'running'> {
+): Promise<'started' | 'running' | 'external'> {
   if (procs.pid('kafka') !== undefined) return 'running';
   if (await portOpen(cfg.kafka.port)) {
+    // A healthy broker someone else started (another checkout, a compose
+    // stack) is reused like an existing Redis; `down` will leave it alone.
+    if (await kafkaReady(cfg.kafka.port).catch(() => undefined)) return 'external';
     throw new Error(
       `port ${cfg.kafka.port} is taken by a process the stack did not start; stop it or set EVOLVE_STACK_KAFKA_PORT`,
     );

@@ -76,9 +76,11 @@ async function up(): Promise<void> {
   const redis = await timed('redis', () => startRedis(cfg, procs, log));
   log(`redis: ${redis === 'external' ? 'reusing the Redis already running' : redis}`);
   const kafka = await timed('kafka', () => startKafka(cfg, procs, log));
-  log(`kafka: ${kafka}`);
+  log(`kafka: ${kafka === 'external' ? 'reusing the broker already running' : kafka}`);
   const flink = await timed('flink', () => startFlink(cfg, procs, log));
-  log(`flink: ${flink.length > 0 ? `started ${flink.join(', ')}` : 'running'}`);
+  log(
+    `flink: ${flink[0] === 'external' ? 'reusing the cluster already running' : flink.length > 0 ? `started ${flink.join(', ')}` : 'running'}`,
+  );
   log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s (${timings.join(', ')})`);
   for (const e of endpoints()) log(e);
 }

@@ -14,7 +14,7 @@ describe('local stack: BullMQ on Redis', () => {
     const name = uniqueName('stack-queue');
     const connection = new Redis(stackEndpoints().redisUrl, { maxRetriesPerRequest: null });
     closers.push(() => connection.quit());
-    const policy = await connection.config('GET', 'maxmemory-policy');
+    const policy = (await connection.config('GET', 'maxmemory-policy')) as string[];
     // BullMQ silently loses jobs under an evicting policy.
     expect(policy[1]).toBe('noeviction');
 
