@@ -1,0 +1,36 @@
+import type { EvolutionStatus } from './evolution-status.js';
+
+/** One attempt to change an evolution, accepted or refused (invariant: refusals are audited too). */
+export interface AuditEvent {
+  evolutionId: string;
+  pipeline: string;
+  actor: string;
+  /** An action type, or 'develop' for the creation of an evolution. */
+  action: string;
+  /** Undefined for a creation. */
+  before?: EvolutionStatus;
+  /** Undefined when refused. */
+  after?: EvolutionStatus;
+  accepted: boolean;
+  /** Why it was refused: the message the actor was shown. */
+  reason?: string;
+  /** Error code of a refusal. */
+  code?: string;
+  at: number;
+}
+
+/** The audit event for the creation of an evolution ('develop'). */
+export function creationAudit(
+  evolution: { id: string; pipeline: string; requester: string; status: EvolutionStatus },
+  at: number,
+): AuditEvent {
+  return {
+    evolutionId: evolution.id,
+    pipeline: evolution.pipeline,
+    actor: evolution.requester,
+    action: 'develop',
+    after: evolution.status,
+    accepted: true,
+    at,
+  };
+}

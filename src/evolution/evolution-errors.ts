@@ -1,0 +1,96 @@
+import { EvolveError } from '../errors.js';
+import type { Evolution } from './evolution.js';
+import type { ActionType } from './evolution-action.js';
+import { ACTION_LABELS } from './evolution-action.js';
+
+/** Slack renders `<@U…>` as a mention and `<!subteam^S…>` as a group; workers show as plain text. */
+export function mention(actor: string): string {
+  if (/^[UW][A-Z0-9]+$/.test(actor)) return `<@${actor}>`;
+  if (/^S[A-Z0-9]+$/.test(actor)) return `<!subteam^${actor}>`;
+  return actor;
+}
+
+export class TransitionRefusedError extends EvolveError {
+  constructor(
+    readonly evolutionId: string,
+    readonly currentStatus: Evolution['status'],
+    readonly action: ActionType,
+    readonly allowedActions: readonly ActionType[],
+    reason?: string,
+  ) {
+    const allowed =
+      allowedActions.length > 0
+        ? `Possible now: ${allowedActions.map((a) => ACTION_LABELS[a]).join(', ')}.`
+        : 'Nothing more can be done with it; start a new evolution with /evolve develop.';
+    super(
+      'TRANSITION_REFUSED',
+      `Cannot ${ACTION_LABELS[action]} for evolution ${evolutionId}: it is ${currentStatus}` +
+        (reason ? ` (${reason})` : '') +
+        `. ${allowed}`,
+    );
+  }
+}
+
+export class ApprovalRefusedError extends EvolveError {
+  constructor(
+    readonly evolutionId: string,
+    readonly reason: string,
+  ) {
+    super('APPROVAL_REFUSED', reason);
+  }
+}
+
+export class PermissionDeniedError extends EvolveError {
+  constructor(
+    readonly actor: string,
+    readonly pipeline: string,
+    message: string,
+  ) {
+    super('PERMISSION_DENIED', message);
+  }
+}
+
+export class EvolutionConflictError extends EvolveError {
+  constructor(
+    readonly active: Pick<Evolution, 'id' | 'pipeline' | 'requester' | 'status' | 'createdAt'>,
+  ) {
+    super(
+      'EVOLUTION_CONFLICT',
+      `Pipeline '${active.pipeline}' already has an active evolution: ${active.id} ` +
+        `(${active.status}), started by ${mention(active.requester)}. ` +
+        `Finish it or abort it with /evolve abort ${active.pipeline} before starting another.`,
+    );
+  }
+}
+
+export class ConcurrentUpdateError extends EvolveError {
+  constructor(
+    readonly evolutionId: string,
+    readonly expectedVersion: number,
+    readonly actualVersion: number | undefined,
+  ) {
+    super(
+      'CONCURRENT_UPDATE',
+      `Evolution ${evolutionId} was changed by someone else at the same time ` +
+        `(expected version ${expectedVersion}, found ${actualVersion ?? 'none'}). Look at its status and try again.`,
+    );
+  }
+}
+
+export class EvolutionNotFoundError extends EvolveError {
+  constructor(readonly evolutionId: string) {
+    super(
+      'EVOLUTION_NOT_FOUND',
+      `No evolution ${evolutionId} exists. Use /evolve history <pipeline> to list a pipeline's evolutions.`,
+    );
+  }
+}
+
+export class PipelineUnknownError extends EvolveError {
+  constructor(readonly pipeline: string) {
+    super(
+      'PIPELINE_UNKNOWN',
+      `No pipeline '${pipeline}' is registered. Use /evolve pipelines to list them, or /evolve register to add it.`,
+    );
+  }
+}

@@ -1,0 +1,131 @@
+import type { EvolutionStatus } from './evolution-status.js';
+import type { BackfillMode, ShadowStartupMode } from './pipeline.js';
+
+export interface SqlVersion {
+  sql: string;
+  hash: string;
+}
+
+export interface SavepointRecord {
+  /** Job the savepoint was taken of. */
+  jobId: string;
+  /** Chosen by us and persisted before the call, so a retry re-polls instead of re-triggering. */
+  triggerId: string;
+  location?: string;
+  requestedAt: number;
+  completedAt?: number;
+}
+
+export interface PartitionOffset {
+  partition: number;
+  /** Kafka offsets are int64: kept as decimal strings. */
+  offset: string;
+}
+
+export type ApprovalDecisionKind = 'approved' | 'rejected';
+
+export interface ApprovalRecord {
+  requestedBy: string;
+  /** Hash of the v2 SQL shown in the approval message; a click is bound to it. */
+  shownSqlHash: string;
+  requestedAt: number;
+  expiresAt: number;
+  decidedBy?: string;
+  decision?: ApprovalDecisionKind;
+  decidedAt?: number;
+}
+
+export interface BackfillReport {
+  refreshed: number;
+  deleted: number;
+  unchanged: number;
+  repaired: number;
+  /** Keys whose latest record still differs from v2 after verification (goal: 0). */
+  conflicts: number;
+  durationMs: number;
+}
+
+export interface BackfillProgress {
+  emitted: number;
+  planned?: number;
+  updatedAt: number;
+}
+
+export interface BackfillRun {
+  runId: string;
+  requestedBy: string;
+  /** records/s, summed over all workers. */
+  rate: number;
+  mode: BackfillMode;
+  startedAt: number;
+  paused: boolean;
+  progress?: BackfillProgress;
+  report?: BackfillReport;
+  finishedAt?: number;
+  /** Last failure of a run; the evolution goes back to LIVE and the backfill can be started again. */
+  error?: EvolutionError;
+}
+
+/** Deploy steps in order; the rollback step only runs after a failure. */
+export const DEPLOY_STEPS = [
+  'stopShadow',
+  'stopV1',
+  'recordCutover',
+  'startV2',
+  'verifyV2',
+  'restartV1',
+] as const;
+export type DeployStep = (typeof DEPLOY_STEPS)[number];
+
+export interface StepMarker {
+  /** Written before the side effect: a resumed worker observes Flink/Kafka before acting again. */
+  intentAt: number;
+  doneAt?: number;
+}
+
+export interface DeployRecord {
+  startedAt: number;
+  steps: Partial<Record<DeployStep, StepMarker>>;
+  /** Time production had no running job: v1 stopped -> v2 RUNNING. */
+  cutoverGapMs?: number;
+  finishedAt?: number;
+}
+
+export interface EvolutionError {
+  code: string;
+  message: string;
+  /** Step or action that failed, e.g. 'startV2' or 'shadowFailed'. */
+  step: string;
+  at: number;
+}
+
+export interface Evolution {
+  id: string;
+  pipeline: string;
+  v1: SqlVersion;
+  v2: SqlVersion;
+  requester: string;
+  slack: { channel: string; threadTs?: string; statusMessageTs?: string };
+  status: EvolutionStatus;
+  /** Incremented on every write; the store compares and sets it. */
+  version: number;
+  shadow: {
+    jobId?: string;
+    tempTopic: string;
+    groupIds: string[];
+    startupMode: ShadowStartupMode;
+  };
+  savepoints: { s1?: SavepointRecord; s2?: SavepointRecord };
+  cutover?: { offsets: PartitionOffset[]; recordedAt: number };
+  /** v2's production job, once submitted. */
+  v2JobId?: string;
+  /** v1 restarted from S1 by the automatic rollback. */
+  rollbackJobId?: string;
+  approval?: ApprovalRecord;
+  backfill?: BackfillRun;
+  deploy?: DeployRecord;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt?: number;
+  error?: EvolutionError;
+}

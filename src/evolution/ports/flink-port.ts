@@ -1,0 +1,43 @@
+export type FlinkJobState =
+  | 'INITIALIZING'
+  | 'CREATED'
+  | 'RUNNING'
+  | 'FAILING'
+  | 'FAILED'
+  | 'CANCELLING'
+  | 'CANCELED'
+  | 'FINISHED'
+  | 'RESTARTING'
+  | 'SUSPENDED'
+  | 'RECONCILING'
+  | 'NOT_FOUND';
+
+/** Statement-scoped Flink options, e.g. pipeline.name, execution.savepoint.path. */
+export type ExecutionConfig = Readonly<Record<string, string>>;
+
+export interface SavepointProgress {
+  acknowledged: number;
+  total: number;
+}
+
+export interface SavepointOptions {
+  /** Called while the savepoint is in progress, for the thread's milestone. */
+  onProgress?: (progress: SavepointProgress) => void;
+}
+
+export interface FlinkPort {
+  /** Submits an INSERT script through the SQL Gateway; returns the job id. */
+  submitJob(sql: string, executionConfig: ExecutionConfig): Promise<string>;
+  /** Stops with a savepoint under our triggerId (idempotent while Flink remembers it); returns its location. */
+  stopWithSavepoint(jobId: string, triggerId: string, options?: SavepointOptions): Promise<string>;
+  /** Takes a savepoint and keeps the job running; returns its location. */
+  triggerSavepoint(jobId: string, triggerId: string, options?: SavepointOptions): Promise<string>;
+  jobState(jobId: string): Promise<FlinkJobState>;
+  /** Savepoint path the job restored from, if any. */
+  restoredFrom(jobId: string): Promise<string | undefined>;
+  /** The running or last job with this pipeline.name: how a resumed step finds what it submitted. */
+  findJobByName(name: string): Promise<{ jobId: string; state: FlinkJobState } | undefined>;
+  cancel(jobId: string): Promise<void>;
+  /** Resolves with the state once RUNNING, or the last state seen when the timeout passes. */
+  waitRunning(jobId: string, timeoutMs: number): Promise<FlinkJobState>;
+}

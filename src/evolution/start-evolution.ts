@@ -1,0 +1,43 @@
+import { EvolveError } from '../errors.js';
+import type { AuditLog } from './ports/audit-log.js';
+import type { EvolutionRepository } from './ports/evolution-repository.js';
+import type { Evolution } from './evolution.js';
+import { creationAudit } from './audit-event.js';
+import { newEvolution, type NewEvolutionInput } from './new-evolution.js';
+import { assertMayAct } from './permissions.js';
+
+export interface StartEvolutionDeps {
+  evolutions: Pick<EvolutionRepository, 'create'>;
+  audit: AuditLog;
+}
+
+/**
+ * `/evolve develop`: an owner starts an evolution. Refusals (not an owner,
+ * another evolution active) are audited like any other attempt; the
+ * one-active rule itself is enforced atomically by the repository.
+ */
+export async function startEvolution(
+  deps: StartEvolutionDeps,
+  input: NewEvolutionInput & { actorGroups?: readonly string[] },
+): Promise<Evolution> {
+  const evolution = newEvolution(input);
+  const audit = creationAudit(evolution, input.clock.now());
+  try {
+    assertMayAct(input.pipeline, 'develop', {
+      actor: input.requester,
+      actorGroups: input.actorGroups,
+    });
+  } catch (err) {
+    if (err instanceof EvolveError) {
+      await deps.audit.append({
+        ...audit,
+        after: undefined,
+        accepted: false,
+        reason: err.userMessage,
+        code: err.code,
+      });
+    }
+    throw err;
+  }
+  return deps.evolutions.create(evolution, audit);
+}
