@@ -1,0 +1,408 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import {
+  FlinkJobNotFoundError,
+  FlinkSavepointFailedError,
+  FlinkSavepointUnknownError,
+  SavepointDisposalFailedError,
+  type SavepointOperation,
+} from './flink-errors.js';
+import { FlinkHttp, type FlinkHttpOptions, type FlinkResponse } from './flink-http.js';
+import {
+  asyncOperationSchema,
+  checkpointStatsSchema,
+  jobDetailsSchema,
+  jobsOverviewSchema,
+  TERMINAL_JOB_STATES,
+  triggerResponseSchema,
+  type AsyncOperation,
+  type CheckpointStats,
+  type JobDetails,
+  type JobOverview,
+  type JobState,
+} from './flink-rest-schemas.js';
+import { javaRootCause } from './java-root-cause.js';
+
+export type FlinkRestClientOptions = FlinkHttpOptions;
+
+export interface SavepointRequest {
+  /** Chosen by the caller and persisted before the call, so a retry asks for the same savepoint. */
+  triggerId?: string;
+  /** Omit to use the cluster's state.savepoints.dir. */
+  targetDirectory?: string;
+  formatType?: 'CANONICAL' | 'NATIVE';
+}
+
+export interface SavepointProgress {
+  checkpointId: number;
+  acknowledged: number;
+  total: number;
+}
+
+export interface SavepointResult {
+  location: string;
+  sizeBytes?: number;
+}
+
+export interface CompletedSavepoint extends SavepointResult {
+  checkpointId: number;
+  triggeredAt: Date;
+  /** SAVEPOINT (job kept running) or SYNC_SAVEPOINT (stop-with-savepoint). */
+  checkpointType?: string;
+}
+
+export interface WaitOptions {
+  pollIntervalMs?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface WaitForSavepointOptions extends WaitOptions {
+  operation?: SavepointOperation;
+  /** Called when the acknowledged subtask count of the in-progress savepoint changes. */
+  onProgress?: (progress: SavepointProgress) => void;
+}
+
+const ID = /^[0-9a-f]{32}$/;
+
+/** A Flink trigger id (16 random bytes, hex), the form Flink's REST API accepts. */
+export function newTriggerId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** The JobManager's REST API: jobs, savepoints, cancellation, checkpoint statistics. */
+export class FlinkRestClient {
+  private readonly http: FlinkHttp;
+
+  constructor(options: FlinkRestClientOptions) {
+    this.http = new FlinkHttp('Flink REST API', options);
+  }
+
+  async listJobs(): Promise<JobOverview[]> {
+    const res = await this.get('/jobs/overview', 'GET /jobs/overview');
+    return this.http.expect(res, jobsOverviewSchema, [200]).jobs;
+  }
+
+  /** Jobs submitted with this `pipeline.name`, newest first: how a retried submit finds its job. */
+  async findJobsByName(name: string): Promise<JobOverview[]> {
+    const jobs = await this.listJobs();
+    return jobs.filter((j) => j.name === name).sort((a, b) => b['start-time'] - a['start-time']);
+  }
+
+  async getJob(jobId: string): Promise<JobDetails> {
+    checkId(jobId);
+    const res = await this.get(`/jobs/${jobId}`, 'GET /jobs/:jobid');
+    if (res.status === 404) throw new FlinkJobNotFoundError(jobId, undefined, { cause: res.body });
+    return this.http.expect(res, jobDetailsSchema, [200]);
+  }
+
+  async getJobState(jobId: string): Promise<JobState> {
+    return (await this.getJob(jobId)).state;
+  }
+
+  /**
+   * Polls until the job is in one of `states` or in a terminal state (a job
+   * that FAILED will not become RUNNING); the caller checks which.
+   */
+  async waitForJobState(
+    jobId: string,
+    states: readonly JobState[],
+    options: WaitOptions = {},
+  ): Promise<JobDetails> {
+    return this.poll(options, `job ${jobId} to reach ${states.join('/')}`, async () => {
+      const job = await this.getJob(jobId);
+      return states.includes(job.state) || TERMINAL_JOB_STATES.includes(job.state)
+        ? job
+        : undefined;
+    });
+  }
+
+  /** Savepoint of a running job that keeps running. Returns the trigger id to poll. */
+  async triggerSavepoint(jobId: string, request: SavepointRequest = {}): Promise<string> {
+    checkId(jobId);
+    const triggerId = request.triggerId ?? newTriggerId();
+    checkId(triggerId, 'triggerId');
+    const body: Record<string, unknown> = { 'cancel-job': false, triggerId };
+    if (request.targetDirectory !== undefined) body['target-directory'] = request.targetDirectory;
+    if (request.formatType !== undefined) body.formatType = request.formatType;
+    return this.trigger(
+      jobId,
+      triggerId,
+      `/jobs/${jobId}/savepoints`,
+      'POST /jobs/:jobid/savepoints',
+      body,
+    );
+  }
+
+  /**
+   * Stop-with-savepoint without draining (drain would emit end-of-input and
+   * fire every timer, which is wrong for a job that resumes). The trigger id
+   * makes a repeated call return the same operation instead of a second stop.
+   */
+  async stopWithSavepoint(jobId: string, request: SavepointRequest = {}): Promise<string> {
+    checkId(jobId);
+    const triggerId = request.triggerId ?? newTriggerId();
+    checkId(triggerId, 'triggerId');
+    const body: Record<string, unknown> = { drain: false, triggerId };
+    if (request.targetDirectory !== undefined) body.targetDirectory = request.targetDirectory;
+    if (request.formatType !== undefined) body.formatType = request.formatType;
+    return this.trigger(jobId, triggerId, `/jobs/${jobId}/stop`, 'POST /jobs/:jobid/stop', body);
+  }
+
+  /** One look at a savepoint operation; `undefined` location while in progress. */
+  async getSavepointStatus(
+    jobId: string,
+    triggerId: string,
+    operation: SavepointOperation = 'savepoint',
+  ): Promise<{ status: 'IN_PROGRESS' } | { status: 'COMPLETED'; location: string }> {
+    checkId(jobId);
+    checkId(triggerId, 'triggerId');
+    const res = await this.get(
+      `/jobs/${jobId}/savepoints/${triggerId}`,
+      'GET /jobs/:jobid/savepoints/:triggerid',
+    );
+    if (res.status === 404) {
+      await this.getJob(jobId); // throws FlinkJobNotFoundError when the job itself is gone
+      throw new FlinkSavepointUnknownError(jobId, triggerId, { cause: res.body });
+    }
+    const op = this.http.expect(res, asyncOperationSchema, [200]);
+    if (op.status.id === 'IN_PROGRESS') return { status: 'IN_PROGRESS' };
+    const location = op.operation?.location;
+    if (location) return { status: 'COMPLETED', location };
+    throw this.savepointFailure(jobId, triggerId, operation, op, res);
+  }
+
+  /** Polls a savepoint to completion, reporting progress; the size comes from checkpoint statistics. */
+  async waitForSavepoint(
+    jobId: string,
+    triggerId: string,
+    options: WaitForSavepointOptions = {},
+  ): Promise<SavepointResult> {
+    const operation = options.operation ?? 'savepoint';
+    let lastAcknowledged = -1;
+    const location = await this.poll(
+      options,
+      `savepoint ${triggerId} of job ${jobId}`,
+      async () => {
+        const status = await this.getSavepointStatus(jobId, triggerId, operation);
+        if (status.status === 'COMPLETED') return status.location;
+        if (options.onProgress) {
+          const progress = await this.savepointProgress(jobId).catch(() => undefined);
+          if (progress && progress.acknowledged !== lastAcknowledged) {
+            lastAcknowledged = progress.acknowledged;
+            options.onProgress(progress);
+          }
+        }
+        return undefined;
+      },
+    ).catch((err: unknown) => {
+      if (err instanceof PollTimeout) {
+        throw new FlinkSavepointFailedError(
+          jobId,
+          triggerId,
+          operation,
+          `still in progress after ${Math.round(err.waitedMs / 1000)} s; Flink may still finish it, poll again with the same trigger id`,
+          { cause: err },
+        );
+      }
+      throw err;
+    });
+    const sizeBytes = await this.savepointSize(jobId, location).catch(() => undefined);
+    return sizeBytes === undefined ? { location } : { location, sizeBytes };
+  }
+
+  async getCheckpoints(jobId: string): Promise<CheckpointStats> {
+    checkId(jobId);
+    const res = await this.get(`/jobs/${jobId}/checkpoints`, 'GET /jobs/:jobid/checkpoints');
+    if (res.status === 404) {
+      await this.getJob(jobId);
+      throw this.http.unexpected(res);
+    }
+    return this.http.expect(res, checkpointStatsSchema, [200]);
+  }
+
+  /** Acknowledged/total subtasks of the newest in-progress savepoint, if one is running. */
+  async savepointProgress(jobId: string): Promise<SavepointProgress | undefined> {
+    const stats = await this.getCheckpoints(jobId);
+    const inProgress = stats.history
+      .filter((c) => c.is_savepoint && c.status === 'IN_PROGRESS')
+      .sort((a, b) => b.id - a.id)[0];
+    if (!inProgress) return undefined;
+    return {
+      checkpointId: inProgress.id,
+      acknowledged: inProgress.num_acknowledged_subtasks,
+      total: inProgress.num_subtasks,
+    };
+  }
+
+  /** Where the job's state came from (`latest.restored.external_path`); undefined for a fresh start. */
+  async latestRestoredPath(jobId: string): Promise<string | undefined> {
+    const stats = await this.getCheckpoints(jobId);
+    return stats.latest.restored?.external_path ?? undefined;
+  }
+
+  /**
+   * The newest completed savepoint of the job. For when a trigger id has
+   * expired (FlinkSavepointUnknownError): a FINISHED job's latest savepoint is
+   * the one its stop-with-savepoint wrote.
+   */
+  async latestCompletedSavepoint(jobId: string): Promise<CompletedSavepoint | undefined> {
+    const stats = await this.getCheckpoints(jobId);
+    const sp = stats.latest.savepoint;
+    if (!sp?.external_path) return undefined;
+    const result: CompletedSavepoint = {
+      location: sp.external_path,
+      checkpointId: sp.id,
+      triggeredAt: new Date(sp.trigger_timestamp),
+    };
+    if (sp.state_size !== undefined) result.sizeBytes = sp.state_size;
+    if (sp.checkpoint_type !== undefined) result.checkpointType = sp.checkpoint_type;
+    return result;
+  }
+
+  /** Cancels a job; a job already in a terminal state is left as it is. */
+  async cancelJob(jobId: string): Promise<'cancelling' | 'already-terminal'> {
+    checkId(jobId);
+    const res = await this.http.send({
+      method: 'PATCH',
+      path: `/jobs/${jobId}?mode=cancel`,
+      endpoint: 'PATCH /jobs/:jobid?mode=cancel',
+      idempotent: true,
+    });
+    if (res.status === 404) throw new FlinkJobNotFoundError(jobId, undefined, { cause: res.body });
+    if (res.status === 409) return 'already-terminal';
+    this.http.expect(res, z.unknown(), [202]);
+    return 'cancelling';
+  }
+
+  /** Deletes a savepoint's files through the JobManager and waits until that is done. */
+  async disposeSavepoint(location: string, options: WaitOptions = {}): Promise<void> {
+    // Not idempotent: a second disposal of the same path fails with "Cannot find checkpoint".
+    const res = await this.http.send({
+      method: 'POST',
+      path: '/savepoint-disposal',
+      endpoint: 'POST /savepoint-disposal',
+      body: { 'savepoint-path': location },
+      idempotent: false,
+    });
+    const triggerId = this.http.expect(res, triggerResponseSchema)['request-id'];
+    const op = await this.poll(options, `disposal of ${location}`, async () => {
+      const status = await this.get(
+        `/savepoint-disposal/${triggerId}`,
+        'GET /savepoint-disposal/:triggerid',
+      );
+      const parsed = this.http.expect(status, asyncOperationSchema, [200]);
+      return parsed.status.id === 'COMPLETED' ? parsed : undefined;
+    });
+    const failure = op.operation?.['failure-cause'];
+    if (failure) {
+      const root = javaRootCause(failure['stack-trace'] ?? '');
+      throw new SavepointDisposalFailedError(
+        location,
+        root?.message ?? failure.class ?? 'unknown cause',
+        {
+          cause: failure,
+        },
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+
+  private get(path: string, endpoint: string): Promise<FlinkResponse> {
+    return this.http.send({ method: 'GET', path, endpoint, idempotent: true });
+  }
+
+  private async trigger(
+    jobId: string,
+    triggerId: string,
+    path: string,
+    endpoint: string,
+    body: Record<string, unknown>,
+  ): Promise<string> {
+    const res = await this.http.send({ method: 'POST', path, endpoint, body, idempotent: true });
+    if (res.status === 404) throw new FlinkJobNotFoundError(jobId, undefined, { cause: res.body });
+    const requestId = this.http.expect(res, triggerResponseSchema)['request-id'];
+    // Flink echoes the client's trigger id; anything else would break idempotence silently.
+    if (requestId !== triggerId)
+      throw this.http.unexpected({ ...res, body: `request-id ${requestId} is not ${triggerId}` });
+    return triggerId;
+  }
+
+  private savepointFailure(
+    jobId: string,
+    triggerId: string,
+    operation: SavepointOperation,
+    op: AsyncOperation,
+    res: FlinkResponse,
+  ): Error {
+    const failure = op.operation?.['failure-cause'];
+    if (!failure)
+      return this.http.unexpected({ ...res, body: 'COMPLETED without location or failure-cause' });
+    const root = javaRootCause(failure['stack-trace'] ?? '');
+    // A trigger for a job that is not running is accepted (202) and fails here.
+    if (root?.className?.endsWith('FlinkJobNotFoundException')) {
+      return new FlinkJobNotFoundError(jobId, `no running job: ${root.message}`, {
+        cause: failure,
+      });
+    }
+    const options: { cause: unknown; flinkCauseClass?: string } = { cause: failure };
+    if (root?.className) options.flinkCauseClass = root.className;
+    return new FlinkSavepointFailedError(
+      jobId,
+      triggerId,
+      operation,
+      root?.message || failure.class || 'unknown cause',
+      options,
+    );
+  }
+
+  private async savepointSize(jobId: string, location: string): Promise<number | undefined> {
+    const stats = await this.getCheckpoints(jobId);
+    const candidates = [stats.latest.savepoint, ...stats.history];
+    return candidates.find((c) => c?.external_path === location)?.state_size;
+  }
+
+  private async poll<T>(
+    options: WaitOptions,
+    what: string,
+    step: () => Promise<T | undefined>,
+  ): Promise<T> {
+    const pollIntervalMs = options.pollIntervalMs ?? 500;
+    const timeoutMs = options.timeoutMs ?? 15 * 60_000;
+    const started = performance.now();
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const value = await step();
+      if (value !== undefined) return value;
+      const waitedMs = performance.now() - started;
+      if (waitedMs >= timeoutMs) throw new PollTimeout(what, waitedMs);
+      await sleep(
+        pollIntervalMs,
+        undefined,
+        options.signal ? { signal: options.signal } : undefined,
+      );
+    }
+  }
+}
+
+/** Waiting ran out of time; Flink may still be working on it. */
+export class PollTimeout extends Error {
+  constructor(
+    what: string,
+    readonly waitedMs: number,
+  ) {
+    super(`gave up waiting for ${what} after ${Math.round(waitedMs)} ms`);
+  }
+}
+
+function checkId(id: string, what = 'job id'): void {
+  if (!ID.test(id)) {
+    if (what === 'job id')
+      throw new FlinkJobNotFoundError(id, 'not a Flink job id: expected 32 hex characters');
+    throw new TypeError(`${what} must be 32 lowercase hex characters`);
+  }
+}
