@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'KAFKA_TOPIC_MISSING'
   | 'KAFKA_TOPIC_NOT_OURS'
   | 'KAFKA_PARTITIONS_CHANGED'
+  | 'BACKFILL_ABORTED'
   | 'PIPELINE_UNKNOWN'
   | 'EVOLUTION_CONFLICT'
   | 'EVOLUTION_NOT_FOUND'
@@ -24,7 +25,8 @@ export type ErrorCode =
   | 'CONCURRENT_UPDATE'
   | 'INPUT_INVALID'
   | 'PERMISSION_DENIED'
-  | 'FLINK_SAVEPOINT_UNKNOWN';
+  | 'FLINK_SAVEPOINT_UNKNOWN'
+  | 'SHADOW_REWRITE_REFUSED';
 
 export class EvolveError extends Error {
   constructor(
@@ -39,7 +41,10 @@ export class EvolveError extends Error {
 }
 
 /** Wraps anything thrown at an edge (listener, job handler, CLI) into an EvolveError. */
-export function asEvolveError(err: unknown, fallback = 'Something unexpected went wrong; check the worker logs.'): EvolveError {
+export function asEvolveError(
+  err: unknown,
+  fallback = 'Something unexpected went wrong; check the worker logs.',
+): EvolveError {
   if (err instanceof EvolveError) return err;
   return new EvolveError('FLINK_UNEXPECTED_RESPONSE', fallback, { cause: err });
 }

@@ -1,0 +1,87 @@
+import type { Redis } from 'ioredis';
+
+export type BackfillPhase = 'emit' | 'verify' | 'done';
+
+/** Fixed when a partition's run first starts; a resumed run reuses it so that it re-plans the same records. */
+export interface PartitionRunStart {
+  /** S[p]. */
+  prodEnd: number;
+  prodStart: number;
+  tempStart: number;
+  tempEnd: number;
+  cutover: number;
+  partitions: number;
+  startedAt: number;
+}
+
+export interface PartitionProgress {
+  phase: BackfillPhase;
+  /** Emission segment the position refers to: TEMP-keyed records first, then production-only deletes. */
+  segment: 'temp' | 'prod';
+  /** Last emitted sort key of the segment (a TEMP offset, or a PROD offset of a production-only key); -1 before any. */
+  position: number;
+  /** PROD offset the tail had read to when the last chunk was acknowledged. */
+  tailPosition: number;
+  refreshed: number;
+  deleted: number;
+  repaired: number;
+  dropped: number;
+  /** JSON of the final report once phase is done. */
+  report?: string;
+}
+
+/**
+ * Checkpoints of one backfill run in Redis, one hash per partition. Written
+ * after each acknowledged chunk in a single HSET, so a process killed at any
+ * moment resumes at a chunk boundary: at worst one chunk is produced twice,
+ * with the same values.
+ */
+export class BackfillCheckpoints {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {
+    if (!prefix) throw new Error('prefix must be a non-empty string');
+  }
+
+  key(runId: string, partition: number): string {
+    return `${this.prefix}:run:${runId}:p:${partition}`;
+  }
+
+  /** Records the run start unless one is already recorded; returns the one in force. */
+  async begin(
+    runId: string,
+    partition: number,
+    start: PartitionRunStart,
+  ): Promise<PartitionRunStart> {
+    const key = this.key(runId, partition);
+    const stored = await this.redis.hsetnx(key, 'start', JSON.stringify(start));
+    if (stored === 1) {
+      await this.save(runId, partition, {
+        phase: 'emit',
+        segment: 'temp',
+        position: -1,
+        tailPosition: start.prodEnd,
+        refreshed: 0,
+        deleted: 0,
+        repaired: 0,
+        dropped: 0,
+      });
+      return start;
+    }
+    return JSON.parse((await this.redis.hget(key, 'start')) ?? 'null') as PartitionRunStart;
+  }
+
+  async load(runId: string, partition: number): Promise<PartitionProgress | undefined> {
+    const raw = await this.redis.hget(this.key(runId, partition), 'progress');
+    return raw ? (JSON.parse(raw) as PartitionProgress) : undefined;
+  }
+
+  async save(runId: string, partition: number, progress: PartitionProgress): Promise<void> {
+    await this.redis.hset(this.key(runId, partition), 'progress', JSON.stringify(progress));
+  }
+
+  async clear(runId: string, partition: number): Promise<void> {
+    await this.redis.del(this.key(runId, partition));
+  }
+}

@@ -1,0 +1,58 @@
+import { EvolveError } from '../errors.js';
+
+export class KafkaUnreachableError extends EvolveError {
+  constructor(what: string, cause?: unknown) {
+    super(
+      'KAFKA_UNREACHABLE',
+      `Kafka did not answer while ${what}. Check that the brokers are up and reachable from the worker, then retry (the backfill resumes from its checkpoint).`,
+      { cause },
+    );
+  }
+}
+
+export class TopicMissingError extends EvolveError {
+  constructor(readonly topic: string) {
+    super(
+      'KAFKA_TOPIC_MISSING',
+      `Topic ${topic} does not exist. Check the pipeline's output topic name (topics are never auto-created).`,
+    );
+  }
+}
+
+export class TopicNotOursError extends EvolveError {
+  constructor(
+    readonly topic: string,
+    reason: string,
+  ) {
+    super(
+      'KAFKA_TOPIC_NOT_OURS',
+      `Refusing to delete topic ${topic}: ${reason}. flink-evolve only deletes TEMP topics it created itself; delete it by hand if it really has to go.`,
+    );
+  }
+}
+
+export class PartitionsChangedError extends EvolveError {
+  constructor(
+    readonly topic: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(
+      'KAFKA_PARTITIONS_CHANGED',
+      `Topic ${topic} has ${actual} partitions but had ${expected} when this run started; keys may have moved between partitions. Start a new backfill (the run was stopped before writing anything more).`,
+    );
+  }
+}
+
+export class BackfillAbortedError extends EvolveError {
+  constructor(
+    readonly partition: number,
+    cause?: unknown,
+  ) {
+    super(
+      'BACKFILL_ABORTED',
+      `The backfill of partition ${partition} was cancelled. Its progress is checkpointed; running it again resumes where it stopped.`,
+      { cause },
+    );
+  }
+}

@@ -1,0 +1,268 @@
+import { randomBytes } from 'node:crypto';
+import {
+  AssignerProtocol,
+  type Admin,
+  type Consumer,
+  type IHeaders,
+  type Kafka,
+  type PartitionAssigner,
+} from 'kafkajs';
+import { BackfillAbortedError, KafkaUnreachableError } from './kafka-errors.js';
+
+/** One record as read: key bytes verbatim, null value for a tombstone. */
+export interface ScannedRecord {
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+}
+
+export type RecordsHandler = (records: ScannedRecord[]) => Promise<void> | void;
+
+export interface PartitionScannerOptions {
+  topic: string;
+  partition: number;
+  /** First offset to read. */
+  from: number;
+  /** Prefix of the throwaway consumer group (a random suffix is added). */
+  groupPrefix?: string;
+  maxBytesPerPartition?: number;
+  /** Records buffered ahead of the reader before fetching pauses. */
+  highWater?: number;
+}
+
+/**
+ * Reads one partition forward from a given offset, in read_committed.
+ *
+ * kafkajs has no manual assignment, so each scanner is a throwaway consumer
+ * group with a unique id whose assigner hands out only the one partition; its
+ * start offset is committed before the member joins (no seek, so no stale
+ * in-flight fetch can ever be delivered), and the group is deleted on close.
+ * Scanners of different partitions or topics never share a group.
+ *
+ * The position advances past records the broker returns but kafkajs filters
+ * (transaction markers, aborted records: no eachBatch call is made for them,
+ * only an END_BATCH_PROCESS event), and over compaction gaps, so reading to
+ * an end offset stops on "position >= end", never on "saw end - 1".
+ *
+ * Records are delivered to the handler outside kafkajs's eachBatch, so a slow
+ * handler never starves the group's heartbeat; fetching pauses while more
+ * than `highWater` records wait.
+ */
+export class PartitionScanner {
+  private buffer: ScannedRecord[] = [];
+  private head = 0;
+  /** Next offset kafkajs will fetch: everything below it is in `buffer` or delivered. */
+  private fetched: number;
+  private paused = false;
+  private crashed: unknown;
+  private wake: (() => void) | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly admin: Admin,
+    private readonly consumer: Consumer,
+    readonly groupId: string,
+    readonly topic: string,
+    readonly partition: number,
+    from: number,
+    private readonly highWater: number,
+  ) {
+    this.fetched = from;
+  }
+
+  static async open(kafka: Kafka, options: PartitionScannerOptions): Promise<PartitionScanner> {
+    const { topic, partition, from } = options;
+    const groupId = `${options.groupPrefix ?? 'evolve-scan'}-${topic}-${partition}-${randomBytes(6).toString('hex')}`;
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      await admin.setOffsets({ groupId, topic, partitions: [{ partition, offset: String(from) }] });
+    } catch (err) {
+      await admin.disconnect().catch(() => undefined);
+      throw new KafkaUnreachableError(`preparing to read ${topic}[${partition}]`, err);
+    }
+    const consumer = kafka.consumer({
+      groupId,
+      partitionAssigners: [onePartitionAssigner(topic, partition)],
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,
+      maxBytes: 4 * (options.maxBytesPerPartition ?? 8 * 1024 * 1024),
+      maxWaitTimeInMs: 100,
+      allowAutoTopicCreation: false,
+      retry: { retries: 8 },
+    });
+    const scanner = new PartitionScanner(
+      admin,
+      consumer,
+      groupId,
+      topic,
+      partition,
+      from,
+      options.highWater ?? 20_000,
+    );
+    await scanner.start();
+    return scanner;
+  }
+
+  /** Offset of the next record the handler will see (or past it when only filtered records remain). */
+  get position(): number {
+    return this.head < this.buffer.length ? this.buffer[this.head]!.offset : this.fetched;
+  }
+
+  /**
+   * Delivers every record in [position, end) to `handler`, in offset order,
+   * awaiting the handler before the next call.
+   */
+  async readTo(end: number, handler: RecordsHandler, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      if (signal?.aborted) throw new BackfillAbortedError(this.partition, signal.reason);
+      if (this.crashed !== undefined)
+        throw new KafkaUnreachableError(`reading ${this.topic}[${this.partition}]`, this.crashed);
+      let stop = this.head;
+      while (stop < this.buffer.length && this.buffer[stop]!.offset < end) stop++;
+      if (stop > this.head) {
+        const chunk = this.buffer.slice(this.head, stop);
+        this.head = stop;
+        this.compact();
+        await handler(chunk);
+        continue;
+      }
+      if (this.position >= end) return;
+      await this.waitForData(signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.consumer.disconnect().catch(() => undefined);
+    // The group was only ours; leaving it behind would litter the cluster.
+    await this.admin.deleteGroups([this.groupId]).catch(() => undefined);
+    await this.admin.disconnect().catch(() => undefined);
+  }
+
+  private async start(): Promise<void> {
+    const { consumer, topic, partition } = this;
+    consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+      const { payload } = event;
+      if (payload.topic !== topic || payload.partition !== partition) return;
+      // Batches kafkajs fully filtered (markers, aborted data) reach no eachBatch.
+      if (payload.batchSize === 0) this.advanceFetched(Number(payload.lastOffset) + 1);
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.crashed = event.payload.error ?? new Error('consumer crashed');
+      this.notify();
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: async ({ batch }) => {
+          if (batch.partition !== partition) return;
+          for (const m of batch.messages) {
+            const offset = Number(m.offset);
+            if (offset < this.fetched) continue;
+            this.buffer.push({
+              offset,
+              key: m.key ?? null,
+              value: m.value ?? null,
+              headers: m.headers ?? {},
+            });
+          }
+          // lastOffset() covers trailing markers/aborted records of the same fetch.
+          this.advanceFetched(Number(batch.lastOffset()) + 1);
+          if (this.buffer.length - this.head > this.highWater && !this.paused) {
+            this.paused = true;
+            consumer.pause([{ topic, partitions: [partition] }]);
+          }
+        },
+      });
+    } catch (err) {
+      await this.close();
+      throw new KafkaUnreachableError(`starting to read ${topic}[${partition}]`, err);
+    }
+  }
+
+  private advanceFetched(next: number): void {
+    if (next > this.fetched) this.fetched = next;
+    this.notify();
+  }
+
+  private compact(): void {
+    if (this.head > 4096 && this.head * 2 > this.buffer.length) {
+      this.buffer = this.buffer.slice(this.head);
+      this.head = 0;
+    }
+    if (this.paused && this.buffer.length - this.head < this.highWater / 2) {
+      this.paused = false;
+      this.consumer.resume([{ topic: this.topic, partitions: [this.partition] }]);
+    }
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private waitForData(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const onAbort = (): void => this.notify();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.wake = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+    });
+  }
+}
+
+/** An assigner that gives the group's (single) member exactly one partition. */
+function onePartitionAssigner(topic: string, partition: number): PartitionAssigner {
+  return () => ({
+    name: 'EvolveOnePartition',
+    version: 0,
+    async assign({ members }) {
+      const first = members.map((m) => m.memberId).sort()[0];
+      return members.map(({ memberId }) => ({
+        memberId,
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({
+          version: 0,
+          assignment: memberId === first ? { [topic]: [partition] } : {},
+          userData: Buffer.alloc(0),
+        }),
+      }));
+    },
+    protocol({ topics }) {
+      return {
+        name: 'EvolveOnePartition',
+        metadata: AssignerProtocol.MemberMetadata.encode({
+          version: 0,
+          topics,
+          userData: Buffer.alloc(0),
+        }),
+      };
+    },
+  });
+}
+
+/**
+ * Reads [from, to) of one partition and closes the scanner: the one-shot form
+ * used for indexing and verification.
+ */
+export async function scanPartition(
+  kafka: Kafka,
+  range: { topic: string; partition: number; from: number; to: number; groupPrefix?: string },
+  handler: RecordsHandler,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (range.from >= range.to) return;
+  const scanner = await PartitionScanner.open(kafka, range);
+  try {
+    await scanner.readTo(range.to, handler, signal);
+  } finally {
+    await scanner.close();
+  }
+}

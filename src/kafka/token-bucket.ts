@@ -1,0 +1,150 @@
+import type { Redis } from 'ioredis';
+import { BackfillAbortedError } from './kafka-errors.js';
+
+/**
+ * The reservation runs in Redis so that every worker of a run, on any host,
+ * draws from one bucket with one clock (Redis TIME). Tokens may go negative:
+ * a taker reserves what it asks for and sleeps off the debt, so concurrent
+ * takers queue fairly and the sum never exceeds `rate` records/s plus the
+ * burst. Returns -1 while paused, else the ms to wait before producing.
+ */
+const TAKE_SCRIPT = `
+local key = KEYS[1]
+local n = tonumber(ARGV[1])
+local cfg = redis.call('HMGET', key, 'rate', 'paused', 'tokens', 'ts', 'burst')
+local rate = tonumber(cfg[1])
+if rate == nil then return redis.error_reply('ERR token bucket not configured') end
+if cfg[2] == '1' or rate <= 0 then return -1 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local tokens = tonumber(cfg[3]) or 0
+local ts = tonumber(cfg[4]) or now
+local burst = tonumber(cfg[5]) or rate
+if burst < n then burst = n end
+tokens = tokens + (now - ts) * rate / 1000
+if tokens > burst then tokens = burst end
+tokens = tokens - n
+redis.call('HSET', key, 'tokens', tostring(tokens), 'ts', tostring(now))
+if tokens >= 0 then return 0 end
+return math.ceil(-tokens * 1000 / rate)
+`;
+
+export interface TokenBucketConfig {
+  /** Records per second for all workers together. */
+  rate: number;
+  /** Tokens that may accumulate while idle; defaults to one second's worth. */
+  burst?: number;
+}
+
+export interface TokenBucketOptions {
+  /** How often a paused taker looks again. */
+  pausedPollMs?: number;
+}
+
+/** A records/s throttle in Redis shared by every worker of a backfill run (invariant 7). */
+export class TokenBucket {
+  private sha: string | undefined;
+  private readonly pausedPollMs: number;
+
+  constructor(
+    private readonly redis: Redis,
+    readonly key: string,
+    options: TokenBucketOptions = {},
+  ) {
+    if (!key) throw new Error('key must be a non-empty string');
+    this.pausedPollMs = options.pausedPollMs ?? 200;
+  }
+
+  /** Creates or reconfigures the bucket. Starts empty, so a run never opens with a burst. */
+  async configure(config: TokenBucketConfig): Promise<void> {
+    assertRate(config.rate);
+    const created = await this.redis.hsetnx(this.key, 'tokens', '0');
+    if (created === 1) await this.redis.hset(this.key, 'paused', '0');
+    await this.redis.hset(
+      this.key,
+      'rate',
+      String(config.rate),
+      'burst',
+      String(config.burst ?? config.rate),
+    );
+  }
+
+  /** Takes effect at the next take of every worker. */
+  async setRate(rate: number): Promise<void> {
+    assertRate(rate);
+    await this.redis.hset(this.key, 'rate', String(rate), 'burst', String(rate));
+  }
+
+  async pause(): Promise<void> {
+    await this.redis.hset(this.key, 'paused', '1');
+  }
+
+  async resume(): Promise<void> {
+    // Idle time while paused must not turn into a burst: refill restarts now.
+    const t = await this.redis.time();
+    await this.redis.hset(
+      this.key,
+      'paused',
+      '0',
+      'ts',
+      String(Number(t[0]) * 1000 + Math.floor(Number(t[1]) / 1000)),
+    );
+  }
+
+  async state(): Promise<{ rate: number; paused: boolean }> {
+    const [rate, paused] = await this.redis.hmget(this.key, 'rate', 'paused');
+    return { rate: Number(rate ?? 0), paused: paused === '1' };
+  }
+
+  async destroy(): Promise<void> {
+    await this.redis.del(this.key);
+  }
+
+  /** Waits until `n` records may be produced. */
+  async take(n: number, signal?: AbortSignal): Promise<void> {
+    if (!Number.isInteger(n) || n < 0) throw new Error('n must be a non-negative integer');
+    if (n === 0) return;
+    for (;;) {
+      if (signal?.aborted) throw new BackfillAbortedError(-1, signal.reason);
+      const wait = await this.evalTake(n);
+      if (wait === 0) return;
+      if (wait > 0) {
+        await sleep(wait, signal);
+        return;
+      }
+      await sleep(this.pausedPollMs, signal);
+    }
+  }
+
+  private async evalTake(n: number): Promise<number> {
+    if (this.sha) {
+      try {
+        return Number(await this.redis.evalsha(this.sha, 1, this.key, n));
+      } catch (err) {
+        if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
+      }
+    }
+    this.sha = String(await this.redis.script('LOAD', TAKE_SCRIPT));
+    return Number(await this.redis.evalsha(this.sha, 1, this.key, n));
+  }
+}
+
+function assertRate(rate: number): void {
+  if (!Number.isFinite(rate) || rate <= 0)
+    throw new Error('rate must be a finite number of records per second greater than 0');
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new BackfillAbortedError(-1, signal.reason));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new BackfillAbortedError(-1, signal?.reason));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

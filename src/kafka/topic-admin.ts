@@ -1,0 +1,269 @@
+import type { Admin, Kafka } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import {
+  KafkaUnreachableError,
+  PartitionsChangedError,
+  TopicMissingError,
+  TopicNotOursError,
+} from './kafka-errors.js';
+
+/** TEMP topics are named after the production topic and the evolution: deterministic, so a retry finds its own. */
+export function tempTopicName(outputTopic: string, evolutionId: string): string {
+  return `${outputTopic}.evolve.${evolutionId}`;
+}
+
+const TEMP_PATTERN = /^(.+)\.evolve\.([A-Za-z0-9][A-Za-z0-9_-]*)$/;
+
+/** Broker configs worth carrying from the production topic to TEMP (the rest stays broker default). */
+const MIRRORED_CONFIGS = [
+  'max.message.bytes',
+  'message.timestamp.type',
+  'compression.type',
+  'min.compaction.lag.ms',
+  'max.compaction.lag.ms',
+  'delete.retention.ms',
+  'min.cleanable.dirty.ratio',
+  'segment.bytes',
+  'segment.ms',
+];
+
+export interface PartitionOffsets {
+  partition: number;
+  /** Last stable offset (read_committed end): nothing at or above it is visible yet. */
+  end: number;
+  /** Earliest offset still in the log. */
+  start: number;
+}
+
+export interface CreatedTopic {
+  topic: string;
+  partitions: number;
+  /** False when the topic already existed with the right partition count (a retry). */
+  created: boolean;
+}
+
+export interface TopicAdminOptions {
+  /** Redis key prefix of the registry of topics and groups this system created. */
+  registryPrefix: string;
+}
+
+/**
+ * Topic-level Kafka operations of an evolution. Every topic and consumer
+ * group this system creates is recorded in Redis *before* the create call,
+ * and only recorded names that also match `<output>.evolve.<evolution-id>`
+ * are ever deleted (invariant 8).
+ */
+export class TopicAdmin {
+  private readonly admin: Admin;
+  private connected = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly redis: Redis,
+    private readonly options: TopicAdminOptions,
+  ) {
+    if (!options.registryPrefix) throw new Error('registryPrefix must be a non-empty string');
+    this.admin = kafka.admin();
+  }
+
+  private get topicsKey(): string {
+    return `${this.options.registryPrefix}:topics`;
+  }
+
+  private get groupsKey(): string {
+    return `${this.options.registryPrefix}:groups`;
+  }
+
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    await this.call('connecting', () => this.admin.connect());
+    this.connected = true;
+  }
+
+  async close(): Promise<void> {
+    this.connected = false;
+    await this.admin.disconnect();
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    await this.connect();
+    const meta = await this.call(`describing ${topic}`, () =>
+      this.admin.fetchTopicMetadata({ topics: [topic] }),
+    ).catch((err: unknown) => {
+      if (isUnknownTopic(err)) throw new TopicMissingError(topic);
+      throw err;
+    });
+    const found = meta.topics.find((t) => t.name === topic);
+    if (!found || found.partitions.length === 0) throw new TopicMissingError(topic);
+    return found.partitions.length;
+  }
+
+  /** Refuses the run when the partition count moved since it started: keys would live elsewhere. */
+  async assertPartitionCount(topic: string, expected: number): Promise<void> {
+    const actual = await this.partitionCount(topic);
+    if (actual !== expected) throw new PartitionsChangedError(topic, expected, actual);
+  }
+
+  /**
+   * Creates TEMP for an evolution: compacted, with the production topic's
+   * partition count, replication factor and compaction settings. Idempotent.
+   */
+  async createTempTopic(outputTopic: string, evolutionId: string): Promise<CreatedTopic> {
+    const topic = tempTopicName(outputTopic, evolutionId);
+    if (!TEMP_PATTERN.test(topic))
+      throw new TopicNotOursError(
+        topic,
+        'the evolution id has characters a TEMP topic name cannot carry',
+      );
+    await this.connect();
+    const meta = await this.call(`describing ${outputTopic}`, () =>
+      this.admin.fetchTopicMetadata({ topics: [outputTopic] }),
+    ).catch((err: unknown) => {
+      if (isUnknownTopic(err)) throw new TopicMissingError(outputTopic);
+      throw err;
+    });
+    const prod = meta.topics.find((t) => t.name === outputTopic);
+    if (!prod) throw new TopicMissingError(outputTopic);
+    const partitions = prod.partitions.length;
+    const replicationFactor = Math.max(1, prod.partitions[0]?.replicas.length ?? 1);
+
+    const existing = await this.existingPartitions(topic);
+    if (existing !== undefined) {
+      if (existing !== partitions) throw new PartitionsChangedError(topic, partitions, existing);
+      return { topic, partitions, created: false };
+    }
+
+    const configEntries = [
+      ...(await this.mirroredConfigs(outputTopic)),
+      { name: 'cleanup.policy', value: 'compact' },
+    ];
+    // Intent before the side effect: a crash after createTopics still leaves the topic deletable.
+    await this.redis.hset(
+      this.topicsKey,
+      topic,
+      JSON.stringify({ outputTopic, evolutionId, partitions, at: new Date().toISOString() }),
+    );
+    await this.call(`creating ${topic}`, () =>
+      this.admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries }],
+      }),
+    );
+    return { topic, partitions, created: true };
+  }
+
+  /** Records a consumer group before it is used, so that cleanup may delete it. */
+  async registerGroup(groupId: string): Promise<void> {
+    await this.redis.sadd(this.groupsKey, groupId);
+  }
+
+  /** Deletes the given groups that this system registered; others are left alone and returned. */
+  async deleteGroups(
+    groupIds: readonly string[],
+  ): Promise<{ deleted: string[]; refused: string[] }> {
+    await this.connect();
+    const deleted: string[] = [];
+    const refused: string[] = [];
+    for (const groupId of groupIds) {
+      if ((await this.redis.sismember(this.groupsKey, groupId)) !== 1) {
+        refused.push(groupId);
+        continue;
+      }
+      await this.admin.deleteGroups([groupId]).catch((err: unknown) => {
+        // A group that is already gone is the state we want.
+        if (!/GROUP_ID_NOT_FOUND|does not exist/i.test(String((err as Error)?.message ?? err)))
+          throw err;
+      });
+      await this.redis.srem(this.groupsKey, groupId);
+      deleted.push(groupId);
+    }
+    return { deleted, refused };
+  }
+
+  /**
+   * Deletes a TEMP topic. Refuses (TopicNotOursError) unless the name has the
+   * TEMP pattern AND the registry says this system created it.
+   */
+  async deleteTempTopic(topic: string): Promise<void> {
+    if (!TEMP_PATTERN.test(topic))
+      throw new TopicNotOursError(topic, 'its name is not <output>.evolve.<evolution-id>');
+    if ((await this.redis.hexists(this.topicsKey, topic)) !== 1)
+      throw new TopicNotOursError(topic, 'flink-evolve has no record of creating it');
+    await this.connect();
+    if ((await this.existingPartitions(topic)) !== undefined) {
+      await this.call(`deleting ${topic}`, () => this.admin.deleteTopics({ topics: [topic] }));
+    }
+    await this.redis.hdel(this.topicsKey, topic);
+  }
+
+  /**
+   * Read_committed end offsets per partition. kafkajs's admin lists offsets
+   * with isolation level READ_COMMITTED, so `end` is the last stable offset:
+   * an open transaction's records are above it.
+   */
+  async snapshotOffsets(topic: string): Promise<PartitionOffsets[]> {
+    await this.connect();
+    const offsets = await this.call(`reading offsets of ${topic}`, () =>
+      this.admin.fetchTopicOffsets(topic),
+    ).catch((err: unknown) => {
+      if (isUnknownTopic(err)) throw new TopicMissingError(topic);
+      throw err;
+    });
+    return offsets
+      .map((o) => ({ partition: o.partition, end: Number(o.offset), start: Number(o.low) }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  /** The read_committed end offset of one partition. */
+  async endOffset(topic: string, partition: number): Promise<number> {
+    const all = await this.snapshotOffsets(topic);
+    const found = all.find((o) => o.partition === partition);
+    if (!found) throw new TopicMissingError(`${topic}[${partition}]`);
+    return found.end;
+  }
+
+  private async existingPartitions(topic: string): Promise<number | undefined> {
+    const topics = await this.call('listing topics', () => this.admin.listTopics());
+    if (!topics.includes(topic)) return undefined;
+    return this.partitionCount(topic);
+  }
+
+  private async mirroredConfigs(topic: string): Promise<{ name: string; value: string }[]> {
+    const described = await this.call(`reading the configuration of ${topic}`, () =>
+      this.admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: 2 /* TOPIC */, name: topic, configNames: MIRRORED_CONFIGS }],
+      }),
+    );
+    const entries = described.resources[0]?.configEntries ?? [];
+    return entries
+      .filter(
+        (e) => !e.isDefault && e.configValue !== null && MIRRORED_CONFIGS.includes(e.configName),
+      )
+      .map((e) => ({ name: e.configName, value: e.configValue }));
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isUnknownTopic(err) || !isConnectionError(err)) throw err;
+      throw new KafkaUnreachableError(what, err);
+    }
+  }
+}
+
+function isUnknownTopic(err: unknown): boolean {
+  const e = err as { type?: string; message?: string } | undefined;
+  return (
+    e?.type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
+    /does not host this topic-partition|UNKNOWN_TOPIC/i.test(e?.message ?? '')
+  );
+}
+
+function isConnectionError(err: unknown): boolean {
+  const name = (err as { name?: string } | undefined)?.name ?? '';
+  return /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSBrokerNotFound|KafkaJSRequestTimeoutError/.test(
+    name,
+  );
+}
