@@ -135,7 +135,13 @@ export class InMemoryEvolutionStore implements EvolutionRepository {
     const current = await this.load(id);
     if (current.version !== expectedVersion)
       throw new ConcurrentUpdateError(id, expectedVersion, current.version);
-    return this.save(mutate(current), expectedVersion);
+    const next = mutate(current);
+    if (next.id !== id || next.pipeline !== current.pipeline || next.status !== current.status) {
+      throw new Error(
+        `update() may not change the id, pipeline or status of ${id}; use transition().`,
+      );
+    }
+    return this.save(next, expectedVersion);
   }
   async transition(
     id: string,

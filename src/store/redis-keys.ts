@@ -1,0 +1,29 @@
+export const DEFAULT_KEY_PREFIX = 'evolve:';
+
+/** Every key the product writes, under one prefix so several installations (or tests) can share a Redis. */
+export class RedisKeys {
+  constructor(readonly prefix: string = DEFAULT_KEY_PREFIX) {
+    if (prefix.length === 0)
+      throw new Error('The Redis key prefix must not be empty; the default is "evolve:".');
+  }
+  evolution(id: string): string {
+    return `${this.prefix}evolution:${id}`;
+  }
+  pipeline(name: string): string {
+    return `${this.prefix}pipeline:${name}`;
+  }
+  pipelineNames(): string {
+    return `${this.prefix}pipelines`;
+  }
+  /** Id of the pipeline's active evolution: the lock behind invariant 2. */
+  activeEvolution(pipeline: string): string {
+    return `${this.prefix}pipeline:${pipeline}:active`;
+  }
+  /** Sorted set of the pipeline's evolution ids by creation time. */
+  history(pipeline: string): string {
+    return `${this.prefix}pipeline:${pipeline}:evolutions`;
+  }
+  audit(pipeline: string): string {
+    return `${this.prefix}pipeline:${pipeline}:audit`;
+  }
+}

@@ -1,0 +1,207 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RedisEvolutionStore } from '../../src/store/redis-evolution-store.js';
+import { RedisPipelineRegistry } from '../../src/store/redis-pipeline-registry.js';
+import { startEvolution } from '../../src/evolution/start-evolution.js';
+import { markStepIntent } from '../../src/evolution/deploy-steps.js';
+import {
+  ConcurrentUpdateError,
+  EvolutionConflictError,
+} from '../../src/evolution/evolution-errors.js';
+import type { Evolution } from '../../src/evolution/evolution.js';
+import { stackEndpoints } from '../support/stack-endpoints.js';
+import { uniqueName } from '../support/unique-name.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { aPipeline, V2_SQL } from '../support/pipeline-fixture.js';
+import { deleteKeysWithPrefix } from '../support/redis-test-keys.js';
+
+describe('RedisEvolutionStore (real Redis)', () => {
+  let redis: Redis;
+  let prefix: string;
+  let clock: FakeClock;
+  let registry: RedisPipelineRegistry;
+  let store: RedisEvolutionStore;
+  const pipeline = aPipeline();
+
+  beforeAll(() => {
+    redis = new Redis(stackEndpoints().redisUrl, { lazyConnect: false });
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+  beforeEach(async (ctx) => {
+    prefix = `${uniqueName(`test-store-${ctx.task.name.slice(0, 20).replace(/\W+/g, '-')}`)}:`;
+    clock = new FakeClock();
+    registry = new RedisPipelineRegistry({ redis, prefix });
+    store = new RedisEvolutionStore({
+      redis,
+      pipelines: registry,
+      clock,
+      prefix,
+      auditMaxLen: 100,
+    });
+    await registry.register(pipeline);
+  });
+  afterEach(async () => {
+    await deleteKeysWithPrefix(redis, prefix);
+  });
+
+  const develop = (requester = 'U0OWNER1'): Promise<Evolution> =>
+    startEvolution(
+      { evolutions: store, audit: store.audit },
+      {
+        pipeline,
+        v2Sql: V2_SQL,
+        requester,
+        slack: { channel: 'C0EVOLVE', threadTs: '1700000000.000100' },
+        clock,
+      },
+    );
+
+  it('stores, reads back and lists evolutions newest first, all under the prefix', async () => {
+    const first = await develop();
+    expect(first.version).toBe(1);
+    expect(await store.load(first.id)).toEqual(first);
+    await store.transition(first.id, { type: 'abort' }, 'U0OWNER1');
+    clock.advance(1000);
+    const second = await develop('U0OWNER2');
+    expect((await store.listByPipeline('revenue')).map((e) => e.id)).toEqual([second.id, first.id]);
+    expect((await store.activeFor('revenue'))?.id).toBe(second.id);
+    const keys = await redis.keys(`${prefix}*`);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.every((k) => k.startsWith(prefix))).toBe(true);
+    await expect(store.load('ev-nope-000000')).rejects.toMatchObject({
+      code: 'EVOLUTION_NOT_FOUND',
+    });
+  });
+
+  it('refuses a second active evolution, naming the first and its requester, even when both race', async () => {
+    const attempts = await Promise.allSettled([
+      develop('U0OWNER1'),
+      develop('U0OWNER2'),
+      develop('U0OWNER1'),
+    ]);
+    const created = attempts.filter(
+      (a): a is PromiseFulfilledResult<Evolution> => a.status === 'fulfilled',
+    );
+    expect(created).toHaveLength(1);
+    const winner = created[0]!.value;
+    for (const a of attempts) {
+      if (a.status === 'rejected') {
+        expect(a.reason).toBeInstanceOf(EvolutionConflictError);
+        expect(a.reason.userMessage).toContain(
+          `already has an active evolution: ${winner.id} (DEVELOPING), started by <@${winner.requester}>`,
+        );
+      }
+    }
+    expect((await store.listByPipeline('revenue')).map((e) => e.id)).toEqual([winner.id]);
+  });
+
+  it('frees the pipeline when its evolution reaches a terminal state, but not when it FAILED', async () => {
+    const ev = await develop();
+    await store.transition(
+      ev.id,
+      { type: 'fail', error: { code: 'X', message: 'boom', step: 'develop' } },
+      'system',
+    );
+    await expect(develop('U0OWNER2')).rejects.toBeInstanceOf(EvolutionConflictError);
+    await store.transition(ev.id, { type: 'abort' }, 'U0OWNER1');
+    expect(await store.activeFor('revenue')).toBeUndefined();
+    await expect(develop('U0OWNER2')).resolves.toMatchObject({ status: 'DEVELOPING' });
+  });
+
+  it('compare-and-set: of two racing updates one wins, the other gets ConcurrentUpdateError', async () => {
+    const ev = await develop();
+    const results = await Promise.allSettled([
+      store.update(ev.id, ev.version, (e) => ({ ...e, shadow: { ...e.shadow, jobId: 'job-a' } })),
+      store.update(ev.id, ev.version, (e) => ({ ...e, shadow: { ...e.shadow, jobId: 'job-b' } })),
+    ]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.reason).toBeInstanceOf(ConcurrentUpdateError);
+    expect(lost[0]!.reason.code).toBe('CONCURRENT_UPDATE');
+    const stored = await store.load(ev.id);
+    expect(stored.version).toBe(2);
+    expect(stored.shadow.jobId).toBe(
+      (won[0] as PromiseFulfilledResult<Evolution>).value.shadow.jobId,
+    );
+  });
+
+  it('save with a stale version writes nothing, even when the check in update() passed', async () => {
+    const ev = await develop();
+    const marked = await store.update(ev.id, 1, (e) => markStepIntent(e, 'stopShadow', clock));
+    expect(marked.version).toBe(2);
+    await expect(store.save({ ...ev, v2JobId: 'stale' }, 1)).rejects.toMatchObject({
+      code: 'CONCURRENT_UPDATE',
+      actualVersion: 2,
+    });
+    expect((await store.load(ev.id)).v2JobId).toBeUndefined();
+    expect((await store.load(ev.id)).deploy?.steps.stopShadow).toEqual({ intentAt: clock.now() });
+  });
+
+  it('update() refuses to change the status: that is what transition() is for', async () => {
+    const ev = await develop();
+    await expect(store.update(ev.id, 1, (e) => ({ ...e, status: 'LIVE' }))).rejects.toThrow(
+      /use transition/,
+    );
+  });
+
+  it('audits accepted and refused attempts in the pipeline stream', async () => {
+    const ev = await develop('U0OWNER1');
+    await store.transition(ev.id, { type: 'shadowStarted', jobId: 'j1' }, 'system:worker-1');
+    await store.transition(
+      ev.id,
+      { type: 'requestApproval', shownSqlHash: ev.v2.hash, ttlMs: 60_000 },
+      'U0OWNER2',
+    );
+    await expect(
+      store.transition(ev.id, { type: 'approve', shownSqlHash: ev.v2.hash }, 'U0OWNER2'),
+    ).rejects.toMatchObject({ code: 'APPROVAL_REFUSED' });
+    clock.advance(10);
+    await store.transition(ev.id, { type: 'approve', shownSqlHash: ev.v2.hash }, 'U0APPR1', {});
+    await expect(develop('U0OWNER2')).rejects.toBeInstanceOf(EvolutionConflictError);
+
+    const events = await store.audit.list('revenue');
+    expect(
+      events.map((e) => [e.actor, e.action, e.before ?? '-', e.after ?? '-', e.accepted]),
+    ).toEqual([
+      ['U0OWNER1', 'develop', '-', 'DEVELOPING', true],
+      ['system:worker-1', 'shadowStarted', 'DEVELOPING', 'SHADOW_RUNNING', true],
+      ['U0OWNER2', 'requestApproval', 'SHADOW_RUNNING', 'AWAITING_APPROVAL', true],
+      ['U0OWNER2', 'approve', 'AWAITING_APPROVAL', '-', false],
+      ['U0APPR1', 'approve', 'AWAITING_APPROVAL', 'DEPLOYING', true],
+      ['U0OWNER2', 'develop', '-', '-', false],
+    ]);
+    const refusal = events[3]!;
+    expect(refusal.code).toBe('APPROVAL_REFUSED');
+    expect(refusal.reason).toContain('cannot approve it too');
+    expect(events[5]!.reason).toContain(`active evolution: ${ev.id}`);
+    expect(events[4]!.at).toBe(clock.now());
+    // Raw stream entries stay readable by an operator with redis-cli.
+    const raw = await redis.xrange(`${prefix}pipeline:revenue:audit`, '-', '+');
+    expect(raw).toHaveLength(6);
+    expect(raw[3]![1]).toEqual(expect.arrayContaining(['action', 'approve', 'accepted', '0']));
+    expect(
+      (await store.audit.list('revenue', { evolutionId: ev.id, limit: 2 })).map((e) => e.action),
+    ).toEqual(['approve', 'approve']);
+  });
+
+  it('caps the audit stream approximately', async () => {
+    const ev = await develop();
+    for (let i = 0; i < 400; i++) {
+      await store.audit.append({
+        evolutionId: ev.id,
+        pipeline: 'revenue',
+        actor: 'U0X',
+        action: 'abort',
+        accepted: false,
+        at: i,
+      });
+    }
+    const length = await redis.xlen(`${prefix}pipeline:revenue:audit`);
+    expect(length).toBeLessThan(401);
+    expect(length).toBeGreaterThanOrEqual(100);
+  });
+});
