@@ -1,0 +1,303 @@
+import { EvolveError } from '../errors.js';
+import {
+  analyzeScript,
+  isKafkaConnector,
+  sameTable,
+  type ScriptAnalysis,
+  type TableOrigin,
+  type TableReference,
+} from './analyze-script.js';
+import { applyEdits, planOptionEdits, type OptionChanges, type TextEdit } from './option-list.js';
+import { ShadowRewriteError } from './shadow-rewrite-error.js';
+import {
+  checkEvolutionId,
+  checkTopicName,
+  shadowGroupIds,
+  shadowPipelineName,
+  shadowTransactionalIdPrefix,
+} from './shadow-names.js';
+import { quoteSqlString } from './sql-literals.js';
+import { productionGroupIds, verifyShadow } from './verify-shadow.js';
+
+export { tempTopicName } from './shadow-names.js';
+export { ShadowRewriteError } from './shadow-rewrite-error.js';
+
+export const STARTUP_MODES = [
+  'earliest-offset',
+  'latest-offset',
+  'group-offsets',
+  'timestamp',
+] as const;
+export type StartupMode = (typeof STARTUP_MODES)[number];
+
+export interface ShadowOptions {
+  pipeline: string;
+  evolutionId: string;
+  tempTopic: string;
+  /** Where the shadow starts reading its Kafka sources; default earliest-offset (complete state). */
+  startupMode?: StartupMode;
+  /** Required with startupMode 'timestamp'. */
+  startupTimestampMs?: number;
+  /**
+   * The pipeline's registered output topic. Required when the INSERT target
+   * comes from a catalog (the script does not say its topic); when the script
+   * does, the two must agree.
+   */
+  outputTopic?: string;
+}
+
+export interface ShadowRewrite {
+  sql: string;
+  /** Per-statement configuration for the gateway (pipeline.name). */
+  executionConfig: Record<string, string>;
+  /** The shadow's consumer groups, one per Kafka (or catalog) source, in script order. */
+  groupIds: string[];
+  transactionalIdPrefix: string;
+  outputTopic: string;
+  tempTopic: string;
+  /** What was changed, one line each, for the Slack thread. */
+  changes: string[];
+}
+
+const STARTUP_OPTIONS = [
+  'scan.startup.mode',
+  'scan.startup.specific-offsets',
+  'scan.startup.timestamp-millis',
+];
+
+/**
+ * The shadow version of a pipeline script (DESIGN.md section 6): same SQL,
+ * but it writes TEMP with its own transactional ids, reads every Kafka source
+ * under its own consumer group from the policy's start, and is named after
+ * the evolution. Edits are made in place, so comments and layout survive;
+ * the result is re-analysed and refused if it could still touch production.
+ */
+export function rewriteForShadow(sql: string, options: ShadowOptions): ShadowRewrite {
+  const policy = checkOptions(options);
+  const analysis = analyzeScript(sql);
+  const outputTopic = resolveOutputTopic(analysis, options);
+  checkInvolvedTables(analysis, options.tempTopic, outputTopic);
+
+  const prefix = shadowTransactionalIdPrefix(options.evolutionId);
+  const shadowSources = analysis.sources.filter(
+    (s) => s.origin.kind === 'catalog' || isKafkaConnector(s.connector),
+  );
+  const groupIds = shadowGroupIds(
+    options.evolutionId,
+    shadowSources.map((s) => s.name),
+  );
+  const changes: string[] = [];
+  const wanted: {
+    origin: TableOrigin;
+    references: TableReference[];
+    set: Map<string, string>;
+    remove: Set<string>;
+  }[] = [];
+
+  for (const sink of analysis.sinks) {
+    const set = new Map([
+      ['topic', options.tempTopic],
+      ['sink.transactional-id-prefix', prefix],
+    ]);
+    const references = sink.inserts.map((i) => i.target);
+    wanted.push({ origin: sink.origin, references, set, remove: new Set() });
+    changes.push(
+      `Sink ${sink.name}: topic '${sink.topics.join(';') || outputTopic}' -> '${options.tempTopic}', ` +
+        `sink.transactional-id-prefix = '${prefix}'${via(sink.origin)}.`,
+    );
+  }
+  for (const source of shadowSources) {
+    const groupId = groupIds.get(source.name)!;
+    const set = new Map([['properties.group.id', groupId]]);
+    const remove = new Set<string>();
+    if (source.connector === 'upsert-kafka') {
+      changes.push(
+        `Source ${source.name}: properties.group.id = '${groupId}'. It is upsert-kafka, which ` +
+          `always reads its topic from the earliest offset (no scan.startup.mode).`,
+      );
+    } else {
+      for (const [key, value] of policy) set.set(key, value);
+      for (const key of STARTUP_OPTIONS) if (!policy.has(key)) remove.add(key);
+      changes.push(
+        `Source ${source.name}: properties.group.id = '${groupId}', ` +
+          `${[...policy].map(([k, v]) => `${k} = '${v}'`).join(', ')}${via(source.origin)}.`,
+      );
+    }
+    const first = source.references[0]!;
+    const same = wanted.find((w) => w.references.some((r) => sameTable(r.name, first.name)));
+    if (same) {
+      // The table is both read and written: one set of edits for both roles.
+      for (const [key, value] of set) if (!same.set.has(key)) same.set.set(key, value);
+      for (const key of remove) same.remove.add(key);
+      same.references.push(...source.references);
+    } else wanted.push({ origin: source.origin, references: [...source.references], set, remove });
+  }
+
+  const edits = wanted.flatMap((w) => tableEdits(sql, w.origin, w.references, w));
+  const rewritten = applyEdits(sql, edits);
+  const result: ShadowRewrite = {
+    sql: rewritten,
+    executionConfig: { 'pipeline.name': shadowPipelineName(options.pipeline, options.evolutionId) },
+    groupIds: [...groupIds.values()],
+    transactionalIdPrefix: prefix,
+    outputTopic,
+    tempTopic: options.tempTopic,
+    changes: [
+      ...changes,
+      `pipeline.name = '${shadowPipelineName(options.pipeline, options.evolutionId)}'.`,
+    ],
+  };
+  verifyShadow(result, {
+    productionGroupIds: productionGroupIds(analysis),
+    expectedGroupIds: groupIds,
+    startup: policy,
+  });
+  return result;
+}
+
+function via(origin: TableOrigin): string {
+  return origin.kind === 'catalog' ? ' (catalog table: as an OPTIONS hint at each use)' : '';
+}
+
+function tableEdits(
+  sql: string,
+  origin: TableOrigin,
+  references: readonly TableReference[],
+  changes: OptionChanges,
+): TextEdit[] {
+  const edits: TextEdit[] = [];
+  if (origin.kind === 'script') {
+    for (const definition of origin.definitions)
+      edits.push(...planOptionEdits(sql, definition.with, changes));
+  }
+  for (const reference of new Set(references)) {
+    const hint = reference.hint;
+    if (hint && !hint.parseable) {
+      throw new ShadowRewriteError(
+        `The hint ${sql.slice(hint.range.start, hint.range.end)} after ${reference.name.name} cannot be ` +
+          `read, so the shadow's options cannot be set safely. Write it as /*+ OPTIONS('key'='value') */ ` +
+          `and submit the SQL again.`,
+      );
+    }
+    if (hint?.options) {
+      edits.push(
+        ...planOptionEdits(sql, hint.options, {
+          ...changes,
+          onlyExisting: origin.kind === 'script',
+        }),
+      );
+    } else if (origin.kind === 'catalog') {
+      const list = [...changes.set]
+        .map(([k, v]) => `${quoteSqlString(k)}=${quoteSqlString(v)}`)
+        .join(', ');
+      edits.push(
+        hint
+          ? { start: hint.appendAt, end: hint.appendAt, text: `, OPTIONS(${list})` }
+          : {
+              start: reference.hintInsertAt,
+              end: reference.hintInsertAt,
+              text: ` /*+ OPTIONS(${list}) */`,
+            },
+      );
+    }
+  }
+  return edits;
+}
+
+function checkOptions(options: ShadowOptions): Map<string, string> {
+  checkEvolutionId(options.evolutionId);
+  if (options.pipeline.trim() === '') {
+    throw new EvolveError('INPUT_INVALID', 'The shadow needs the pipeline name; it was empty.');
+  }
+  checkTopicName(options.tempTopic, 'The temporary topic');
+  const mode = options.startupMode ?? 'earliest-offset';
+  if (!STARTUP_MODES.includes(mode)) {
+    throw new EvolveError(
+      'INPUT_INVALID',
+      `Unknown shadow start mode '${String(mode)}'; use one of ${STARTUP_MODES.join(', ')}.`,
+    );
+  }
+  const policy = new Map<string, string>([['scan.startup.mode', mode]]);
+  if (mode === 'timestamp') {
+    const ms = options.startupTimestampMs;
+    if (ms === undefined || !Number.isSafeInteger(ms) || ms < 0) {
+      throw new EvolveError(
+        'INPUT_INVALID',
+        'The shadow start mode "timestamp" needs a start time in epoch milliseconds (a whole number >= 0).',
+      );
+    }
+    policy.set('scan.startup.timestamp-millis', String(ms));
+  }
+  return policy;
+}
+
+function resolveOutputTopic(analysis: ScriptAnalysis, options: ShadowOptions): string {
+  const fromScript = analysis.outputTopic;
+  if (
+    fromScript !== undefined &&
+    options.outputTopic !== undefined &&
+    fromScript !== options.outputTopic
+  ) {
+    throw new ShadowRewriteError(
+      `This SQL writes to topic '${fromScript}', but pipeline ${options.pipeline} owns output topic ` +
+        `'${options.outputTopic}'. Make the INSERT target's 'topic' '${options.outputTopic}' and submit again.`,
+    );
+  }
+  const topic = fromScript ?? options.outputTopic;
+  if (topic === undefined) {
+    throw new ShadowRewriteError(
+      `${analysis.outputTopicUnknown ?? 'The output topic is unknown.'} Register the pipeline's output ` +
+        `topic so the shadow can be kept away from it.`,
+    );
+  }
+  return topic;
+}
+
+function checkInvolvedTables(
+  analysis: ScriptAnalysis,
+  tempTopic: string,
+  outputTopic: string,
+): void {
+  if (tempTopic === outputTopic) {
+    throw new ShadowRewriteError(
+      `The temporary topic '${tempTopic}' is the production output topic; the shadow must write elsewhere.`,
+    );
+  }
+  const inputTopics = analysis.kafkaSources.flatMap((s) => s.topics);
+  if (inputTopics.includes(tempTopic)) {
+    throw new ShadowRewriteError(
+      `The temporary topic '${tempTopic}' is also an input of this SQL; pick another evolution id.`,
+    );
+  }
+  for (const sink of analysis.sinks) {
+    if (
+      sink.origin.kind === 'script' &&
+      sink.origin.definitions.some((d) => d.writesTopicMetadata)
+    ) {
+      throw new ShadowRewriteError(
+        `The INSERT target ${sink.name} has a writable 'topic' metadata column, so each row could choose ` +
+          `its topic, production included. Declare the column VIRTUAL (or drop it) and submit again.`,
+      );
+    }
+  }
+  const involved = [
+    ...analysis.sinks.flatMap((s) => s.inserts.map((i) => i.target)),
+    ...analysis.sources.flatMap((s) => s.references),
+  ];
+  for (const altered of analysis.alteredTables) {
+    if (involved.some((r) => sameTable(r.name, altered))) {
+      throw new ShadowRewriteError(
+        `ALTER TABLE ${altered.name} changes the options of a table the pipeline reads or writes, which ` +
+          `the shadow rewrite cannot follow. Put those options in its CREATE TABLE and submit again.`,
+      );
+    }
+  }
+  for (const source of analysis.sources) {
+    if (source.origin.kind === 'script' && source.origin.connector === undefined) {
+      throw new ShadowRewriteError(
+        `Table ${source.name} has no 'connector' option in the script (it comes from LIKE a table ` +
+          `outside it), so the shadow cannot tell whether it reads Kafka. Declare its connector and submit again.`,
+      );
+    }
+  }
+}
