@@ -183,7 +183,9 @@ export class FlinkHttp {
     );
   }
 
+  /** Closes the connections; safe to call twice. */
   async close(): Promise<void> {
+    if (this.agent.closed || this.agent.destroyed) return;
     await this.agent.close();
   }
 

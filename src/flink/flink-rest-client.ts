@@ -261,8 +261,12 @@ export class FlinkRestClient {
     return result;
   }
 
-  /** Cancels a job; a job already in a terminal state is left as it is. */
-  async cancelJob(jobId: string): Promise<'cancelling' | 'already-terminal'> {
+  /**
+   * Cancels a job. Idempotent: Flink accepts cancelling a CANCELED job again
+   * (202), and answers 409 for a job that ended otherwise (FINISHED, FAILED),
+   * which is left as it is.
+   */
+  async cancelJob(jobId: string): Promise<'requested' | 'already-terminal'> {
     checkId(jobId);
     const res = await this.http.send({
       method: 'PATCH',
@@ -273,7 +277,7 @@ export class FlinkRestClient {
     if (res.status === 404) throw new FlinkJobNotFoundError(jobId, undefined, { cause: res.body });
     if (res.status === 409) return 'already-terminal';
     this.http.expect(res, z.unknown(), [202]);
-    return 'cancelling';
+    return 'requested';
   }
 
   /** Deletes a savepoint's files through the JobManager and waits until that is done. */
