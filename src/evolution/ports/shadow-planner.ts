@@ -1,0 +1,22 @@
+import type { ExecutionConfig } from './flink-port.js';
+import type { ShadowStartupMode } from '../pipeline.js';
+
+export interface ShadowPlan {
+  /** The v2 script with the sink on TEMP and the sources under the shadow's own groups. */
+  sql: string;
+  executionConfig: ExecutionConfig;
+  groupIds: string[];
+}
+
+/** Turns v2's SQL into the shadow's (DESIGN.md section 6); pure, but implemented with the SQL parser. */
+export interface ShadowPlanner {
+  plan(
+    sql: string,
+    options: {
+      pipeline: string;
+      evolutionId: string;
+      tempTopic: string;
+      startupMode: ShadowStartupMode;
+    },
+  ): ShadowPlan;
+}

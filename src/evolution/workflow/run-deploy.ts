@@ -1,0 +1,137 @@
+import { EvolveError } from '../../errors.js';
+import type { Evolution } from '../evolution.js';
+import { SYSTEM_ACTOR } from '../evolution-action.js';
+import { markStepDone, markStepIntent, stepState } from '../deploy-steps.js';
+import { actionError } from './step-error.js';
+import { runRollback } from './run-rollback.js';
+import { savepointStep } from './savepoint-step.js';
+import { jobName, type WorkflowDeps } from './workflow-deps.js';
+
+const LIVE_STATES = new Set(['RUNNING', 'CREATED', 'INITIALIZING', 'RESTARTING', 'RECONCILING']);
+
+/**
+ * Deploy (DESIGN.md section 1): S2 from the shadow, S1 from v1, cutover
+ * offsets, v2 from S2 on the production topic, verified RUNNING and restored
+ * from S2; otherwise the rollback restarts v1 from S1 (invariant 3). Each
+ * step is marked before and after its side effect, so running this again
+ * after a crash resumes at the first unfinished step.
+ */
+export async function runDeploy(deps: WorkflowDeps, evolutionId: string): Promise<Evolution> {
+  let ev = await deps.evolutions.load(evolutionId);
+  if (ev.status === 'DEPLOY_FAILED') return runRollback(deps, ev.id);
+  if (ev.status !== 'DEPLOYING') return ev;
+  const pipeline = await deps.pipelines.load(ev.pipeline);
+  const flink = deps.flinkFor(pipeline);
+  const kafka = deps.kafkaFor(pipeline);
+  let step = 'preflight';
+  try {
+    if (stepState(ev, 'stopShadow') === 'pending') {
+      // Nothing touched yet: refuse with a clear message if either job is not there.
+      const shadowState = ev.shadow.jobId ? await flink.jobState(ev.shadow.jobId) : 'NOT_FOUND';
+      const v1State = await flink.jobState(pipeline.production.flinkJobId);
+      if (shadowState !== 'RUNNING' || v1State !== 'RUNNING') {
+        // Refused before any side effect: no rollback to do, a human decides.
+        const error = new EvolveError(
+          'TRANSITION_REFUSED',
+          `Deploy needs the shadow job and v1 RUNNING; shadow ${ev.shadow.jobId ?? '-'} is ${shadowState}, v1 ${pipeline.production.flinkJobId} is ${v1State}. Nothing was changed. Check the jobs in Flink, then abort or develop again.`,
+        );
+        ev = await deps.evolutions.transition(
+          ev.id,
+          { type: 'fail', error: actionError(error, step) },
+          SYSTEM_ACTOR,
+        );
+        await deps.notifier.postMilestone(ev, { kind: 'failed', text: error.userMessage });
+        await deps.notifier.updateStatusCard(ev);
+        return ev;
+      }
+    }
+    step = 'stopShadow';
+    ev = await savepointStep(deps, flink, ev, 'stopShadow', 's2', ev.shadow.jobId!);
+    step = 'stopV1';
+    ev = await savepointStep(deps, flink, ev, 'stopV1', 's1', pipeline.production.flinkJobId);
+
+    step = 'recordCutover';
+    if (stepState(ev, 'recordCutover') !== 'done') {
+      const offsets = await kafka.endOffsets(pipeline.kafka.outputTopic);
+      ev = await deps.evolutions.update(ev.id, ev.version, (cur) =>
+        markStepDone(
+          { ...cur, cutover: { offsets, recordedAt: deps.clock.now() } },
+          'recordCutover',
+          deps.clock,
+        ),
+      );
+    }
+
+    step = 'startV2';
+    const name = jobName(pipeline.name, ev.id, 'v2');
+    let v2JobId = ev.v2JobId;
+    if (stepState(ev, 'startV2') !== 'done' || !v2JobId) {
+      ev = await deps.evolutions.update(ev.id, ev.version, (cur) =>
+        markStepIntent(cur, 'startV2', deps.clock),
+      );
+      const found = await flink.findJobByName(name);
+      v2JobId =
+        found && LIVE_STATES.has(found.state)
+          ? found.jobId
+          : await flink.submitJob(ev.v2.sql, {
+              'pipeline.name': name,
+              'execution.savepoint.path': ev.savepoints.s2!.location!,
+              'execution.savepoint.ignore-unclaimed-state': 'false',
+            });
+      const id = v2JobId;
+      ev = await deps.evolutions.update(ev.id, ev.version, (cur) =>
+        markStepDone({ ...cur, v2JobId: id }, 'startV2', deps.clock),
+      );
+      await deps.notifier.postMilestone(ev, {
+        kind: 'jobStarted',
+        text: `v2 submitted as job ${id} on ${pipeline.kafka.outputTopic}, restoring from ${ev.savepoints.s2!.location}.`,
+        details: { jobId: id },
+      });
+    }
+
+    step = 'verifyV2';
+    ev = await deps.evolutions.update(ev.id, ev.version, (cur) =>
+      markStepIntent(cur, 'verifyV2', deps.clock),
+    );
+    const state = await flink.waitRunning(v2JobId, deps.runningTimeoutMs);
+    const restored = state === 'RUNNING' ? await flink.restoredFrom(v2JobId) : undefined;
+    if (state !== 'RUNNING' || restored !== ev.savepoints.s2!.location) {
+      throw new EvolveError(
+        'FLINK_STATEMENT_FAILED',
+        state !== 'RUNNING'
+          ? `v2 job ${v2JobId} did not reach RUNNING within ${Math.round(deps.runningTimeoutMs / 1000)} s (state ${state}).`
+          : `v2 job ${v2JobId} is RUNNING but restored from ${restored ?? 'no savepoint'}, not from the shadow's savepoint ${ev.savepoints.s2!.location}.`,
+      );
+    }
+    const gap = deps.clock.now() - (ev.savepoints.s1?.completedAt ?? deps.clock.now());
+    ev = await deps.evolutions.update(ev.id, ev.version, (cur) =>
+      markStepDone(cur, 'verifyV2', deps.clock),
+    );
+    await deps.pipelines.updateProduction(pipeline.name, {
+      sql: ev.v2.sql,
+      sqlHash: ev.v2.hash,
+      flinkJobId: v2JobId,
+      lastSavepoint: ev.savepoints.s2!.location!,
+    });
+    ev = await deps.evolutions.transition(
+      ev.id,
+      { type: 'deployCompleted', v2JobId, cutoverGapMs: gap },
+      SYSTEM_ACTOR,
+    );
+    await deps.notifier.postMilestone(ev, {
+      kind: 'deployCompleted',
+      text: `v2 is live: job ${v2JobId} RUNNING, restored from the shadow's savepoint. Production had no running job for ${(gap / 1000).toFixed(1)} s.`,
+      details: { jobId: v2JobId, cutoverGapMs: gap },
+    });
+    await deps.notifier.updateStatusCard(ev);
+    return ev;
+  } catch (err) {
+    const error = actionError(err, step);
+    ev = await deps.evolutions.transition(ev.id, { type: 'deployFailed', error }, SYSTEM_ACTOR);
+    await deps.notifier.postMilestone(ev, {
+      kind: 'deployFailed',
+      text: `Deploy failed at ${step}: ${error.message}`,
+    });
+    return runRollback(deps, ev.id);
+  }
+}

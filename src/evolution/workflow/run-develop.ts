@@ -1,0 +1,91 @@
+import { EvolveError } from '../../errors.js';
+import type { Evolution } from '../evolution.js';
+import { SYSTEM_ACTOR } from '../evolution-action.js';
+import { actionError } from './step-error.js';
+import { jobName, type WorkflowDeps } from './workflow-deps.js';
+
+/**
+ * Develop: TEMP topic, then the shadow job, then SHADOW_RUNNING. Safe to run
+ * again after a crash at any point: TEMP's name is deterministic (creating it
+ * twice finds it), and the shadow job is found by its pipeline.name before a
+ * second one would be submitted (invariant 4).
+ */
+export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promise<Evolution> {
+  let ev = await deps.evolutions.load(evolutionId);
+  if (ev.status !== 'DEVELOPING') return ev;
+  const pipeline = await deps.pipelines.load(ev.pipeline);
+  const flink = deps.flinkFor(pipeline);
+  const kafka = deps.kafkaFor(pipeline);
+  const output = pipeline.kafka.outputTopic;
+  const step = { current: 'checkProductionTopic' };
+  try {
+    // Bad input gets its message before any side effect (invariant 9).
+    if (!(await kafka.topicExists(output))) {
+      throw new EvolveError(
+        'KAFKA_TOPIC_MISSING',
+        `The production topic ${output} of pipeline ${pipeline.name} does not exist. Check the pipeline's outputTopic, then run /evolve develop again.`,
+      );
+    }
+    const plan = deps.shadowPlanner.plan(ev.v2.sql, {
+      pipeline: pipeline.name,
+      evolutionId: ev.id,
+      tempTopic: ev.shadow.tempTopic,
+      startupMode: ev.shadow.startupMode,
+    });
+    step.current = 'createTempTopic';
+    const partitions = await kafka.partitionCount(output);
+    const config = await kafka.topicConfig(output);
+    const created = await kafka.createTempTopic(ev.shadow.tempTopic, {
+      partitions,
+      config: { ...config, 'cleanup.policy': 'compact' },
+    });
+    if (ev.shadow.groupIds.join() !== plan.groupIds.join()) {
+      ev = await deps.evolutions.update(ev.id, ev.version, (cur) => ({
+        ...cur,
+        shadow: { ...cur.shadow, groupIds: plan.groupIds },
+        updatedAt: deps.clock.now(),
+      }));
+    }
+    await deps.notifier.postMilestone(ev, {
+      kind: 'info',
+      text: `TEMP topic ${ev.shadow.tempTopic} ${created === 'created' ? 'created' : 'found'} (${partitions} partitions, compacted).`,
+    });
+
+    step.current = 'startShadow';
+    const name = jobName(pipeline.name, ev.id, 'shadow');
+    const existing = await flink.findJobByName(name);
+    const reusable =
+      existing && !['FAILED', 'CANCELED', 'FINISHED', 'NOT_FOUND'].includes(existing.state);
+    const jobId = reusable
+      ? existing.jobId
+      : await flink.submitJob(plan.sql, { ...plan.executionConfig, 'pipeline.name': name });
+    const state = await flink.waitRunning(jobId, deps.runningTimeoutMs);
+    if (state !== 'RUNNING') {
+      await flink.cancel(jobId).catch(() => undefined);
+      throw new EvolveError(
+        'FLINK_STATEMENT_FAILED',
+        `The shadow job ${jobId} did not reach RUNNING within ${Math.round(deps.runningTimeoutMs / 1000)} s (state ${state}). Check the Flink logs for the job, fix the SQL and run /evolve develop again.`,
+      );
+    }
+    ev = await deps.evolutions.transition(ev.id, { type: 'shadowStarted', jobId }, SYSTEM_ACTOR);
+    await deps.notifier.postMilestone(ev, {
+      kind: 'shadowStarted',
+      text: `Shadow job ${jobId} is RUNNING on the production inputs, writing to ${ev.shadow.tempTopic}.`,
+      details: { jobId, tempTopic: ev.shadow.tempTopic },
+    });
+    await deps.notifier.updateStatusCard(ev);
+    return ev;
+  } catch (err) {
+    const failed = await deps.evolutions.transition(
+      ev.id,
+      { type: 'fail', error: actionError(err, step.current) },
+      SYSTEM_ACTOR,
+    );
+    await deps.notifier.postMilestone(failed, {
+      kind: 'failed',
+      text: actionError(err, step.current).message,
+    });
+    await deps.notifier.updateStatusCard(failed);
+    return failed;
+  }
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { runDeploy } from '../../../src/evolution/workflow/run-deploy.js';
+import { runDevelop } from '../../../src/evolution/workflow/run-develop.js';
+import { ProcessKilled, workflowWorld } from '../../support/workflow-world.js';
+import { V2_SQL } from '../../support/pipeline-fixture.js';
+
+async function approvedWorld() {
+  const w = await workflowWorld();
+  let ev = await runDevelop(w.deps, w.evolution.id);
+  ev = await w.store.transition(
+    ev.id,
+    { type: 'requestApproval', shownSqlHash: ev.v2.hash, ttlMs: 60_000 },
+    'U0OWNER1',
+  );
+  ev = await w.store.transition(ev.id, { type: 'approve', shownSqlHash: ev.v2.hash }, 'U0APPR1');
+  expect(ev.status).toBe('DEPLOYING');
+  w.evolutions.writes = 0;
+  return { ...w, evolution: ev };
+}
+
+describe('runDeploy', () => {
+  it('stops shadow then v1 with savepoints, starts v2 from S2 on production and records the cutover', async () => {
+    const w = await approvedWorld();
+    const shadowJobId = w.evolution.shadow.jobId!;
+    w.clock.advance(1000);
+    const ev = await runDeploy(w.deps, w.evolution.id);
+    expect(ev.status).toBe('LIVE');
+    expect(w.flink.savepoints.map((s) => s.jobId)).toEqual([shadowJobId, w.v1JobId]);
+    const v2 = w.flink.jobs.get(ev.v2JobId!);
+    expect(v2?.sql).toBe(V2_SQL);
+    expect(v2?.restoredFrom).toBe(ev.savepoints.s2?.location);
+    expect(w.flink.running().map((j) => j.jobId)).toEqual([ev.v2JobId]);
+    expect(ev.cutover?.offsets).toEqual([
+      { partition: 0, offset: '100' },
+      { partition: 1, offset: '50' },
+    ]);
+    expect(ev.deploy?.cutoverGapMs).toBe(0);
+    const pipeline = await w.pipelines.load('revenue');
+    expect(pipeline.production.flinkJobId).toBe(ev.v2JobId);
+    expect(pipeline.production.sql).toBe(V2_SQL);
+  });
+
+  it('rolls back to v1 from S1 by itself when v2 does not reach RUNNING', async () => {
+    const w = await approvedWorld();
+    w.flink.failingSql.add(V2_SQL);
+    const ev = await runDeploy(w.deps, w.evolution.id);
+    expect(ev.status).toBe('ROLLED_BACK');
+    const running = w.flink.running();
+    expect(running).toHaveLength(1);
+    expect(running[0]?.restoredFrom).toBe(ev.savepoints.s1?.location);
+    expect(running[0]?.config['pipeline.name']).toBe(`evolve/revenue/${ev.id}/rollback`);
+    expect((await w.pipelines.load('revenue')).production.flinkJobId).toBe(running[0]?.jobId);
+    expect(w.kafka.topics.has(ev.shadow.tempTopic)).toBe(false);
+    const kinds = w.notifier.milestones.map((m) => m.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['deployFailed', 'rolledBack']));
+    expect(w.notifier.milestones.find((m) => m.kind === 'rolledBack')?.text).toMatch(
+      /restarted from .* RUNNING/,
+    );
+  });
+
+  it('leaves v1 untouched when its savepoint fails', async () => {
+    const w = await approvedWorld();
+    w.flink.failStopOf.add(w.v1JobId);
+    const ev = await runDeploy(w.deps, w.evolution.id);
+    expect(ev.status).toBe('ROLLED_BACK');
+    expect(w.flink.running().map((j) => j.jobId)).toEqual([w.v1JobId]);
+    expect(w.flink.submissions).toBe(1); // the shadow only
+    expect(ev.error?.step).toBe('stopV1');
+  });
+
+  it('refuses before any side effect when v1 is not running', async () => {
+    const w = await approvedWorld();
+    await w.flink.cancel(w.v1JobId);
+    const ev = await runDeploy(w.deps, w.evolution.id);
+    expect(ev.status).toBe('FAILED');
+    expect(ev.error?.message).toMatch(/v1 .* is CANCELED\. Nothing was changed/);
+    expect(w.flink.savepoints).toHaveLength(0);
+    expect(w.flink.jobs.get(w.evolution.shadow.jobId!)?.state).toBe('RUNNING');
+  });
+
+  it('killed at every step boundary and run again: LIVE with one v2 job and one savepoint per stop', async () => {
+    const clean = await approvedWorld();
+    await runDeploy(clean.deps, clean.evolution.id);
+    const writes = clean.evolutions.writes;
+    expect(writes).toBeGreaterThanOrEqual(8);
+    for (let killAt = 1; killAt <= writes; killAt++) {
+      const w = await approvedWorld();
+      w.evolutions.killAt = killAt;
+      await expect(runDeploy(w.deps, w.evolution.id)).rejects.toBeInstanceOf(ProcessKilled);
+      w.evolutions.revive();
+      const ev = await runDeploy(w.deps, w.evolution.id);
+      const at = `killed at write ${killAt}`;
+      expect(ev.status, at).toBe('LIVE');
+      expect(w.flink.savepoints, at).toHaveLength(2);
+      expect(
+        w.flink.running().map((j) => j.jobId),
+        at,
+      ).toEqual([ev.v2JobId]);
+      expect(w.flink.submissions, at).toBe(2); // shadow + v2
+    }
+  });
+
+  it('does nothing for an evolution that is not deploying', async () => {
+    const w = await workflowWorld();
+    const ev = await runDeploy(w.deps, w.evolution.id);
+    expect(ev.status).toBe('DEVELOPING');
+    expect(w.flink.savepoints).toHaveLength(0);
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { runDevelop } from '../../../src/evolution/workflow/run-develop.js';
+import { ProcessKilled, workflowWorld } from '../../support/workflow-world.js';
+
+describe('runDevelop', () => {
+  it('creates TEMP like the production topic, starts the shadow on it and moves to SHADOW_RUNNING', async () => {
+    const w = await workflowWorld();
+    const ev = await runDevelop(w.deps, w.evolution.id);
+    expect(ev.status).toBe('SHADOW_RUNNING');
+    expect(w.kafka.topics.get(ev.shadow.tempTopic)?.partitions).toBe(2);
+    expect(w.kafka.topics.get(ev.shadow.tempTopic)?.config['cleanup.policy']).toBe('compact');
+    const shadow = w.flink.jobs.get(ev.shadow.jobId!);
+    expect(shadow?.sql).toContain(`shadow -> ${ev.shadow.tempTopic}`);
+    expect(shadow?.config['pipeline.name']).toBe(`evolve/revenue/${ev.id}/shadow`);
+    expect(ev.shadow.groupIds).toEqual([`evolve-${ev.id}-shadow-orders`]);
+    expect(w.notifier.milestones.map((m) => m.kind)).toContain('shadowStarted');
+  });
+
+  it('refuses a missing production topic before any side effect', async () => {
+    const w = await workflowWorld();
+    w.kafka.topics.clear();
+    const ev = await runDevelop(w.deps, w.evolution.id);
+    expect(ev.status).toBe('FAILED');
+    expect(ev.error?.message).toMatch(/production topic revenue-by-region .* does not exist/);
+    expect(w.kafka.creations).toBe(0);
+    expect(w.flink.submissions).toBe(0);
+  });
+
+  it('fails with the job state when the shadow does not reach RUNNING', async () => {
+    const w = await workflowWorld();
+    w.deps.shadowPlanner = { plan: () => ({ sql: 'BROKEN', executionConfig: {}, groupIds: [] }) };
+    w.flink.failingSql.add('BROKEN');
+    const ev = await runDevelop(w.deps, w.evolution.id);
+    expect(ev.status).toBe('FAILED');
+    expect(ev.error?.message).toMatch(/did not reach RUNNING .*state FAILED/);
+  });
+
+  it('killed at any write and run again: one TEMP creation and one shadow job', async () => {
+    const clean = await workflowWorld();
+    await runDevelop(clean.deps, clean.evolution.id);
+    const writes = clean.evolutions.writes;
+    expect(writes).toBeGreaterThanOrEqual(2);
+    for (let killAt = 1; killAt <= writes; killAt++) {
+      const w = await workflowWorld();
+      w.evolutions.killAt = killAt;
+      await expect(runDevelop(w.deps, w.evolution.id)).rejects.toBeInstanceOf(ProcessKilled);
+      w.evolutions.revive();
+      const ev = await runDevelop(w.deps, w.evolution.id);
+      expect(ev.status, `killed at write ${killAt}`).toBe('SHADOW_RUNNING');
+      expect(w.kafka.creations, `killed at write ${killAt}`).toBe(1);
+      expect(w.flink.submissions, `killed at write ${killAt}`).toBe(1);
+    }
+  });
+});
