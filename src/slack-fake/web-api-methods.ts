@@ -1,0 +1,185 @@
+import type { FakeFile, FakeSlackWorkspace } from './fake-slack-workspace.js';
+import { isRecord } from './parse-slack-body.js';
+
+export type MethodResult = Record<string, unknown> & { ok: boolean; error?: string };
+
+export interface MethodContext {
+  workspace: FakeSlackWorkspace;
+  origin: string;
+  now: () => number;
+  teamId: string;
+  botUserId: string;
+  botId: string;
+  checkMessageLimits: (text: unknown, blocks: unknown) => string | undefined;
+  checkViewLimits: (view: unknown) => string | undefined;
+}
+
+type Args = Record<string, unknown>;
+type Method = (args: Args, ctx: MethodContext) => MethodResult;
+
+const fail = (error: string): MethodResult => ({ ok: false, error });
+const str = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
+const blocksOf = (value: unknown): unknown[] | undefined =>
+  Array.isArray(value) ? (value as unknown[]) : undefined;
+
+/** The Web API methods the bot uses, answered the way Slack answers them (HTTP 200, `ok` flag). */
+export const webApiMethods: Readonly<Record<string, Method>> = {
+  'auth.test': (_args, ctx) => ({
+    ok: true,
+    url: `${ctx.origin}/`,
+    team: 'Fake Workspace',
+    user: 'evolve',
+    team_id: ctx.teamId,
+    user_id: ctx.botUserId,
+    bot_id: ctx.botId,
+  }),
+
+  'chat.postMessage': (args, ctx) => {
+    const channel = str(args.channel);
+    if (!channel) return fail('channel_not_found');
+    const text = str(args.text) ?? '';
+    const blocks = blocksOf(args.blocks);
+    if (!text && !blocks) return fail('no_text');
+    const limitError = ctx.checkMessageLimits(args.text, args.blocks);
+    if (limitError) return fail(limitError);
+    const threadTs = str(args.thread_ts);
+    const posted = ctx.workspace.postMessage({
+      channel,
+      text,
+      ...(blocks ? { blocks } : {}),
+      ...(threadTs ? { threadTs } : {}),
+    });
+    if (posted === 'thread_not_found') return fail('thread_not_found');
+    return { ok: true, channel, ts: posted.ts, message: messageJson(posted, ctx) };
+  },
+
+  'chat.update': (args, ctx) => {
+    const channel = str(args.channel);
+    const ts = str(args.ts);
+    if (!channel || !ts) return fail('invalid_arguments');
+    const limitError = ctx.checkMessageLimits(args.text, args.blocks);
+    if (limitError) return fail(limitError);
+    const blocks = blocksOf(args.blocks);
+    const text = typeof args.text === 'string' ? args.text : undefined;
+    const updated = ctx.workspace.updateMessage({
+      channel,
+      ts,
+      ...(text !== undefined ? { text } : {}),
+      ...(blocks ? { blocks } : {}),
+    });
+    if (!updated) return fail('message_not_found');
+    return { ok: true, channel, ts, text: updated.text, message: messageJson(updated, ctx) };
+  },
+
+  'chat.postEphemeral': (args, ctx) => {
+    const channel = str(args.channel);
+    const user = str(args.user);
+    if (!channel) return fail('channel_not_found');
+    if (!user) return fail('user_not_in_channel');
+    const limitError = ctx.checkMessageLimits(args.text, args.blocks);
+    if (limitError) return fail(limitError);
+    const blocks = blocksOf(args.blocks);
+    const threadTs = str(args.thread_ts);
+    ctx.workspace.ephemerals.push({
+      channel,
+      user,
+      text: str(args.text) ?? '',
+      at: ctx.now(),
+      ...(blocks ? { blocks } : {}),
+      ...(threadTs ? { threadTs } : {}),
+    });
+    return { ok: true, message_ts: ctx.workspace.nextTs() };
+  },
+
+  'views.open': (args, ctx) => {
+    const triggerId = str(args.trigger_id);
+    if (!triggerId) return fail('invalid_trigger_id');
+    const limitError = ctx.checkViewLimits(args.view);
+    if (limitError || !isRecord(args.view)) return fail(limitError ?? 'invalid_arguments');
+    const id = ctx.workspace.nextId('V');
+    const view = { ...args.view, id, team_id: ctx.teamId, hash: `${id}-1` };
+    ctx.workspace.views.set(id, { id, triggerId, view, history: [view] });
+    return { ok: true, view };
+  },
+
+  'views.update': (args, ctx) => {
+    const id = str(args.view_id);
+    const existing = id ? ctx.workspace.views.get(id) : undefined;
+    if (!existing) return fail('not_found');
+    const hash = str(args.hash);
+    if (hash && hash !== existing.view.hash) return fail('hash_conflict');
+    const limitError = ctx.checkViewLimits(args.view);
+    if (limitError || !isRecord(args.view)) return fail(limitError ?? 'invalid_arguments');
+    const view = {
+      ...args.view,
+      id: existing.id,
+      team_id: ctx.teamId,
+      hash: `${existing.id}-${existing.history.length + 1}`,
+    };
+    existing.view = view;
+    existing.history.push(view);
+    return { ok: true, view };
+  },
+
+  'usergroups.users.list': (args, ctx) => {
+    const group = str(args.usergroup);
+    const users = group ? ctx.workspace.userGroups.get(group) : undefined;
+    return users ? { ok: true, users: [...users] } : fail('no_such_subteam');
+  },
+
+  'files.getUploadURLExternal': (args, ctx) => {
+    const filename = str(args.filename);
+    const length = Number(args.length);
+    if (!filename) return fail('invalid_arguments');
+    if (!Number.isInteger(length) || length <= 0) return fail('invalid_arguments');
+    const id = ctx.workspace.nextId('F');
+    ctx.workspace.files.set(id, { id, filename, length, completed: false });
+    return { ok: true, upload_url: `${ctx.origin}/upload/${id}`, file_id: id };
+  },
+
+  'files.completeUploadExternal': (args, ctx) => {
+    if (!Array.isArray(args.files) || args.files.length === 0) return fail('invalid_arguments');
+    const completed: FakeFile[] = [];
+    for (const entry of args.files as unknown[]) {
+      const id = isRecord(entry) ? str(entry.id) : undefined;
+      const file = id ? ctx.workspace.files.get(id) : undefined;
+      // Slack refuses to complete a file whose bytes never arrived.
+      if (!file || !file.bytes) return fail('file_not_found');
+      const title = isRecord(entry) ? str(entry.title) : undefined;
+      file.completed = true;
+      if (title) file.title = title;
+      completed.push(file);
+    }
+    const channel = str(args.channel_id) ?? str(args.channels);
+    if (channel) {
+      const threadTs = str(args.thread_ts);
+      const shared = ctx.workspace.postMessage({
+        channel,
+        text: str(args.initial_comment) ?? '',
+        files: completed,
+        ...(threadTs ? { threadTs } : {}),
+      });
+      if (shared === 'thread_not_found') return fail('thread_not_found');
+    }
+    return {
+      ok: true,
+      files: completed.map((f) => ({ id: f.id, name: f.filename, title: f.title ?? f.filename })),
+    };
+  },
+};
+
+function messageJson(
+  message: { ts: string; text: string; blocks?: unknown[]; threadTs?: string },
+  ctx: MethodContext,
+): Record<string, unknown> {
+  return {
+    type: 'message',
+    user: ctx.botUserId,
+    bot_id: ctx.botId,
+    ts: message.ts,
+    text: message.text,
+    ...(message.blocks ? { blocks: message.blocks } : {}),
+    ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
+  };
+}
