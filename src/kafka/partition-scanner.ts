@@ -35,9 +35,11 @@ export interface PartitionScannerOptions {
  * Reads one partition forward from a given offset, in read_committed.
  *
  * kafkajs has no manual assignment, so each scanner is a throwaway consumer
- * group with a unique id whose assigner hands out only the one partition; its
- * start offset is committed before the member joins (no seek, so no stale
- * in-flight fetch can ever be delivered), and the group is deleted on close.
+ * group with a unique id whose assigner hands out only the one partition; it
+ * seeks to the start offset once, right after joining (records of a fetch
+ * that raced the seek are below the position and dropped), commits nothing,
+ * and the group is deleted on close. (admin.setOffsets before joining would
+ * avoid the seek but costs a full fetch wait, about 5 s, per scanner.)
  * Scanners of different partitions or topics never share a group.
  *
  * The position advances past records the broker returns but kafkajs filters
@@ -75,13 +77,6 @@ export class PartitionScanner {
     const { topic, partition, from } = options;
     const groupId = `${options.groupPrefix ?? 'evolve-scan'}-${topic}-${partition}-${randomBytes(6).toString('hex')}`;
     const admin = kafka.admin();
-    try {
-      await admin.connect();
-      await admin.setOffsets({ groupId, topic, partitions: [{ partition, offset: String(from) }] });
-    } catch (err) {
-      await admin.disconnect().catch(() => undefined);
-      throw new KafkaUnreachableError(`preparing to read ${topic}[${partition}]`, err);
-    }
     const consumer = kafka.consumer({
       groupId,
       partitionAssigners: [onePartitionAssigner(topic, partition)],
@@ -147,7 +142,14 @@ export class PartitionScanner {
       const { payload } = event;
       if (payload.topic !== topic || payload.partition !== partition) return;
       // Batches kafkajs fully filtered (markers, aborted data) reach no eachBatch.
-      if (payload.batchSize === 0) this.advanceFetched(Number(payload.lastOffset) + 1);
+      // One that starts below the position was fetched before the seek: ignore it.
+      if (
+        payload.batchSize === 0 &&
+        payload.firstOffset !== null &&
+        Number(payload.firstOffset) >= this.fetched
+      ) {
+        this.advanceFetched(Number(payload.lastOffset) + 1);
+      }
     });
     consumer.on(consumer.events.CRASH, (event) => {
       this.crashed = event.payload.error ?? new Error('consumer crashed');
@@ -156,6 +158,7 @@ export class PartitionScanner {
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await this.admin.connect();
       await consumer.run({
         autoCommit: false,
         partitionsConsumedConcurrently: 1,
@@ -179,6 +182,7 @@ export class PartitionScanner {
           }
         },
       });
+      consumer.seek({ topic, partition, offset: String(this.fetched) });
     } catch (err) {
       await this.close();
       throw new KafkaUnreachableError(`starting to read ${topic}[${partition}]`, err);

@@ -1,0 +1,106 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Kafka } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import { uniqueName } from '../support/unique-name.js';
+import { TopicAdmin, tempTopicName } from '../../src/kafka/topic-admin.js';
+import {
+  PartitionsChangedError,
+  TopicMissingError,
+  TopicNotOursError,
+} from '../../src/kafka/kafka-errors.js';
+import {
+  createTopic,
+  deleteRedisKeys,
+  deleteTopics,
+  testKafka,
+  testRedis,
+} from './kafka-test-kit.js';
+
+let kafka: Kafka;
+let redis: Redis;
+const topics: string[] = [];
+const prefixes: string[] = [];
+
+beforeAll(() => {
+  kafka = testKafka();
+  redis = testRedis();
+});
+afterEach(async () => {
+  await deleteTopics(kafka, topics.splice(0));
+  for (const p of prefixes.splice(0)) await deleteRedisKeys(redis, p);
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+function newAdmin(): TopicAdmin {
+  const prefix = uniqueName('topic-admin-test');
+  prefixes.push(prefix);
+  return new TopicAdmin(kafka, redis, { registryPrefix: prefix });
+}
+
+describe('TopicAdmin', () => {
+  it('creates TEMP compacted with the production partition count, idempotently, and registers it first', async () => {
+    const prod = uniqueName('prod-out');
+    const evo = uniqueName('evo');
+    topics.push(prod, tempTopicName(prod, evo));
+    await createTopic(kafka, prod, 3, false);
+    const admin = newAdmin();
+    const first = await admin.createTempTopic(prod, evo);
+    expect(first).toEqual({ topic: `${prod}.evolve.${evo}`, partitions: 3, created: true });
+    const again = await admin.createTempTopic(prod, evo);
+    expect(again.created).toBe(false);
+    const raw = kafka.admin();
+    await raw.connect();
+    const cfg = await raw.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: 2, name: first.topic, configNames: ['cleanup.policy'] }],
+    });
+    await raw.disconnect();
+    expect(cfg.resources[0]!.configEntries[0]!.configValue).toBe('compact');
+    expect(await admin.partitionCount(first.topic)).toBe(3);
+    await admin.deleteTempTopic(first.topic);
+    expect((await raw.connect(), await raw.listTopics())).not.toContain(first.topic);
+    await raw.disconnect();
+    await admin.close();
+  });
+
+  it('refuses to delete a production topic, an unregistered TEMP-looking topic, and deletes only registered groups', async () => {
+    const prod = uniqueName('prod-keep');
+    const lookalike = `${prod}.evolve.someone-else`;
+    topics.push(prod, lookalike);
+    await createTopic(kafka, prod, 1);
+    await createTopic(kafka, lookalike, 1);
+    const admin = newAdmin();
+    await expect(admin.deleteTempTopic(prod)).rejects.toBeInstanceOf(TopicNotOursError);
+    await expect(admin.deleteTempTopic(lookalike)).rejects.toBeInstanceOf(TopicNotOursError);
+    const raw = kafka.admin();
+    await raw.connect();
+    expect(await raw.listTopics()).toEqual(expect.arrayContaining([prod, lookalike]));
+    await raw.disconnect();
+    const mine = uniqueName('grp-mine');
+    await admin.registerGroup(mine);
+    const result = await admin.deleteGroups([mine, 'not-registered-group']);
+    expect(result).toEqual({ deleted: [mine], refused: ['not-registered-group'] });
+    await admin.close();
+  });
+
+  it('reports a missing topic and a changed partition count with typed errors', async () => {
+    const prod = uniqueName('prod-grow');
+    topics.push(prod);
+    await createTopic(kafka, prod, 2);
+    const admin = newAdmin();
+    await expect(admin.partitionCount(uniqueName('nope'))).rejects.toBeInstanceOf(
+      TopicMissingError,
+    );
+    await admin.assertPartitionCount(prod, 2);
+    const raw = kafka.admin();
+    await raw.connect();
+    await raw.createPartitions({ topicPartitions: [{ topic: prod, count: 3 }] });
+    await raw.disconnect();
+    await expect(admin.assertPartitionCount(prod, 2)).rejects.toBeInstanceOf(
+      PartitionsChangedError,
+    );
+    await admin.close();
+  });
+});
