@@ -7,6 +7,18 @@ import {
   viewSubmissionBody,
 } from '../../src/slack-fake/index.js';
 
+interface BlockActionsPayload {
+  type: string;
+  actions: Record<string, unknown>[];
+  container: Record<string, unknown>;
+}
+interface ViewSubmissionPayload {
+  view: {
+    callback_id: string;
+    state: { values: Record<string, Record<string, { value: string }>> };
+  };
+}
+
 describe('signSlackRequest', () => {
   it("produces headers Bolt's own verifier accepts, and only for the same body and secret", () => {
     const body = 'command=%2Fevolve&text=help';
@@ -72,7 +84,7 @@ describe('payload builders', () => {
           responseUrl: 'http://r/2',
         }),
       ).get('payload') ?? '',
-    ) as Record<string, any>;
+    ) as BlockActionsPayload;
     expect(payload.type).toBe('block_actions');
     expect(payload.actions[0]).toMatchObject({
       action_id: 'approve',
@@ -101,7 +113,7 @@ describe('payload builders', () => {
           values: { sql: { sql_input: 'SELECT 1' } },
         }),
       ).get('payload') ?? '',
-    ) as Record<string, any>;
+    ) as ViewSubmissionPayload;
     expect(payload.view.state.values.sql.sql_input.value).toBe('SELECT 1');
     expect(payload.view.callback_id).toBe('develop');
   });
