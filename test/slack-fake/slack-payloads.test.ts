@@ -114,7 +114,7 @@ describe('payload builders', () => {
         }),
       ).get('payload') ?? '',
     ) as ViewSubmissionPayload;
-    expect(payload.view.state.values.sql.sql_input.value).toBe('SELECT 1');
+    expect(payload.view.state.values.sql?.sql_input?.value).toBe('SELECT 1');
     expect(payload.view.callback_id).toBe('develop');
   });
 });
