@@ -171,7 +171,8 @@ export class TopicAdmin {
       }
       await this.admin.deleteGroups([groupId]).catch((err: unknown) => {
         // A group that is already gone is the state we want.
-        if (!/GROUP_ID_NOT_FOUND|does not exist/i.test(String((err as Error)?.message ?? err)))
+        const groups = (err as { groups?: { error?: { type?: string } }[] }).groups ?? [];
+        if (groups.length === 0 || !groups.every((g) => g.error?.type === 'GROUP_ID_NOT_FOUND'))
           throw err;
       });
       await this.redis.srem(this.groupsKey, groupId);
