@@ -1,0 +1,171 @@
+import { z } from 'zod';
+import { bool, commaList, envVar, httpUrl, integer, isUrl, oneOf, port, text } from './env-var.js';
+
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const HOST_PORT = /^[A-Za-z0-9._-]+:\d{1,5}$/;
+
+/**
+ * Every environment variable the product reads. Ours start with EVOLVE_;
+ * Slack's keep the names its SDKs and docs use.
+ */
+export const ENV_VARS = {
+  EVOLVE_REDIS_URL: envVar({
+    description:
+      'Redis for state, queues and the throttle (redis:// or rediss://). May carry a password.',
+    schema: z.string().refine((v) => isUrl(v, ['redis:', 'rediss:']), {
+      error: 'must be a redis:// or rediss:// URL, for example redis://127.0.0.1:6379',
+    }),
+    default: 'redis://127.0.0.1:6379',
+    secret: true,
+  }),
+  EVOLVE_REDIS_PREFIX: envVar({
+    description: 'Prefix of every Redis key this installation writes.',
+    schema: text('must not be empty'),
+    default: 'evolve:',
+  }),
+  EVOLVE_KAFKA_BROKERS: envVar({
+    description: 'Kafka bootstrap brokers, comma separated host:port.',
+    schema: commaList().refine((list) => list.length > 0 && list.every((b) => HOST_PORT.test(b)), {
+      error: 'must be a comma separated list of host:port, for example 127.0.0.1:9092,kafka-2:9092',
+    }),
+    default: '127.0.0.1:9092',
+  }),
+  EVOLVE_KAFKA_SSL: envVar({
+    description: 'Connect to Kafka with TLS.',
+    schema: bool(),
+    default: 'false',
+  }),
+  EVOLVE_KAFKA_SASL_MECHANISM: envVar({
+    description: `Kafka SASL mechanism (${SASL_MECHANISMS.join(', ')}); unset for none.`,
+    schema: oneOf(SASL_MECHANISMS),
+  }),
+  EVOLVE_KAFKA_SASL_USERNAME: envVar({
+    description: 'Kafka SASL user name; required with EVOLVE_KAFKA_SASL_MECHANISM.',
+    schema: text('must not be empty'),
+  }),
+  EVOLVE_KAFKA_SASL_PASSWORD: envVar({
+    description: 'Kafka SASL password; required with EVOLVE_KAFKA_SASL_MECHANISM.',
+    schema: text('must not be empty'),
+    secret: true,
+  }),
+  EVOLVE_FLINK_REST_URL: envVar({
+    description: 'Flink JobManager REST endpoint (savepoints, job state).',
+    schema: httpUrl('EVOLVE_FLINK_REST_URL'),
+    default: 'http://127.0.0.1:8081',
+  }),
+  EVOLVE_FLINK_GATEWAY_URL: envVar({
+    description: 'Flink SQL Gateway REST endpoint (job submission, EXPLAIN).',
+    schema: httpUrl('EVOLVE_FLINK_GATEWAY_URL'),
+    default: 'http://127.0.0.1:8083',
+  }),
+  EVOLVE_FLINK_AUTH_HEADER: envVar({
+    description:
+      'Authorization header value sent to Flink REST and the SQL Gateway, e.g. "Bearer …".',
+    schema: text('must not be empty; unset it to send no Authorization header'),
+    secret: true,
+  }),
+  SLACK_BOT_TOKEN: envVar({
+    description: 'Slack bot token (xoxb-…), from the app’s OAuth & Permissions page.',
+    schema: z
+      .string({
+        error:
+          'is required: set it to the bot token (xoxb-…) from the Slack app’s OAuth & Permissions page',
+      })
+      .startsWith('xoxb-', {
+        error:
+          'must be a bot token starting with xoxb- (OAuth & Permissions page of the Slack app)',
+      }),
+    required: true,
+    secret: true,
+  }),
+  SLACK_SIGNING_SECRET: envVar({
+    description: 'Slack signing secret (Basic Information page); required in http mode.',
+    schema: text('must not be empty'),
+    secret: true,
+  }),
+  SLACK_APP_TOKEN: envVar({
+    description: 'Slack app-level token (xapp-…) with connections:write; required in socket mode.',
+    schema: z.string().startsWith('xapp-', {
+      error:
+        'must be an app-level token starting with xapp- (Basic Information page, App-Level Tokens)',
+    }),
+    secret: true,
+  }),
+  EVOLVE_SLACK_MODE: envVar({
+    description:
+      'How Slack reaches the bot: socket (Socket Mode, no public URL) or http (signed requests).',
+    schema: oneOf(['socket', 'http'] as const),
+    defaultNote: 'socket if SLACK_APP_TOKEN is set, else http',
+  }),
+  EVOLVE_SLACK_API_URL: envVar({
+    description: 'Slack Web API base URL; only to point the bot at a local fake Slack.',
+    schema: httpUrl('EVOLVE_SLACK_API_URL'),
+  }),
+  EVOLVE_PORT: envVar({
+    description: 'HTTP port (Slack requests in http mode, health).',
+    schema: port(),
+    default: '3000',
+  }),
+  EVOLVE_METRICS_PORT: envVar({
+    description: 'Port for Prometheus metrics; unset to disable.',
+    schema: port(),
+  }),
+  EVOLVE_PIPELINES_FILE: envVar({
+    description: 'YAML file of pipelines registered at start (see pipelines.example.yaml).',
+    schema: text('must be a file path'),
+  }),
+  EVOLVE_SQL_URL_ALLOWED_HOSTS: envVar({
+    description:
+      'Hosts `/evolve develop sql=<url>` may fetch from, comma separated; empty disables sql=<url>.',
+    schema: commaList().refine(
+      (hosts) => hosts.every((h) => /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(h)),
+      {
+        error:
+          'must be a comma separated list of host names (optionally host:port), without scheme or path',
+      },
+    ),
+    default: '',
+  }),
+  EVOLVE_BACKFILL_DEFAULT_RATE: envVar({
+    description:
+      'Backfill rate in records/s, summed over all workers, when neither the command nor the pipeline sets one.',
+    schema: z
+      .string()
+      .refine((v) => /^\d+(\.\d+)?$/.test(v.trim()) && Number(v) > 0, {
+        error: 'must be a number of records per second greater than 0',
+      })
+      .transform(Number),
+    default: '1000',
+  }),
+  EVOLVE_DEPLOY_RUNNING_TIMEOUT_MS: envVar({
+    description:
+      'How long v2 may take to reach RUNNING (restored from S2) before v1 is restarted from S1.',
+    schema: integer('milliseconds', 1_000),
+    default: '120000',
+  }),
+  EVOLVE_APPROVAL_TTL_MS: envVar({
+    description: 'How long an approval request stays valid, unless the pipeline sets its own.',
+    schema: integer('milliseconds', 60_000),
+    default: '86400000',
+  }),
+  EVOLVE_LOG_LEVEL: envVar({
+    description: `Log level (${LOG_LEVELS.join(', ')}).`,
+    schema: oneOf(LOG_LEVELS),
+    default: 'info',
+  }),
+  EVOLVE_BULL_BOARD_TOKEN: envVar({
+    description:
+      'Bearer token guarding the Bull Board queue dashboard; unset disables the dashboard.',
+    schema: z.string().min(16, {
+      error: 'must be at least 16 characters: the dashboard can retry and delete jobs',
+    }),
+    secret: true,
+  }),
+};
+
+export type EnvVarName = keyof typeof ENV_VARS;
+
+export const envSchema = z.object(ENV_VARS);
+export type ParsedEnv = z.output<typeof envSchema>;
