@@ -193,6 +193,9 @@ export class TopicAdmin {
     await this.connect();
     if ((await this.existingPartitions(topic)) !== undefined) {
       await this.call(`deleting ${topic}`, () => this.admin.deleteTopics({ topics: [topic] }));
+      // Deletion completes asynchronously; a caller that re-creates or checks right after must not see it.
+      for (let i = 0; i < 150 && (await this.admin.listTopics()).includes(topic); i++)
+        await new Promise((r) => setTimeout(r, 200));
     }
     await this.redis.hdel(this.topicsKey, topic);
   }
