@@ -29,6 +29,8 @@ export interface TableReference {
   hint?: TableHint;
   /** Where a new `/*+ OPTIONS(...) *\/` goes: right after the name. */
   hintInsertAt: number;
+  /** False for a window function's `TABLE t` argument, where Flink rejects hints. */
+  hintable: boolean;
 }
 
 export interface TableDefinition {
@@ -186,7 +188,7 @@ class StatementListener extends FlinkSqlParserListener {
     };
     this.tables.push(table);
     this.inserts.push({
-      target: this.reference(table.name, ctx.tablePathCreate()),
+      target: this.reference(table.name, ctx.tablePathCreate(), false),
       overwrite: false,
       statementIndex: this.index,
       via: 'create-table-as',
@@ -263,7 +265,7 @@ class StatementListener extends FlinkSqlParserListener {
 
   override enterWindowTVFParam = (ctx: Ctx<'enterWindowTVFParam'>) => {
     const column = ctx.timeAttrColumn();
-    if (ctx.KW_TABLE() && column) this.reads.push(this.reference(this.name(column), column));
+    if (ctx.KW_TABLE() && column) this.reads.push(this.reference(this.name(column), column, false));
   };
 
   override enterWithItemName = (ctx: Ctx<'enterWithItemName'>) => {
@@ -323,7 +325,7 @@ class StatementListener extends FlinkSqlParserListener {
     return { parts, name: parts.join('.'), range: this.parsed.rangeOf(node) };
   }
 
-  private reference(name: TableName, node: NodeWithTokens): TableReference {
+  private reference(name: TableName, node: NodeWithTokens, hintable = true): TableReference {
     const { tokens } = this.parsed;
     let hint: TableHint | undefined;
     for (let i = (node.stop?.tokenIndex ?? 0) + 1; i < tokens.length; i++) {
@@ -338,6 +340,7 @@ class StatementListener extends FlinkSqlParserListener {
       name,
       statementIndex: this.index,
       hintInsertAt: name.range.end,
+      hintable,
       ...(hint ? { hint } : {}),
     };
   }

@@ -186,6 +186,13 @@ function tableEdits(
           onlyExisting: origin.kind === 'script',
         }),
       );
+    } else if (origin.kind === 'catalog' && !reference.hintable) {
+      throw new ShadowRewriteError(
+        `Table ${reference.name.name} comes from a catalog and is read as TABLE ${reference.name.name} ` +
+          `in a window function, where Flink accepts no OPTIONS hint, so the shadow cannot get its own ` +
+          `consumer group there. Read it through a view (CREATE TEMPORARY VIEW v AS SELECT * FROM ` +
+          `${reference.name.name}; then TABLE v) or declare it with CREATE TABLE, and submit again.`,
+      );
     } else if (origin.kind === 'catalog') {
       const list = [...changes.set]
         .map(([k, v]) => `${quoteSqlString(k)}=${quoteSqlString(v)}`)
