@@ -1,0 +1,71 @@
+import type { Kafka } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import { uniqueName } from '../support/unique-name.js';
+import { BackfillCheckpoints } from '../../src/kafka/backfill-checkpoint.js';
+import {
+  runBackfillPartition,
+  type BackfillPartitionParams,
+  type PartitionBackfillReport,
+} from '../../src/kafka/run-backfill-partition.js';
+import { TokenBucket } from '../../src/kafka/token-bucket.js';
+import { TopicAdmin } from '../../src/kafka/topic-admin.js';
+import { createTopic, deleteRedisKeys, deleteTopics, endOffsets } from './kafka-test-kit.js';
+
+/** A production topic, its TEMP (created the product's way), a Redis prefix and a throttle, torn down together. */
+export class BackfillScenario {
+  readonly prefix = uniqueName('backfill-test');
+  readonly prodTopic = uniqueName('prod-out');
+  readonly evolutionId = uniqueName('evo');
+  readonly runId = uniqueName('run');
+  tempTopic = '';
+  cutover: number[] = [];
+  readonly admin: TopicAdmin;
+  readonly bucket: TokenBucket;
+  readonly checkpoints: BackfillCheckpoints;
+
+  constructor(
+    readonly kafka: Kafka,
+    readonly redis: Redis,
+    readonly partitions: number,
+  ) {
+    this.admin = new TopicAdmin(kafka, redis, { registryPrefix: this.prefix });
+    this.bucket = new TokenBucket(redis, `${this.prefix}:bucket`);
+    this.checkpoints = new BackfillCheckpoints(redis, this.prefix);
+  }
+
+  async setUp(rate: number): Promise<void> {
+    await createTopic(this.kafka, this.prodTopic, this.partitions);
+    this.tempTopic = (await this.admin.createTempTopic(this.prodTopic, this.evolutionId)).topic;
+    await this.bucket.configure({ rate });
+  }
+
+  /** Records C[p] as deploy does: PROD's end offsets just before v2 starts writing. */
+  async cutOver(): Promise<void> {
+    this.cutover = await endOffsets(this.kafka, this.prodTopic);
+  }
+
+  run(
+    partition: number,
+    extra: Partial<BackfillPartitionParams> = {},
+  ): Promise<PartitionBackfillReport> {
+    return runBackfillPartition(
+      { kafka: this.kafka, admin: this.admin, bucket: this.bucket, checkpoints: this.checkpoints },
+      {
+        runId: this.runId,
+        prodTopic: this.prodTopic,
+        tempTopic: this.tempTopic,
+        partition,
+        partitions: this.partitions,
+        cutover: this.cutover[partition]!,
+        ...extra,
+      },
+    );
+  }
+
+  async tearDown(): Promise<void> {
+    if (this.tempTopic) await this.admin.deleteTempTopic(this.tempTopic).catch(() => undefined);
+    await deleteTopics(this.kafka, [this.prodTopic, this.tempTopic].filter(Boolean));
+    await this.admin.close();
+    await deleteRedisKeys(this.redis, this.prefix);
+  }
+}
