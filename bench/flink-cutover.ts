@@ -1,0 +1,218 @@
+/**
+ * Cutover cost on a real Flink: the time from stop-with-savepoint of a
+ * running job to a job restored from that savepoint RUNNING (all tasks
+ * running, and `latest.restored.external_path` equal to the savepoint),
+ * against a baseline measured in the same run: cancel + fresh submit of the
+ * same job without a savepoint, to all tasks running. Runs alternate
+ * (cutover, baseline, cutover, ...) so that load from other jobs on the
+ * cluster hits both alike.
+ *
+ *   npx tsx bench/flink-cutover.ts          (local stack; EVOLVE_BENCH_RUNS=5)
+ *
+ * Last line: one JSON object with the figures.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { FlinkRestClient, newTriggerId } from '../src/flink/flink-rest-client.js';
+import { SqlGatewayClient, type ExecutionConfig } from '../src/flink/sql-gateway-client.js';
+import { stackConfig } from '../stack/stack-config.js';
+
+const cfg = stackConfig();
+const brokers = (process.env.EVOLVE_BENCH_KAFKA_BROKERS ?? `127.0.0.1:${cfg.kafka.port}`).split(
+  ',',
+);
+const restUrl = process.env.EVOLVE_BENCH_FLINK_REST_URL ?? `http://127.0.0.1:${cfg.flink.restPort}`;
+const gatewayUrl =
+  process.env.EVOLVE_BENCH_FLINK_GATEWAY_URL ?? `http://127.0.0.1:${cfg.flink.gatewayPort}`;
+const runs = Number(process.env.EVOLVE_BENCH_RUNS ?? 5);
+const keys = 2_000;
+const records = 20_000;
+const POLL_MS = 100;
+
+const suffix = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+const input = `bench-cutover-in-${suffix}`;
+const output = `bench-cutover-out-${suffix}`;
+const group = `bench-cutover-${suffix}`;
+
+const rest = new FlinkRestClient({ baseUrl: restUrl });
+const gateway = new SqlGatewayClient({ baseUrl: gatewayUrl });
+const kafka = new Kafka({ clientId: `bench-${suffix}`, brokers, logLevel: logLevel.NOTHING });
+
+function script(): string[] {
+  const servers = brokers.join(',');
+  return [
+    `CREATE TABLE orders (customer_id STRING, amount INT) WITH ('connector' = 'kafka', 'topic' = '${input}',
+      'properties.bootstrap.servers' = '${servers}', 'properties.group.id' = '${group}',
+      'scan.startup.mode' = 'earliest-offset', 'format' = 'json')`,
+    `CREATE TABLE totals (customer_id STRING, total INT, cnt BIGINT, PRIMARY KEY (customer_id) NOT ENFORCED)
+      WITH ('connector' = 'upsert-kafka', 'topic' = '${output}', 'properties.bootstrap.servers' = '${servers}',
+      'key.format' = 'json', 'value.format' = 'json')`,
+    'INSERT INTO totals SELECT customer_id, SUM(amount), COUNT(*) FROM orders GROUP BY customer_id',
+  ];
+}
+
+function config(extra: ExecutionConfig = {}): ExecutionConfig {
+  return { 'pipeline.name': `bench/cutover/${suffix}`, 'parallelism.default': '1', ...extra };
+}
+
+async function untilAllTasksRunning(jobId: string): Promise<void> {
+  for (;;) {
+    const job = await rest.getJob(jobId);
+    if (['FAILED', 'CANCELED', 'FINISHED'].includes(job.state))
+      throw new Error(`job ${jobId} ended ${job.state}`);
+    if (job.state === 'RUNNING' && job.vertices.every((v) => v.status === 'RUNNING')) return;
+    await sleep(POLL_MS);
+  }
+}
+
+async function untilRestoredFrom(jobId: string, location: string): Promise<void> {
+  for (;;) {
+    const restored = await rest.latestRestoredPath(jobId);
+    if (restored === location) return;
+    if (restored !== undefined)
+      throw new Error(`job ${jobId} restored from ${restored}, not ${location}`);
+    await sleep(POLL_MS);
+  }
+}
+
+interface Cutover {
+  totalMs: number;
+  savepointMs: number;
+  /** Submit of the restored job until all its tasks run. */
+  restartMs: number;
+  /** Until the checkpoint statistics name the savepoint (the REST server caches them for a few seconds). */
+  confirmMs: number;
+  jobId: string;
+  location: string;
+}
+
+async function cutover(jobId: string): Promise<Cutover> {
+  const started = performance.now();
+  const triggerId = await rest.stopWithSavepoint(jobId, { triggerId: newTriggerId() });
+  const { location } = await rest.waitForSavepoint(jobId, triggerId, {
+    operation: 'stop-with-savepoint',
+    pollIntervalMs: POLL_MS,
+  });
+  const savepointDone = performance.now();
+  const next = await gateway.submitScript(
+    script(),
+    config({
+      'execution.savepoint.path': location,
+      'execution.savepoint.ignore-unclaimed-state': 'false',
+    }),
+  );
+  await untilAllTasksRunning(next.jobId);
+  const running = performance.now();
+  await untilRestoredFrom(next.jobId, location);
+  const done = performance.now();
+  return {
+    totalMs: done - started,
+    savepointMs: savepointDone - started,
+    restartMs: running - savepointDone,
+    confirmMs: done - running,
+    jobId: next.jobId,
+    location,
+  };
+}
+
+async function baseline(jobId: string): Promise<{ totalMs: number; jobId: string }> {
+  const started = performance.now();
+  await rest.cancelJob(jobId);
+  await rest.waitForJobState(jobId, ['CANCELED'], { pollIntervalMs: POLL_MS });
+  const next = await gateway.submitScript(script(), config());
+  await untilAllTasksRunning(next.jobId);
+  return { totalMs: performance.now() - started, jobId: next.jobId };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? NaN)
+    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+
+const ms = (n: number) => `${Math.round(n)} ms`.padStart(9);
+
+async function main(): Promise<void> {
+  if (!(Number.isInteger(runs) && runs > 0))
+    throw new Error('EVOLVE_BENCH_RUNS must be a whole number > 0');
+  const admin = kafka.admin();
+  await admin.connect();
+  const savepoints: string[] = [];
+  let jobId: string | undefined;
+  try {
+    await admin.createTopics({
+      topics: [
+        { topic: input, numPartitions: 1 },
+        { topic: output, numPartitions: 1 },
+      ],
+      waitForLeaders: true,
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let i = 0; i < records; i += 1000) {
+      const batch = Array.from({ length: 1000 }, (_, j) => ({
+        value: JSON.stringify({ customer_id: `c${(i + j) % keys}`, amount: (i + j) % 97 }),
+      }));
+      await producer.send({ topic: input, messages: batch });
+    }
+    await producer.disconnect();
+
+    jobId = (await gateway.submitScript(script(), config())).jobId;
+    await untilAllTasksRunning(jobId);
+    console.log(
+      `flink-cutover: ${records} orders over ${keys} keys, ${runs} runs each, parallelism 1`,
+    );
+    console.log(
+      'run   cutover (savepoint + to running + confirmed)   baseline (cancel + fresh submit)',
+    );
+
+    const cutoverMs: number[] = [];
+    const baselineMs: number[] = [];
+    for (let run = 1; run <= runs; run++) {
+      const c = await cutover(jobId);
+      jobId = c.jobId;
+      savepoints.push(c.location);
+      cutoverMs.push(c.totalMs);
+      const b = await baseline(jobId);
+      jobId = b.jobId;
+      baselineMs.push(b.totalMs);
+      console.log(
+        `${String(run).padStart(3)} ${ms(c.totalMs)} (${[c.savepointMs, c.restartMs, c.confirmMs].map((n) => ms(n).trim()).join(' + ')})    ${ms(b.totalMs)}`,
+      );
+    }
+    const cutoverMedianMs = median(cutoverMs);
+    const baselineMedianMs = median(baselineMs);
+    const ratio = cutoverMedianMs / baselineMedianMs;
+    console.log(`median ${ms(cutoverMedianMs)}${' '.repeat(36)}${ms(baselineMedianMs)}`);
+    console.log(`ratio cutover/baseline: ${ratio.toFixed(2)}`);
+    console.log(
+      JSON.stringify({
+        bench: 'flink-cutover',
+        runs,
+        records,
+        keys,
+        cutoverMs: cutoverMs.map(Math.round),
+        baselineMs: baselineMs.map(Math.round),
+        cutoverMedianMs: Math.round(cutoverMedianMs),
+        baselineMedianMs: Math.round(baselineMedianMs),
+        ratio: Number(ratio.toFixed(3)),
+      }),
+    );
+  } finally {
+    if (jobId) await rest.cancelJob(jobId).catch(() => undefined);
+    for (const location of savepoints) await rest.disposeSavepoint(location).catch(() => undefined);
+    await admin.deleteTopics({ topics: [input, output] }).catch(() => undefined);
+    await admin.deleteGroups([group]).catch(() => undefined);
+    await admin.disconnect();
+    await rest.close();
+    await gateway.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
