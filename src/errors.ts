@@ -48,3 +48,18 @@ export function asEvolveError(
   if (err instanceof EvolveError) return err;
   return new EvolveError('FLINK_UNEXPECTED_RESPONSE', fallback, { cause: err });
 }
+
+const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set([
+  'FLINK_UNREACHABLE',
+  'KAFKA_UNREACHABLE',
+  'CONCURRENT_UPDATE',
+]);
+
+/**
+ * Failures worth waiting out (a JobManager restarting, a broker away): a
+ * step that meets one is retried later from where it stopped, instead of
+ * being declared failed.
+ */
+export function isTransientError(err: unknown): boolean {
+  return err instanceof EvolveError && TRANSIENT_CODES.has(err.code);
+}

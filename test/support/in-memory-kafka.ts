@@ -1,5 +1,5 @@
 import type { PartitionOffset } from '../../src/evolution/evolution.js';
-import type { KafkaPort, TempTopicSpec } from '../../src/evolution/ports/kafka-port.js';
+import type { KafkaPort } from '../../src/evolution/ports/kafka-port.js';
 import { isTempTopicName } from '../../src/evolution/shadow-names.js';
 
 /** Topics and groups in memory; counts creations so tests can prove "created once". */
@@ -15,15 +15,22 @@ export class InMemoryKafka implements KafkaPort {
     this.topics.set(name, { partitions, config: { 'cleanup.policy': 'compact' }, ends });
   }
 
-  async createTempTopic(name: string, spec: TempTopicSpec): Promise<'created' | 'exists'> {
-    if (this.topics.has(name)) return 'exists';
+  async createTempTopic(outputTopic: string, evolutionId: string) {
+    const topic = `${outputTopic}.evolve.${evolutionId}`;
+    const prod = this.topics.get(outputTopic);
+    if (!prod) throw new Error(`topic ${outputTopic} missing`);
+    if (this.topics.has(topic)) return { topic, partitions: prod.partitions, created: false };
     this.creations++;
-    this.topics.set(name, {
-      partitions: spec.partitions,
-      config: { ...spec.config },
-      ends: Array(spec.partitions).fill(0),
+    this.topics.set(topic, {
+      partitions: prod.partitions,
+      config: { 'cleanup.policy': 'compact' },
+      ends: Array(prod.partitions).fill(0),
     });
-    return 'created';
+    return { topic, partitions: prod.partitions, created: true };
+  }
+
+  async registerConsumerGroups(groupIds: readonly string[]): Promise<void> {
+    for (const g of groupIds) this.groups.add(g);
   }
 
   async deleteTempTopic(name: string): Promise<void> {
@@ -45,10 +52,6 @@ export class InMemoryKafka implements KafkaPort {
     const t = this.topics.get(topic);
     if (!t) throw new Error(`topic ${topic} missing`);
     return t.ends.map((offset, partition) => ({ partition, offset: String(offset) }));
-  }
-
-  async topicConfig(topic: string): Promise<Record<string, string>> {
-    return { ...(this.topics.get(topic)?.config ?? {}) };
   }
 
   async deleteConsumerGroups(groupIds: readonly string[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { EvolveError } from '../../errors.js';
+import { EvolveError, isTransientError } from '../../errors.js';
 import type { Evolution } from '../evolution.js';
 import { SYSTEM_ACTOR } from '../evolution-action.js';
 import { markStepDone, markStepIntent, stepState } from '../deploy-steps.js';
@@ -126,6 +126,8 @@ export async function runDeploy(deps: WorkflowDeps, evolutionId: string): Promis
     await deps.notifier.updateStatusCard(ev);
     return ev;
   } catch (err) {
+    // Waited out by the job's retries: the step resumes where it stopped.
+    if (isTransientError(err)) throw err;
     const error = actionError(err, step);
     ev = await deps.evolutions.transition(ev.id, { type: 'deployFailed', error }, SYSTEM_ACTOR);
     await deps.notifier.postMilestone(ev, {

@@ -1,4 +1,4 @@
-import { EvolveError } from '../../errors.js';
+import { EvolveError, isTransientError } from '../../errors.js';
 import type { Evolution } from '../evolution.js';
 import { SYSTEM_ACTOR } from '../evolution-action.js';
 import { actionError } from './step-error.js';
@@ -33,12 +33,14 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
       startupMode: ev.shadow.startupMode,
     });
     step.current = 'createTempTopic';
-    const partitions = await kafka.partitionCount(output);
-    const config = await kafka.topicConfig(output);
-    const created = await kafka.createTempTopic(ev.shadow.tempTopic, {
-      partitions,
-      config: { ...config, 'cleanup.policy': 'compact' },
-    });
+    const temp = await kafka.createTempTopic(output, ev.id);
+    if (temp.topic !== ev.shadow.tempTopic) {
+      throw new EvolveError(
+        'KAFKA_TOPIC_NOT_OURS',
+        `TEMP was created as ${temp.topic} but the evolution expects ${ev.shadow.tempTopic}; this is a bug, abort the evolution.`,
+      );
+    }
+    await kafka.registerConsumerGroups(plan.groupIds);
     if (ev.shadow.groupIds.join() !== plan.groupIds.join()) {
       ev = await deps.evolutions.update(ev.id, ev.version, (cur) => ({
         ...cur,
@@ -48,7 +50,7 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
     }
     await deps.notifier.postMilestone(ev, {
       kind: 'info',
-      text: `TEMP topic ${ev.shadow.tempTopic} ${created === 'created' ? 'created' : 'found'} (${partitions} partitions, compacted).`,
+      text: `TEMP topic ${temp.topic} ${temp.created ? 'created' : 'found'} (${temp.partitions} partitions, compacted).`,
     });
 
     step.current = 'startShadow';
@@ -76,6 +78,8 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
     await deps.notifier.updateStatusCard(ev);
     return ev;
   } catch (err) {
+    // Waited out by the job's retries: the step resumes where it stopped.
+    if (isTransientError(err)) throw err;
     const failed = await deps.evolutions.transition(
       ev.id,
       { type: 'fail', error: actionError(err, step.current) },

@@ -1,4 +1,4 @@
-import { EvolveError } from '../../errors.js';
+import { EvolveError, isTransientError } from '../../errors.js';
 import type { Evolution } from '../evolution.js';
 import { SYSTEM_ACTOR } from '../evolution-action.js';
 import { markStepDone, markStepIntent } from '../deploy-steps.js';
@@ -77,6 +77,8 @@ export async function runRollback(deps: WorkflowDeps, evolutionId: string): Prom
     await deps.notifier.updateStatusCard(ev);
     return ev;
   } catch (err) {
+    // Waited out by the job's retries: the step resumes where it stopped.
+    if (isTransientError(err)) throw err;
     const failed = await deps.evolutions.transition(
       ev.id,
       { type: 'fail', error: actionError(err, 'restartV1') },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runDeploy } from '../../../src/evolution/workflow/run-deploy.js';
 import { runDevelop } from '../../../src/evolution/workflow/run-develop.js';
+import { EvolveError } from '../../../src/errors.js';
 import { ProcessKilled, workflowWorld } from '../../support/workflow-world.js';
 import { V2_SQL } from '../../support/pipeline-fixture.js';
 
@@ -98,6 +99,21 @@ describe('runDeploy', () => {
       ).toEqual([ev.v2JobId]);
       expect(w.flink.submissions, at).toBe(2); // shadow + v2
     }
+  });
+
+  it('lets an unreachable JobManager be waited out: the error escapes to the job retry and a rerun finishes', async () => {
+    const w = await approvedWorld();
+    const stop = w.flink.stopWithSavepoint.bind(w.flink);
+    let outages = 1;
+    w.flink.stopWithSavepoint = async (...args) => {
+      if (outages-- > 0) throw new EvolveError('FLINK_UNREACHABLE', 'Flink REST API is unreachable');
+      return stop(...args);
+    };
+    await expect(runDeploy(w.deps, w.evolution.id)).rejects.toMatchObject({ code: 'FLINK_UNREACHABLE' });
+    expect((await w.store.load(w.evolution.id)).status).toBe('DEPLOYING');
+    const ev = await runDeploy(w.deps, w.evolution.id);
+    expect(ev.status).toBe('LIVE');
+    expect(w.flink.savepoints).toHaveLength(2);
   });
 
   it('does nothing for an evolution that is not deploying', async () => {

@@ -1,0 +1,69 @@
+import type { BackfillReport, Evolution } from '../evolution.js';
+import { SYSTEM_ACTOR } from '../evolution-action.js';
+import { cleanupShadow } from './run-rollback.js';
+import type { WorkflowDeps } from './workflow-deps.js';
+
+/** Sums the per-partition reports of a run into the evolution's report. */
+export function sumReports(reports: readonly BackfillReport[], durationMs: number): BackfillReport {
+  const sum = (k: keyof Omit<BackfillReport, 'durationMs'>) =>
+    reports.reduce((n, r) => n + r[k], 0);
+  return {
+    refreshed: sum('refreshed'),
+    deleted: sum('deleted'),
+    unchanged: sum('unchanged'),
+    repaired: sum('repaired'),
+    conflicts: sum('conflicts'),
+    durationMs,
+  };
+}
+
+/**
+ * After every partition verified: with no conflicts left, TEMP and the
+ * shadow's groups are deleted and the evolution completes; with conflicts,
+ * TEMP is kept so the backfill can be run again, and the run is reported as
+ * failed (the evolution goes back to LIVE). Cleanup comes before the status
+ * change so a crash in between is finished by the retry.
+ */
+export async function finishBackfill(
+  deps: WorkflowDeps,
+  evolutionId: string,
+  runId: string,
+  report: BackfillReport,
+): Promise<Evolution> {
+  let ev = await deps.evolutions.load(evolutionId);
+  if (ev.status !== 'BACKFILLING' || ev.backfill?.runId !== runId) return ev;
+  const seconds = Math.max(0.001, report.durationMs / 1000);
+  const written = report.refreshed + report.deleted + report.repaired;
+  const summary =
+    `${report.refreshed} refreshed, ${report.deleted} deleted, ${report.unchanged} unchanged, ` +
+    `${report.repaired} repaired, ${report.conflicts} conflicts; ${seconds.toFixed(1)} s, ${Math.round(written / seconds)} records/s`;
+  if (report.conflicts > 0) {
+    ev = await deps.evolutions.transition(
+      ev.id,
+      {
+        type: 'backfillFailed',
+        error: {
+          code: 'BACKFILL_CONFLICTS',
+          message: `${report.conflicts} keys still differ from v2 after verification; TEMP is kept, run /evolve backfill again.`,
+          step: 'verify',
+        },
+      },
+      SYSTEM_ACTOR,
+    );
+    await deps.notifier.postMilestone(ev, {
+      kind: 'failed',
+      text: `Backfill verified with conflicts: ${summary}.`,
+    });
+    await deps.notifier.updateStatusCard(ev);
+    return ev;
+  }
+  await cleanupShadow(deps, ev);
+  ev = await deps.evolutions.transition(ev.id, { type: 'backfillCompleted', report }, SYSTEM_ACTOR);
+  await deps.notifier.postMilestone(ev, {
+    kind: 'backfillCompleted',
+    text: `Backfill complete and verified: ${summary}. ${ev.shadow.tempTopic} deleted.`,
+    details: { ...report },
+  });
+  await deps.notifier.updateStatusCard(ev);
+  return ev;
+}

@@ -1,0 +1,44 @@
+import type { PartitionOffset } from '../evolution/evolution.js';
+import type { KafkaPort } from '../evolution/ports/kafka-port.js';
+import { TopicMissingError } from './kafka-errors.js';
+import type { TopicAdmin } from './topic-admin.js';
+
+/** The domain's KafkaPort over TopicAdmin (which keeps the registry of what we created). */
+export class KafkaClusterPort implements KafkaPort {
+  constructor(private readonly admin: TopicAdmin) {}
+
+  async createTempTopic(outputTopic: string, evolutionId: string) {
+    return this.admin.createTempTopic(outputTopic, evolutionId);
+  }
+
+  async deleteTempTopic(name: string): Promise<void> {
+    await this.admin.deleteTempTopic(name);
+  }
+
+  async topicExists(name: string): Promise<boolean> {
+    try {
+      await this.admin.partitionCount(name);
+      return true;
+    } catch (err) {
+      if (err instanceof TopicMissingError) return false;
+      throw err;
+    }
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    return this.admin.partitionCount(topic);
+  }
+
+  async endOffsets(topic: string): Promise<PartitionOffset[]> {
+    const offsets = await this.admin.snapshotOffsets(topic);
+    return offsets.map((o) => ({ partition: o.partition, offset: String(o.end) }));
+  }
+
+  async registerConsumerGroups(groupIds: readonly string[]): Promise<void> {
+    for (const g of groupIds) await this.admin.registerGroup(g);
+  }
+
+  async deleteConsumerGroups(groupIds: readonly string[]): Promise<void> {
+    await this.admin.deleteGroups(groupIds);
+  }
+}
