@@ -61,14 +61,15 @@ export interface KeepAlive {
  * per-statement executionConfig, and paged results with the job id).
  *
  * What happens to a job when its session closes, verified on the local
- * 1.20.3 session cluster (execution.target remote, attached mode, and
- * execution.shutdown-on-attached-exit false): the job keeps RUNNING after
- * `DELETE /v2/sessions/:handle`, and after the gateway expires an idle
- * session. A session holds only the catalog objects, configuration and
- * operation results, not the job. So submitScript closes its session as soon
- * as it has the job id, and nothing has to heartbeat for a running pipeline;
- * keepAlive() is for long interactive sessions only. Test:
- * test/flink/sql-gateway-session.int.test.ts.
+ * 1.20.3 session cluster (execution.target remote): the job keeps RUNNING
+ * and checkpointing after `DELETE /v2/sessions/:handle`. The gateway's
+ * idle-session cleanup (sql-gateway.session.idle-timeout, 10 min by default)
+ * goes through the same SessionManagerImpl.closeSession (read in the 1.20.3
+ * classes; not waited out in a test). A session holds only catalog objects,
+ * configuration and operation results, not the job. So submitScript closes
+ * its session as soon as it has the job id, and nothing has to heartbeat for
+ * a running pipeline; keepAlive() is for long interactive sessions only.
+ * Test: test/flink/sql-gateway-client.int.test.ts.
  */
 export class SqlGatewayClient {
   private readonly http: FlinkHttp;
