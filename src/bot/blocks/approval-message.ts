@@ -1,0 +1,223 @@
+import type { ActionsBlock, KnownBlock } from '@slack/types';
+import { createTwoFilesPatch } from 'diff';
+import type { Evolution } from '../../evolution/evolution.js';
+import { mention } from '../../evolution/evolution-errors.js';
+import type { BackfillMode } from '../../evolution/pipeline.js';
+import { shortHash } from '../../evolution/sql-hash.js';
+import type { ApprovalOutcome, DiffReportView, ShadowHealth } from '../evolve-service.js';
+import { ACTION_IDS, encodeApprovalValue } from './action-ids.js';
+import { formatCount, slackDate } from './format.js';
+import { TRUNCATION_MARK, codeBlock, escapeMrkdwn, fitMessage, fitText } from './slack-limits.js';
+import type { SlackMessage } from './status-card.js';
+
+export interface ApprovalMessageInput {
+  evolution: Evolution;
+  now: number;
+  shadow?: ShadowHealth;
+  report?: DiffReportView;
+  /** Backfill mode the deploy will be followed by; refresh-only never deletes. */
+  backfillMode?: BackfillMode;
+  /** Without buttons: the same facts for `/evolve diff`. */
+  withButtons?: boolean;
+}
+
+export interface ApprovalMessage extends SlackMessage {
+  /** The whole SQL diff, to upload as a file when it did not fit in the message. */
+  diffFile?: { filename: string; content: string };
+}
+
+/** Above this the diff goes to a file and the message shows its beginning. */
+const INLINE_DIFF_CHARS = 2500;
+const DELETE_WARNING_RATIO = 0.1;
+const SAMPLES_SHOWN = 5;
+export const APPROVAL_ACTIONS_BLOCK = 'approval_actions';
+
+export function sqlDiff(ev: Evolution): string {
+  return createTwoFilesPatch(
+    `v1.sql (${shortHash(ev.v1.hash)})`,
+    `v2.sql (${shortHash(ev.v2.hash)})`,
+    ev.v1.sql.endsWith('\n') ? ev.v1.sql : `${ev.v1.sql}\n`,
+    ev.v2.sql.endsWith('\n') ? ev.v2.sql : `${ev.v2.sql}\n`,
+  );
+}
+
+/** What an approver needs to decide, with Approve/Reject bound to the v2 hash shown. */
+export function approvalMessage(input: ApprovalMessageInput): ApprovalMessage {
+  const { evolution: ev, report, shadow } = input;
+  const diff = sqlDiff(ev);
+  const large = diff.length > INLINE_DIFF_CHARS;
+  const blocks: KnownBlock[] = [
+    {
+      type: 'section',
+      block_id: 'approval_title',
+      text: {
+        type: 'mrkdwn',
+        text:
+          `*Deploy v2 of \`${ev.pipeline}\`?* Evolution \`${ev.id}\`, requested by ` +
+          `${mention(ev.approval?.requestedBy ?? ev.requester)}.\n` +
+          `v1 \`${shortHash(ev.v1.hash)}\` → v2 \`${shortHash(ev.v2.hash)}\``,
+      },
+    },
+    {
+      type: 'section',
+      block_id: 'sql_diff',
+      text: {
+        type: 'mrkdwn',
+        text: large
+          ? codeBlock(`${diff.slice(0, INLINE_DIFF_CHARS)}\n${TRUNCATION_MARK}`)
+          : codeBlock(diff),
+      },
+    },
+    { type: 'section', block_id: 'shadow', text: { type: 'mrkdwn', text: shadowLine(shadow) } },
+    ...reportBlocks(report, input.backfillMode ?? 'full'),
+  ];
+  const warnings = approvalWarnings(input);
+  if (warnings.length > 0) {
+    blocks.push({
+      type: 'section',
+      block_id: 'warnings',
+      text: { type: 'mrkdwn', text: warnings.map((w) => `:warning: ${w}`).join('\n') },
+    });
+  }
+  if (ev.approval) blocks.push(context(`Request expires ${slackDate(ev.approval.expiresAt)}`));
+  if (input.withButtons !== false) blocks.push(decisionButtons(ev));
+  return {
+    text: `Approval needed: deploy v2 of ${ev.pipeline} (${ev.id})`,
+    blocks: fitMessage(blocks),
+    ...(large ? { diffFile: { filename: `${ev.pipeline}-${ev.id}.diff`, content: diff } } : {}),
+  };
+}
+
+/** After a decision the buttons give way to who decided and when, so nobody clicks a stale request. */
+export function withApprovalDecision(
+  blocks: readonly KnownBlock[],
+  outcome: ApprovalOutcome,
+): KnownBlock[] {
+  const verdict =
+    outcome.decision === 'approved'
+      ? `:white_check_mark: Approved by ${mention(outcome.decidedBy)} ${slackDate(outcome.decidedAt)}`
+      : `:no_entry_sign: Rejected by ${mention(outcome.decidedBy)} ${slackDate(outcome.decidedAt)}`;
+  const decided: KnownBlock = {
+    type: 'context',
+    block_id: 'approval_decision',
+    elements: [{ type: 'mrkdwn', text: verdict }],
+  };
+  const replaced = blocks.map((b) => (b.block_id === APPROVAL_ACTIONS_BLOCK ? decided : b));
+  if (!replaced.includes(decided)) replaced.push(decided);
+  return fitMessage(replaced);
+}
+
+export function approvalWarnings({ report, shadow, backfillMode }: ApprovalMessageInput): string[] {
+  const warnings: string[] = [];
+  if (!report) warnings.push('No diff report yet: the keys v2 would change are unknown.');
+  if (report && (backfillMode ?? 'full') === 'full') {
+    const c = report.counts;
+    const productionKeys = c.same + c.changed + c.onlyProduction;
+    if (productionKeys > 0 && c.onlyProduction / productionKeys > DELETE_WARNING_RATIO) {
+      const pct = ((c.onlyProduction / productionKeys) * 100).toFixed(1);
+      warnings.push(
+        `The backfill would delete ${formatCount(c.onlyProduction)} keys, ${pct}% of the production keys (over 10%). ` +
+          'Check that v2 is meant to drop them, or backfill with `mode=refresh-only`.',
+      );
+    }
+  }
+  if (shadow && shadow.state !== 'RUNNING')
+    warnings.push(`The shadow job is ${escapeMrkdwn(shadow.state)}, not RUNNING.`);
+  if (shadow?.lagRecords !== undefined && shadow.lagRecords > 0) {
+    warnings.push(
+      `The shadow is ${formatCount(shadow.lagRecords)} records behind: the diff may still change.`,
+    );
+  }
+  return warnings;
+}
+
+function shadowLine(shadow: ShadowHealth | undefined): string {
+  if (!shadow) return '*Shadow* health unknown';
+  const parts = [`*Shadow* ${escapeMrkdwn(shadow.state)}`];
+  if (shadow.lagRecords !== undefined) parts.push(`lag ${formatCount(shadow.lagRecords)} records`);
+  if (shadow.lastCheckpointAt !== undefined)
+    parts.push(`last checkpoint ${slackDate(shadow.lastCheckpointAt)}`);
+  if (shadow.restarts !== undefined) parts.push(`${shadow.restarts} restarts`);
+  return parts.join(' · ');
+}
+
+function reportBlocks(report: DiffReportView | undefined, mode: BackfillMode): KnownBlock[] {
+  if (!report) return [];
+  const c = report.counts;
+  const upserts = c.changed + c.onlyTemp;
+  const deletes = mode === 'full' ? c.onlyProduction : 0;
+  const samples = (label: string, keys: readonly string[]) =>
+    keys.length === 0
+      ? ''
+      : `\n_${label}_: ${keys
+          .slice(0, SAMPLES_SHOWN)
+          .map((k) => `\`${escapeMrkdwn(fitText(k, 80, '…'))}\``)
+          .join(', ')}`;
+  return [
+    {
+      type: 'section',
+      block_id: 'diff_report',
+      fields: [
+        { type: 'mrkdwn', text: `*Same*\n${formatCount(c.same)}` },
+        { type: 'mrkdwn', text: `*Changed*\n${formatCount(c.changed)}` },
+        {
+          type: 'mrkdwn',
+          text: `*Only in v1 (would be deleted)*\n${formatCount(c.onlyProduction)}`,
+        },
+        { type: 'mrkdwn', text: `*Only in v2 (new)*\n${formatCount(c.onlyTemp)}` },
+      ],
+    },
+    {
+      type: 'section',
+      block_id: 'projection',
+      text: {
+        type: 'mrkdwn',
+        text:
+          `*Backfill projection* (${mode}): ${formatCount(upserts)} upserts, ${formatCount(deletes)} deletes` +
+          samples('changed', report.samples.changed) +
+          samples('deleted', mode === 'full' ? report.samples.onlyProduction : []) +
+          samples('new', report.samples.onlyTemp),
+      },
+    },
+  ];
+}
+
+function decisionButtons(ev: Evolution): ActionsBlock {
+  const value = encodeApprovalValue({
+    evolutionId: ev.id,
+    sqlHash: ev.approval?.shownSqlHash ?? ev.v2.hash,
+  });
+  return {
+    type: 'actions',
+    block_id: APPROVAL_ACTIONS_BLOCK,
+    elements: [
+      {
+        type: 'button',
+        action_id: ACTION_IDS.approve,
+        text: { type: 'plain_text', text: 'Approve' },
+        style: 'primary',
+        value,
+        confirm: {
+          title: { type: 'plain_text', text: 'Deploy v2 to production?' },
+          text: {
+            type: 'mrkdwn',
+            text: `v1 stops with a savepoint and v2 \`${shortHash(ev.v2.hash)}\` takes over \`${ev.pipeline}\`'s output topic. If v2 does not start, v1 is restarted automatically.`,
+          },
+          confirm: { type: 'plain_text', text: 'Approve and deploy' },
+          deny: { type: 'plain_text', text: 'Not yet' },
+        },
+      },
+      {
+        type: 'button',
+        action_id: ACTION_IDS.reject,
+        text: { type: 'plain_text', text: 'Reject' },
+        style: 'danger',
+        value,
+      },
+    ],
+  };
+}
+
+function context(text: string): KnownBlock {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text }] };
+}

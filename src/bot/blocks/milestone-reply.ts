@@ -1,0 +1,64 @@
+import type { KnownBlock } from '@slack/types';
+import type { Milestone, MilestoneKind } from '../../evolution/ports/notifier.js';
+import { formatCount, formatDuration, progressBar } from './format.js';
+import { escapeMrkdwn, fitMessage } from './slack-limits.js';
+import type { SlackMessage } from './status-card.js';
+
+const ICONS: Readonly<Record<MilestoneKind, string>> = {
+  shadowStarted: ':ghost:',
+  savepointTriggered: ':camera:',
+  savepointProgress: ':hourglass_flowing_sand:',
+  savepointCompleted: ':floppy_disk:',
+  jobStarted: ':arrow_forward:',
+  deployCompleted: ':rocket:',
+  deployFailed: ':x:',
+  rolledBack: ':leftwards_arrow_with_hook:',
+  backfillProgress: ':arrows_counterclockwise:',
+  backfillCompleted: ':tada:',
+  failed: ':rotating_light:',
+  info: ':information_source:',
+};
+
+/** A thread reply for one milestone: the sentence, then its details (location, size, rate, ETA…). */
+export function milestoneReply(milestone: Milestone): SlackMessage {
+  const text = `${ICONS[milestone.kind]} ${escapeMrkdwn(milestone.text)}`;
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
+  const details = milestone.details ?? {};
+  const bar = progressLine(milestone.kind, details);
+  if (bar) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: bar } });
+  const entries = Object.entries(details).filter(([k]) => !HIDDEN.has(k));
+  if (entries.length > 0) {
+    blocks.push({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: entries
+            .map(([k, v]) => `*${escapeMrkdwn(k)}*: ${escapeMrkdwn(formatDetail(k, v))}`)
+            .join('  ·  '),
+        },
+      ],
+    });
+  }
+  return { text: `${milestone.text}`, blocks: fitMessage(blocks) };
+}
+
+const HIDDEN = new Set(['emitted', 'planned']);
+
+function progressLine(
+  kind: MilestoneKind,
+  details: Readonly<Record<string, string | number>>,
+): string | undefined {
+  const done = details.emitted ?? details.acknowledged;
+  const total = details.planned ?? details.total;
+  if (typeof done !== 'number' || typeof total !== 'number') return undefined;
+  const unit = kind === 'savepointProgress' ? 'subtasks acknowledged' : 'records';
+  return `\`${progressBar(done, total)}\` ${formatCount(done)} / ${formatCount(total)} ${unit}`;
+}
+
+function formatDetail(key: string, value: string | number): string {
+  if (typeof value !== 'number') return value;
+  if (/ms$|Ms$|duration/i.test(key)) return formatDuration(value);
+  if (/bytes|size/i.test(key)) return `${(value / 1024 / 1024).toFixed(1)} MiB`;
+  return formatCount(value);
+}

@@ -1,0 +1,171 @@
+import type { ActionsBlock, Button, KnownBlock, MrkdwnElement } from '@slack/types';
+import type { Evolution, SavepointRecord } from '../../evolution/evolution.js';
+import { displayState } from '../../evolution/display-state.js';
+import { mention } from '../../evolution/evolution-errors.js';
+import { shortHash } from '../../evolution/sql-hash.js';
+import type { ShadowHealth } from '../evolve-service.js';
+import { ACTION_IDS, encodeBackfillValue } from './action-ids.js';
+import { STATE_LABELS, formatCount, formatDuration, progressBar, slackDate } from './format.js';
+import { escapeMrkdwn, fitMessage } from './slack-limits.js';
+
+export interface SlackMessage {
+  /** Fallback text for notifications and screen readers. */
+  text: string;
+  blocks: KnownBlock[];
+}
+
+export interface StatusCardInput {
+  evolution: Evolution;
+  now: number;
+  shadow?: ShadowHealth;
+}
+
+const field = (label: string, value: string): MrkdwnElement => ({
+  type: 'mrkdwn',
+  text: `*${label}*\n${value}`,
+});
+
+/** The card at the top of an evolution's thread, edited in place as the evolution moves. */
+export function statusCard({ evolution: ev, now, shadow }: StatusCardInput): SlackMessage {
+  const state = displayState(ev, now);
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: `${ev.pipeline} · ${ev.id}` } },
+    {
+      type: 'section',
+      block_id: 'state',
+      fields: [
+        field('State', STATE_LABELS[state]),
+        field('Requested by', mention(ev.requester)),
+        field('v1 (production)', `\`${shortHash(ev.v1.hash)}\``),
+        field('v2', `\`${shortHash(ev.v2.hash)}\``),
+        field('Shadow', shadowText(ev, shadow)),
+        field('Savepoints', savepointsText(ev)),
+      ],
+    },
+  ];
+  if (ev.approval?.decision && ev.approval.decidedBy && ev.approval.decidedAt !== undefined) {
+    blocks.push(
+      context(
+        `${ev.approval.decision === 'approved' ? 'Approved' : 'Rejected'} by ${mention(ev.approval.decidedBy)} ${slackDate(ev.approval.decidedAt)}`,
+      ),
+    );
+  }
+  if (ev.v2JobId) blocks.push(context(`v2 production job \`${ev.v2JobId}\``));
+  if (ev.rollbackJobId) blocks.push(context(`v1 restarted from S1 as job \`${ev.rollbackJobId}\``));
+  blocks.push(...backfillBlocks(ev, state === 'BACKFILLING' || state === 'BACKFILL_PAUSED'));
+  if (ev.error) {
+    blocks.push({
+      type: 'section',
+      block_id: 'error',
+      text: {
+        type: 'mrkdwn',
+        text: `:warning: *${escapeMrkdwn(ev.error.step)}*: ${escapeMrkdwn(ev.error.message)}`,
+      },
+    });
+  }
+  blocks.push(context(`Updated ${slackDate(now)}`));
+  return {
+    text: `${ev.pipeline} ${ev.id}: ${STATE_LABELS[state].replace(/^:[a-z_]+: /, '')}`,
+    blocks: fitMessage(blocks),
+  };
+}
+
+function shadowText(ev: Evolution, shadow: ShadowHealth | undefined): string {
+  const lines = [`TEMP \`${ev.shadow.tempTopic}\``];
+  if (ev.shadow.jobId) lines.push(`job \`${ev.shadow.jobId}\``);
+  if (shadow) {
+    const lag =
+      shadow.lagRecords !== undefined ? `, lag ${formatCount(shadow.lagRecords)} records` : '';
+    lines.push(`${escapeMrkdwn(shadow.state)}${lag}`);
+  }
+  return lines.join('\n');
+}
+
+function savepointsText(ev: Evolution): string {
+  const line = (name: string, sp: SavepointRecord | undefined): string | undefined => {
+    if (!sp) return undefined;
+    if (sp.location) return `${name}: \`${sp.location}\``;
+    return `${name}: in progress (trigger \`${sp.triggerId.slice(0, 8)}\`)`;
+  };
+  const lines = [line('S1 (v1)', ev.savepoints.s1), line('S2 (shadow)', ev.savepoints.s2)].filter(
+    (l): l is string => l !== undefined,
+  );
+  return lines.length > 0 ? lines.join('\n') : 'none yet';
+}
+
+function backfillBlocks(ev: Evolution, running: boolean): KnownBlock[] {
+  const run = ev.backfill;
+  if (!run) return [];
+  const lines: string[] = [];
+  const progress = run.progress;
+  if (progress?.planned !== undefined) {
+    lines.push(`\`${progressBar(progress.emitted, progress.planned)}\``);
+    const remaining = Math.max(0, progress.planned - progress.emitted);
+    const eta = run.paused
+      ? 'paused'
+      : `ETA ${formatDuration((remaining / Math.max(1, run.rate)) * 1000)}`;
+    lines.push(
+      `${formatCount(progress.emitted)} / ${formatCount(progress.planned)} records · ${formatCount(run.rate)} records/s · ${eta}`,
+    );
+  } else {
+    lines.push(`Planning… · ${formatCount(run.rate)} records/s`);
+  }
+  lines.push(`Mode \`${run.mode}\` · run \`${run.runId}\``);
+  if (run.report) {
+    const r = run.report;
+    lines.push(
+      `Refreshed ${formatCount(r.refreshed)} · deleted ${formatCount(r.deleted)} · unchanged ${formatCount(r.unchanged)} · ` +
+        `repaired ${formatCount(r.repaired)} · conflicts ${formatCount(r.conflicts)} · ${formatDuration(r.durationMs)}`,
+    );
+  }
+  if (run.error) lines.push(`:warning: ${escapeMrkdwn(run.error.message)}`);
+  const blocks: KnownBlock[] = [
+    {
+      type: 'section',
+      block_id: 'backfill',
+      text: { type: 'mrkdwn', text: `*Backfill*\n${lines.join('\n')}` },
+    },
+  ];
+  if (running) blocks.push(backfillButtons(ev.id, run.paused));
+  return blocks;
+}
+
+function backfillButtons(evolutionId: string, paused: boolean): ActionsBlock {
+  const value = encodeBackfillValue({ evolutionId });
+  const toggle: Button = paused
+    ? {
+        type: 'button',
+        action_id: ACTION_IDS.resumeBackfill,
+        text: { type: 'plain_text', text: 'Resume' },
+        value,
+        style: 'primary',
+      }
+    : {
+        type: 'button',
+        action_id: ACTION_IDS.pauseBackfill,
+        text: { type: 'plain_text', text: 'Pause' },
+        value,
+      };
+  const cancel: Button = {
+    type: 'button',
+    action_id: ACTION_IDS.cancelBackfill,
+    text: { type: 'plain_text', text: 'Cancel' },
+    value,
+    style: 'danger',
+    confirm: {
+      title: { type: 'plain_text', text: 'Cancel the backfill?' },
+      text: {
+        type: 'mrkdwn',
+        text: 'Records already written stay. You can start a new backfill later.',
+      },
+      confirm: { type: 'plain_text', text: 'Cancel backfill' },
+      deny: { type: 'plain_text', text: 'Keep running' },
+      style: 'danger',
+    },
+  };
+  return { type: 'actions', block_id: 'backfill_controls', elements: [toggle, cancel] };
+}
+
+function context(text: string): KnownBlock {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text }] };
+}
