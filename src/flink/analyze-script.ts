@@ -1,13 +1,13 @@
-import {
-  collectStatements,
-  type InsertStatement,
-  type ScriptStatement,
-  type SetStatement,
-  type TableDefinition,
-  type TableName,
-  type TableReference,
-  type ViewDefinition,
-} from './collect-statements.js';
+import { collectStatements } from './collect-statements.js';
+import type {
+  InsertStatement,
+  ScriptStatement,
+  SetStatement,
+  TableDefinition,
+  TableName,
+  TableReference,
+  ViewDefinition,
+} from './script-model.js';
 import { optionValue, type SqlOption } from './option-list.js';
 import { parseFlinkScript, type ParsedScript } from './parse-flink-script.js';
 import { SqlInvalidError, type SqlErrorPosition } from './sql-invalid-error.js';
@@ -20,7 +20,7 @@ export type {
   TableName,
   TableReference,
   ViewDefinition,
-} from './collect-statements.js';
+} from './script-model.js';
 export type { SqlOption } from './option-list.js';
 export type { SourceRange } from './parse-flink-script.js';
 

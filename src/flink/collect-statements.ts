@@ -1,5 +1,5 @@
 import { FlinkSqlParserListener } from 'dt-sql-parser';
-import type { OptionList, SqlOption } from './option-list.js';
+import type { SqlOption } from './option-list.js';
 import {
   DEFAULT_CHANNEL,
   walk,
@@ -9,95 +9,20 @@ import {
 } from './parse-flink-script.js';
 import { decodeIdentifier, decodeSqlLiteral } from './sql-literals.js';
 import { parseTableHint, type TableHint } from './table-hints.js';
+import type {
+  CollectedScript,
+  InsertStatement,
+  SetStatement,
+  StatementKind,
+  TableDefinition,
+  TableName,
+  TableReference,
+  ViewDefinition,
+} from './script-model.js';
 
 type Ctx<K extends keyof FlinkSqlParserListener> = Parameters<
   NonNullable<FlinkSqlParserListener[K]>
 >[0];
-
-export interface TableName {
-  /** Decoded parts: `` `cat`.db.`t;1` `` -> ['cat', 'db', 't;1']. */
-  parts: string[];
-  /** The parts joined with dots, for display and matching. */
-  name: string;
-  range: SourceRange;
-}
-
-/** A table named in a query (FROM, JOIN, a window function's TABLE argument) or as an INSERT target. */
-export interface TableReference {
-  name: TableName;
-  statementIndex: number;
-  hint?: TableHint;
-  /** Where a new `/*+ OPTIONS(...) *\/` goes: right after the name. */
-  hintInsertAt: number;
-  /** False for a window function's `TABLE t` argument, where Flink rejects hints. */
-  hintable: boolean;
-}
-
-export interface TableDefinition {
-  name: TableName;
-  statementIndex: number;
-  temporary: boolean;
-  ifNotExists: boolean;
-  /** CREATE TABLE ... AS SELECT: the statement also writes the table. */
-  asSelect: boolean;
-  like?: { name: string; includesOptions: boolean };
-  /** The WITH (...) list, in script order, with the places of each literal. */
-  with: OptionList;
-  primaryKey: string[];
-  /** A writable `topic` metadata column lets each row pick its topic. */
-  writesTopicMetadata: boolean;
-}
-
-export interface ViewDefinition {
-  name: TableName;
-  statementIndex: number;
-  temporary: boolean;
-  reads: TableReference[];
-}
-
-export interface SetStatement {
-  key: string;
-  value: string | undefined;
-  statementIndex: number;
-}
-
-export interface InsertStatement {
-  target: TableReference;
-  overwrite: boolean;
-  statementIndex: number;
-  via: 'insert' | 'statement-set' | 'create-table-as';
-}
-
-export type StatementKind =
-  | 'create-table'
-  | 'create-table-as'
-  | 'create-view'
-  | 'set'
-  | 'insert'
-  | 'statement-set'
-  | 'query'
-  | 'alter-table'
-  | 'other';
-
-export interface ScriptStatement {
-  index: number;
-  kind: StatementKind;
-  /** The statement without its final semicolon and the comments before it. */
-  range: SourceRange;
-  text: string;
-  line: number;
-}
-
-export interface CollectedScript {
-  statements: ScriptStatement[];
-  tables: TableDefinition[];
-  views: ViewDefinition[];
-  sets: SetStatement[];
-  inserts: InsertStatement[];
-  /** Tables read by statements that run (INSERT, CTAS, a bare SELECT); views are expanded later. */
-  reads: TableReference[];
-  alteredTables: TableName[];
-}
 
 /** Reads the facts the analysis needs out of the parse tree, statement by statement. */
 export function collectStatements(parsed: ParsedScript): CollectedScript {
@@ -117,11 +42,13 @@ export function collectStatements(parsed: ParsedScript): CollectedScript {
     const range = parsed.rangeOf(statement);
     const found = new StatementListener(parsed, index);
     walk(found, statement);
+    const text = parsed.sql.slice(range.start, range.end);
     out.statements.push({
       index,
       kind: found.kind,
       range,
-      text: parsed.sql.slice(range.start, range.end),
+      text,
+      executable: found.executable ?? text,
       line: statement.start?.line ?? 1,
     });
     out.tables.push(...found.tables);
@@ -146,6 +73,7 @@ class StatementListener extends FlinkSqlParserListener {
   readonly altered: TableName[] = [];
   readonly cteNames = new Set<string>();
   view: Omit<ViewDefinition, 'reads'> | undefined;
+  executable: string | undefined;
   private table: TableDefinition | undefined;
 
   constructor(
@@ -246,6 +174,13 @@ class StatementListener extends FlinkSqlParserListener {
 
   override enterInsertStatement = (ctx: Ctx<'enterInsertStatement'>) => {
     this.kind = ctx.insertSimpleStatement() ? 'insert' : 'statement-set';
+    const compatible = ctx.insertMulStatementCompatibility();
+    if (compatible) {
+      const inserts = compatible
+        .insertSimpleStatement()
+        .map((insert) => this.text(this.parsed.rangeOf(insert)));
+      this.executable = `EXECUTE STATEMENT SET BEGIN\n${inserts.map((i) => `${i};\n`).join('')}END`;
+    }
   };
 
   override enterInsertSimpleStatement = (ctx: Ctx<'enterInsertSimpleStatement'>) => {

@@ -178,6 +178,22 @@ INSERT INTO audit SELECT a FROM src;`;
     }
   });
 
+  it('gives the gateway one EXECUTE STATEMENT SET for the SQL client syntax', () => {
+    const compat = analyzeScript(
+      `${SINK_DDL}BEGIN STATEMENT SET;\nINSERT INTO revenue SELECT a, 1 FROM s1; -- one\nINSERT INTO revenue SELECT a, 2 FROM s2;\nEND;`,
+    ).statements[1]!;
+    expect(compat.executable).toBe(
+      'EXECUTE STATEMENT SET BEGIN\nINSERT INTO revenue SELECT a, 1 FROM s1;\nINSERT INTO revenue SELECT a, 2 FROM s2;\nEND',
+    );
+    const native = analyzeScript(
+      `${SINK_DDL}EXECUTE STATEMENT SET BEGIN\nINSERT INTO revenue SELECT a, 1 FROM s1;\nEND;`,
+    ).statements[1]!;
+    expect(native.executable).toBe(native.text);
+    expect(native.text).toBe(
+      'EXECUTE STATEMENT SET BEGIN\nINSERT INTO revenue SELECT a, 1 FROM s1;\nEND',
+    );
+  });
+
   it('says the output topic is unknown when the INSERT target comes from a catalog', () => {
     const analysis = analyzeScript(
       'INSERT INTO prod_cat.db.revenue SELECT a FROM prod_cat.db.orders;',
