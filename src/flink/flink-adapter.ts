@@ -1,0 +1,140 @@
+import type {
+  ExecutionConfig,
+  FlinkJobState,
+  FlinkPort,
+  SavepointOptions,
+} from '../evolution/ports/flink-port.js';
+import { analyzeScript } from './analyze-script.js';
+import {
+  FlinkJobNotFoundError,
+  FlinkSavepointFailedError,
+  FlinkSavepointUnknownError,
+  type SavepointOperation,
+} from './flink-errors.js';
+import { FlinkRestClient, PollTimeout } from './flink-rest-client.js';
+import { TERMINAL_JOB_STATES } from './flink-rest-schemas.js';
+import { SqlGatewayClient } from './sql-gateway-client.js';
+
+/**
+ * The domain's FlinkPort on the real clients: the gateway submits, the REST
+ * API does the rest. Savepoint steps observe before they act: a trigger id
+ * Flink still knows is only polled, never sent again, and one it has
+ * forgotten is resolved from the job itself.
+ */
+export class FlinkAdapter implements FlinkPort {
+  constructor(
+    private readonly rest: FlinkRestClient,
+    private readonly gateway: SqlGatewayClient,
+    private readonly savepointDirectory?: string,
+  ) {}
+
+  async submitJob(sql: string, executionConfig: ExecutionConfig): Promise<string> {
+    const statements = analyzeScript(sql).statements.map((s) => s.text);
+    return (await this.gateway.submitScript(statements, { ...executionConfig })).jobId;
+  }
+
+  stopWithSavepoint(
+    jobId: string,
+    triggerId: string,
+    options: SavepointOptions = {},
+  ): Promise<string> {
+    return this.savepoint('stop-with-savepoint', jobId, triggerId, options);
+  }
+
+  triggerSavepoint(
+    jobId: string,
+    triggerId: string,
+    options: SavepointOptions = {},
+  ): Promise<string> {
+    return this.savepoint('savepoint', jobId, triggerId, options);
+  }
+
+  async jobState(jobId: string): Promise<FlinkJobState> {
+    try {
+      return await this.rest.getJobState(jobId);
+    } catch (err) {
+      if (err instanceof FlinkJobNotFoundError) return 'NOT_FOUND';
+      throw err;
+    }
+  }
+
+  restoredFrom(jobId: string): Promise<string | undefined> {
+    return this.rest.latestRestoredPath(jobId);
+  }
+
+  async findJobByName(name: string): Promise<{ jobId: string; state: FlinkJobState } | undefined> {
+    const jobs = await this.rest.findJobsByName(name);
+    const job = jobs.find((j) => !TERMINAL_JOB_STATES.includes(j.state)) ?? jobs[0];
+    return job ? { jobId: job.jid, state: job.state } : undefined;
+  }
+
+  /** A job Flink does not know is not running either: nothing to cancel. */
+  async cancel(jobId: string): Promise<void> {
+    try {
+      await this.rest.cancelJob(jobId);
+    } catch (err) {
+      if (!(err instanceof FlinkJobNotFoundError)) throw err;
+    }
+  }
+
+  async waitRunning(jobId: string, timeoutMs: number): Promise<FlinkJobState> {
+    try {
+      return (await this.rest.waitForJobState(jobId, ['RUNNING'], { timeoutMs })).state;
+    } catch (err) {
+      if (err instanceof PollTimeout) return this.jobState(jobId);
+      throw err;
+    }
+  }
+
+  private async savepoint(
+    operation: SavepointOperation,
+    jobId: string,
+    triggerId: string,
+    options: SavepointOptions,
+  ): Promise<string> {
+    const wait = () =>
+      this.rest.waitForSavepoint(jobId, triggerId, {
+        operation,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
+    try {
+      await this.rest.getSavepointStatus(jobId, triggerId, operation);
+      return (await wait()).location; // Flink knows this trigger: a resumed step only waits.
+    } catch (err) {
+      if (!(err instanceof FlinkSavepointUnknownError)) throw err;
+    }
+    let state = await this.rest.getJobState(jobId);
+    if (!TERMINAL_JOB_STATES.includes(state)) {
+      const request = {
+        triggerId,
+        ...(this.savepointDirectory ? { targetDirectory: this.savepointDirectory } : {}),
+      };
+      try {
+        if (operation === 'stop-with-savepoint') await this.rest.stopWithSavepoint(jobId, request);
+        else await this.rest.triggerSavepoint(jobId, request);
+        return (await wait()).location;
+      } catch (err) {
+        if (!(err instanceof FlinkJobNotFoundError) || operation !== 'stop-with-savepoint')
+          throw err;
+        // It stopped between our look and our request: its stop savepoint completes a moment
+        // before the job reaches FINISHED.
+        state = (await this.rest.waitForJobState(jobId, TERMINAL_JOB_STATES, { timeoutMs: 60_000 }))
+          .state;
+      }
+    }
+    // The trigger was forgotten (store duration passed, or a JobManager restart) and the job
+    // ended: a FINISHED job whose latest savepoint is a stop savepoint (not a plain one)
+    // was stopped by it.
+    const latest =
+      operation === 'stop-with-savepoint' && state === 'FINISHED'
+        ? await this.rest.latestCompletedSavepoint(jobId)
+        : undefined;
+    if (latest && latest.checkpointType !== 'SAVEPOINT') return latest.location;
+    throw new FlinkSavepointFailedError(
+      jobId,
+      triggerId,
+      operation,
+      `the job is ${state} and Flink has no record of this request`,
+    );
+  }
+}
