@@ -1,6 +1,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SavepointDisposalFailedError } from '../../src/flink/flink-errors.js';
 import { newTriggerId } from '../../src/flink/flink-rest-client.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { uniqueName } from '../support/unique-name.js';
@@ -79,5 +80,14 @@ describe('stop-with-savepoint through FlinkRestClient', () => {
     const latest = await rest.latestCompletedSavepoint(jobId);
     expect(latest?.location).toBe(savepoint.location);
     expect(latest?.checkpointType).toBe('SYNC_SAVEPOINT');
+
+    // Disposal through the JobManager removes the files; a second disposal says why it failed.
+    await rest.disposeSavepoint(savepoint.location);
+    expect(readdirSync(fileURLToPath(targetDirectory))).toEqual([]);
+    const err = await rest.disposeSavepoint(savepoint.location).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SavepointDisposalFailedError);
+    expect((err as SavepointDisposalFailedError).flinkCause).toMatch(
+      /^Cannot find checkpoint or savepoint/,
+    );
   });
 });
