@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import type { Config } from '../config/load-config.js';
+import type { Notifier } from '../evolution/ports/notifier.js';
+import type { Pipeline } from '../evolution/pipeline.js';
+import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
+import { analyzeScript } from '../flink/analyze-script.js';
+import { FlinkClusterPort } from '../flink/flink-cluster-port.js';
+import { sqlShadowPlanner } from '../flink/sql-shadow-planner.js';
+import { BackfillProgressRelay } from '../jobs/backfill-progress-relay.js';
+import { EvolutionService } from '../jobs/evolution-service.js';
+import { EvolveQueues } from '../jobs/evolve-queues.js';
+import { EvolveWorkers } from '../jobs/evolve-workers.js';
+import { KafkaClusterPort } from '../kafka/kafka-cluster-port.js';
+import { TopicAdmin } from '../kafka/topic-admin.js';
+import { RedisEvolutionStore } from '../store/redis-evolution-store.js';
+import { RedisPipelineRegistry } from '../store/redis-pipeline-registry.js';
+import { systemClock } from '../store/system-clock.js';
+
+export interface RuntimeOptions {
+  notifier: Notifier;
+  /** Queue namespace; tests give each run its own. */
+  namespace?: string;
+  /** Redis key prefix; tests give each run its own. */
+  keyPrefix?: string;
+}
+
+export interface Runtime {
+  config: Config;
+  keyPrefix: string;
+  redis: Redis;
+  kafka: Kafka;
+  admin: TopicAdmin;
+  queues: EvolveQueues;
+  workflow: WorkflowDeps;
+  service: EvolutionService;
+  startWorkers(options?: {
+    partitionConcurrency?: number;
+    observeEveryMs?: number;
+  }): Promise<EvolveWorkers>;
+  close(): Promise<void>;
+}
+
+export function kafkaConfig(config: Config): KafkaConfig {
+  const k: KafkaConfig = {
+    clientId: 'flink-evolve',
+    brokers: config.kafka.brokers,
+    logLevel: logLevel.WARN,
+    ssl: config.kafka.ssl,
+  };
+  if (config.kafka.sasl) {
+    const { mechanism, username, password } = config.kafka.sasl;
+    k.sasl = { mechanism, username, password } as KafkaConfig['sasl'];
+  }
+  return k;
+}
+
+/** Builds every part of a process (bot, worker or CLI) from validated configuration. */
+export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
+  const keyPrefix = options.keyPrefix ?? config.redis.keyPrefix;
+  // BullMQ's workers need connections that never give up on a command.
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null, lazyConnect: false });
+  const kafka = new Kafka(kafkaConfig(config));
+  const admin = new TopicAdmin(kafka, redis, { registryPrefix: `${keyPrefix}registry` });
+  const pipelines = new RedisPipelineRegistry({ redis, prefix: keyPrefix });
+  const evolutions = new RedisEvolutionStore({
+    redis,
+    pipelines,
+    clock: systemClock,
+    prefix: keyPrefix,
+  });
+  const headers: Record<string, string> = config.flink.authHeader
+    ? { Authorization: config.flink.authHeader }
+    : {};
+  const flinkPorts = new Map<string, FlinkClusterPort>();
+  const flinkFor = (pipeline: Pick<Pipeline, 'flink'>): FlinkClusterPort => {
+    const key = `${pipeline.flink.restUrl} ${pipeline.flink.gatewayUrl}`;
+    let port = flinkPorts.get(key);
+    if (!port) {
+      port = new FlinkClusterPort({
+        rest: { baseUrl: pipeline.flink.restUrl, headers },
+        gateway: { baseUrl: pipeline.flink.gatewayUrl, headers },
+      });
+      flinkPorts.set(key, port);
+    }
+    return port;
+  };
+  const kafkaPort = new KafkaClusterPort(admin);
+  const workflow: WorkflowDeps = {
+    evolutions,
+    pipelines,
+    audit: evolutions.audit,
+    clock: systemClock,
+    flinkFor,
+    kafkaFor: () => kafkaPort,
+    notifier: options.notifier,
+    shadowPlanner: sqlShadowPlanner,
+    newTriggerId: () => randomBytes(16).toString('hex'),
+    runningTimeoutMs: config.deployRunningTimeoutMs,
+  };
+  const queues = new EvolveQueues(redis, options.namespace);
+  const service = new EvolutionService({
+    workflow,
+    queues,
+    redis,
+    keyPrefix,
+    kafka,
+    admin,
+    approvalTtlMs: config.approvalTtlMs,
+    async validateSql(sql, pipeline) {
+      const analysis = analyzeScript(sql);
+      await flinkFor(pipeline).gateway.explain(analysis.statements.map((s) => s.text));
+      return { outputTopic: analysis.outputTopic };
+    },
+  });
+  const workers: EvolveWorkers[] = [];
+  return {
+    config,
+    keyPrefix,
+    redis,
+    kafka,
+    admin,
+    queues,
+    workflow,
+    service,
+    async startWorkers(o = {}) {
+      const relay = new BackfillProgressRelay(redis, keyPrefix, workflow);
+      const w = new EvolveWorkers({
+        connection: redis,
+        deps: workflow,
+        queues,
+        backfill: { redis, kafka, admin, keyPrefix, relay },
+        ...o,
+      });
+      await w.waitUntilReady();
+      workers.push(w);
+      return w;
+    },
+    async close() {
+      for (const w of workers.splice(0)) await w.close();
+      await queues.close();
+      await admin.close().catch(() => undefined);
+      for (const p of flinkPorts.values()) await p.close();
+      await redis.quit().catch(() => undefined);
+    },
+  };
+}

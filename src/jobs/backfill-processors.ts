@@ -1,0 +1,90 @@
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
+import type { BackfillReport } from '../evolution/evolution.js';
+import { finishBackfill, sumReports } from '../evolution/workflow/finish-backfill.js';
+import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
+import { BackfillCheckpoints } from '../kafka/backfill-checkpoint.js';
+import {
+  runBackfillPartition,
+  type PartitionBackfillReport,
+} from '../kafka/run-backfill-partition.js';
+import { TokenBucket } from '../kafka/token-bucket.js';
+import type { TopicAdmin } from '../kafka/topic-admin.js';
+import type { BackfillProgressRelay } from './backfill-progress-relay.js';
+import { backfillRunKeys } from './backfill-run-keys.js';
+import type { BackfillJobData, PartitionJobData } from './evolve-queues.js';
+
+export interface BackfillRuntime {
+  redis: Redis;
+  kafka: Kafka;
+  admin: TopicAdmin;
+  keyPrefix: string;
+  relay: BackfillProgressRelay;
+  /** How often a running partition looks for a cancel. */
+  cancelPollMs?: number;
+}
+
+/** One partition of a run: the engine does the work; this wires cancel, throttle and progress. */
+export function partitionProcessor(rt: BackfillRuntime) {
+  return async (
+    job: Job<PartitionJobData>,
+    _token?: string,
+    signal?: AbortSignal,
+  ): Promise<PartitionBackfillReport | { cancelled: true }> => {
+    const d = job.data;
+    const keys = backfillRunKeys(rt.keyPrefix, d.runId);
+    const abort = new AbortController();
+    signal?.addEventListener('abort', () => abort.abort(), { once: true });
+    const poll = setInterval(() => {
+      void rt.redis.exists(keys.cancel).then(
+        (n) => n === 1 && abort.abort(),
+        () => undefined,
+      );
+    }, rt.cancelPollMs ?? 1_000);
+    try {
+      if ((await rt.redis.exists(keys.cancel)) === 1) return { cancelled: true };
+      return await runBackfillPartition(
+        {
+          kafka: rt.kafka,
+          admin: rt.admin,
+          bucket: new TokenBucket(rt.redis, keys.bucket),
+          checkpoints: new BackfillCheckpoints(rt.redis, keys.checkpoints),
+        },
+        {
+          runId: d.runId,
+          prodTopic: d.prodTopic,
+          tempTopic: d.tempTopic,
+          partition: d.partition,
+          cutover: d.cutover,
+          partitions: d.partitions,
+          mode: d.mode,
+          signal: abort.signal,
+          onProgress: (e) => void rt.relay.report(d.evolutionId, d.runId, e).catch(() => undefined),
+        },
+      );
+    } catch (err) {
+      if (abort.signal.aborted && (await rt.redis.exists(keys.cancel)) === 1)
+        return { cancelled: true };
+      throw err;
+    } finally {
+      clearInterval(poll);
+    }
+  };
+}
+
+/** Runs after every partition finished: sums their reports and completes (or reports conflicts). */
+export function backfillParentProcessor(deps: WorkflowDeps) {
+  return async (
+    job: Job<BackfillJobData>,
+  ): Promise<{ status: string; report?: BackfillReport }> => {
+    const values = Object.values(await job.getChildrenValues()) as Array<
+      PartitionBackfillReport | { cancelled: true }
+    >;
+    if (values.some((v) => 'cancelled' in v)) return { status: 'cancelled' };
+    const reports = values as PartitionBackfillReport[];
+    const report = sumReports(reports, deps.clock.now() - job.data.startedAt);
+    const ev = await finishBackfill(deps, job.data.evolutionId, job.data.runId, report);
+    return { status: ev.status, report };
+  };
+}

@@ -1,0 +1,295 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
+import { EvolveError } from '../errors.js';
+import type { AuditEvent } from '../evolution/audit-event.js';
+import { displayState, type DisplayState } from '../evolution/display-state.js';
+import type { Evolution } from '../evolution/evolution.js';
+import type { BackfillMode, Pipeline } from '../evolution/pipeline.js';
+import { startEvolution } from '../evolution/start-evolution.js';
+import { runAbort } from '../evolution/workflow/run-abort.js';
+import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
+import { TokenBucket } from '../kafka/token-bucket.js';
+import type { TopicAdmin } from '../kafka/topic-admin.js';
+import { backfillRunKeys } from './backfill-run-keys.js';
+import { diffTopics, type TopicDiff } from './diff-report.js';
+import type { EvolveQueues } from './evolve-queues.js';
+
+export interface Actor {
+  id: string;
+  groups?: readonly string[];
+}
+
+export interface EvolutionServiceDeps {
+  workflow: WorkflowDeps;
+  queues: EvolveQueues;
+  redis: Redis;
+  keyPrefix: string;
+  kafka: Kafka;
+  admin: TopicAdmin;
+  /**
+   * Parses v2's SQL and dry-runs it (EXPLAIN); throws SqlInvalidError or the
+   * planner's error, and returns the topic the script writes.
+   */
+  validateSql(sql: string, pipeline: Pipeline): Promise<{ outputTopic: string | undefined }>;
+  approvalTtlMs: number;
+}
+
+export interface StatusView {
+  pipeline: Pipeline;
+  evolution?: Evolution;
+  state?: DisplayState;
+}
+
+/**
+ * What a person can ask of flink-evolve, from Slack or the CLI alike: each
+ * method checks input before any side effect, changes state only through
+ * the domain's transitions (audited, permission-checked) and hands long
+ * work to the queues.
+ */
+export class EvolutionService {
+  constructor(private readonly d: EvolutionServiceDeps) {}
+
+  private get w(): WorkflowDeps {
+    return this.d.workflow;
+  }
+
+  async pipelines(): Promise<Pipeline[]> {
+    return this.w.pipelines.list();
+  }
+
+  async register(pipeline: Pipeline): Promise<Pipeline> {
+    return this.w.pipelines.register(pipeline);
+  }
+
+  async active(pipelineName: string): Promise<Evolution> {
+    await this.w.pipelines.load(pipelineName);
+    const ev = await this.w.evolutions.activeFor(pipelineName);
+    if (!ev) {
+      throw new EvolveError(
+        'EVOLUTION_NOT_FOUND',
+        `Pipeline ${pipelineName} has no evolution in progress. Start one with /evolve develop ${pipelineName}.`,
+      );
+    }
+    return ev;
+  }
+
+  /** Checks v2's SQL, then records the evolution and queues the develop step. */
+  async develop(input: {
+    pipeline: string;
+    sql: string;
+    actor: Actor;
+    channel: string;
+  }): Promise<Evolution> {
+    const pipeline = await this.w.pipelines.load(input.pipeline);
+    const { outputTopic } = await this.d.validateSql(input.sql, pipeline);
+    if (outputTopic !== undefined && outputTopic !== pipeline.kafka.outputTopic) {
+      throw new EvolveError(
+        'SQL_INVALID',
+        `v2 writes to topic ${outputTopic}, but pipeline ${pipeline.name} writes ${pipeline.kafka.outputTopic}, and its clients read that topic. Make v2's INSERT target the same topic.`,
+      );
+    }
+    let ev = await startEvolution(
+      { evolutions: this.w.evolutions, audit: this.w.audit },
+      {
+        pipeline,
+        v2Sql: input.sql,
+        requester: input.actor.id,
+        actorGroups: input.actor.groups,
+        slack: { channel: input.channel },
+        clock: this.w.clock,
+      },
+    );
+    const thread = await this.w.notifier.ensureThread(ev);
+    ev = await this.w.evolutions.update(ev.id, ev.version, (cur) => ({
+      ...cur,
+      slack: { ...cur.slack, ...thread },
+    }));
+    await this.d.queues.step('develop', ev.id);
+    return ev;
+  }
+
+  async requestDeploy(
+    pipelineName: string,
+    actor: Actor,
+  ): Promise<{ evolution: Evolution; diff?: TopicDiff }> {
+    const current = await this.active(pipelineName);
+    const evolution = await this.w.evolutions.transition(
+      current.id,
+      { type: 'requestApproval', shownSqlHash: current.v2.hash, ttlMs: this.d.approvalTtlMs },
+      actor.id,
+      { actorGroups: actor.groups },
+    );
+    const diff = await this.diff(pipelineName).catch(() => undefined);
+    return diff ? { evolution, diff } : { evolution };
+  }
+
+  async diff(pipelineName: string): Promise<TopicDiff> {
+    const ev = await this.active(pipelineName);
+    const pipeline = await this.w.pipelines.load(pipelineName);
+    return diffTopics(this.d.kafka, this.d.admin, pipeline.kafka.outputTopic, ev.shadow.tempTopic);
+  }
+
+  /** An Approve or Reject click, bound to the SQL hash the message showed. */
+  async decide(input: {
+    evolutionId: string;
+    shownSqlHash: string;
+    actor: Actor;
+    decision: 'approve' | 'reject';
+  }): Promise<Evolution> {
+    const action =
+      input.decision === 'approve'
+        ? { type: 'approve' as const, shownSqlHash: input.shownSqlHash }
+        : { type: 'reject' as const };
+    const ev = await this.w.evolutions.transition(input.evolutionId, action, input.actor.id, {
+      actorGroups: input.actor.groups,
+    });
+    if (ev.status === 'DEPLOYING') await this.d.queues.step('deploy', ev.id);
+    await this.w.notifier.updateStatusCard(ev);
+    return ev;
+  }
+
+  async startBackfill(
+    pipelineName: string,
+    actor: Actor,
+    options: { rate?: number; mode?: BackfillMode } = {},
+  ): Promise<Evolution> {
+    const current = await this.active(pipelineName);
+    const pipeline = await this.w.pipelines.load(pipelineName);
+    if (!current.cutover) {
+      throw new EvolveError(
+        'TRANSITION_REFUSED',
+        `Evolution ${current.id} has no cutover offsets; a backfill needs a completed deploy.`,
+      );
+    }
+    const runId = `${current.id}-${randomBytes(3).toString('hex')}`;
+    const rate = options.rate ?? pipeline.backfill.rate;
+    const mode = options.mode ?? pipeline.backfill.mode;
+    const ev = await this.w.evolutions.transition(
+      current.id,
+      { type: 'startBackfill', runId, rate, mode },
+      actor.id,
+      { actorGroups: actor.groups },
+    );
+    const keys = backfillRunKeys(this.d.keyPrefix, runId);
+    await new TokenBucket(this.d.redis, keys.bucket).configure({ rate });
+    const partitions = current.cutover.offsets.length;
+    await this.d.queues.startBackfill(
+      { evolutionId: ev.id, runId, startedAt: this.w.clock.now() },
+      current.cutover.offsets.map((o) => ({
+        evolutionId: ev.id,
+        runId,
+        prodTopic: pipeline.kafka.outputTopic,
+        tempTopic: ev.shadow.tempTopic,
+        partition: o.partition,
+        cutover: Number(o.offset),
+        partitions,
+        mode,
+      })),
+    );
+    await this.w.notifier.postMilestone(ev, {
+      kind: 'info',
+      text: `Backfill ${runId} started by <@${actor.id}>: ${mode}, ${rate} records/s over ${partitions} partitions.`,
+    });
+    await this.w.notifier.updateStatusCard(ev);
+    return ev;
+  }
+
+  async throttle(pipelineName: string, actor: Actor, rate: number): Promise<Evolution> {
+    const current = await this.active(pipelineName);
+    const ev = await this.w.evolutions.transition(
+      current.id,
+      { type: 'throttleBackfill', rate },
+      actor.id,
+      { actorGroups: actor.groups },
+    );
+    await this.bucket(ev).setRate(rate);
+    await this.w.notifier.updateStatusCard(ev);
+    return ev;
+  }
+
+  async pause(pipelineName: string, actor: Actor): Promise<Evolution> {
+    const current = await this.active(pipelineName);
+    const ev = await this.w.evolutions.transition(current.id, { type: 'pauseBackfill' }, actor.id, {
+      actorGroups: actor.groups,
+    });
+    await this.bucket(ev).pause();
+    await this.w.notifier.updateStatusCard(ev);
+    return ev;
+  }
+
+  async resume(pipelineName: string, actor: Actor): Promise<Evolution> {
+    const current = await this.active(pipelineName);
+    const ev = await this.w.evolutions.transition(
+      current.id,
+      { type: 'resumeBackfill' },
+      actor.id,
+      { actorGroups: actor.groups },
+    );
+    await this.bucket(ev).resume();
+    await this.w.notifier.updateStatusCard(ev);
+    return ev;
+  }
+
+  /** Stops the run at the next chunk; it can be started again (it compares before it writes). */
+  async cancel(pipelineName: string, actor: Actor): Promise<Evolution> {
+    const current = await this.active(pipelineName);
+    const ev = await this.w.evolutions.transition(
+      current.id,
+      { type: 'cancelBackfill' },
+      actor.id,
+      { actorGroups: actor.groups },
+    );
+    if (current.backfill)
+      await this.d.redis.set(
+        backfillRunKeys(this.d.keyPrefix, current.backfill.runId).cancel,
+        '1',
+        'PX',
+        7 * 24 * 3600_000,
+      );
+    await this.w.notifier.postMilestone(ev, {
+      kind: 'info',
+      text: `Backfill cancelled by <@${actor.id}>. Start it again with /evolve backfill ${pipelineName}.`,
+    });
+    await this.w.notifier.updateStatusCard(ev);
+    return ev;
+  }
+
+  async abort(pipelineName: string, actor: Actor, reason?: string): Promise<Evolution> {
+    const current = await this.active(pipelineName);
+    const ev = await runAbort(this.w, current.id, actor.id, { actorGroups: actor.groups, reason });
+    await this.d.queues.unwatch(ev.id);
+    return ev;
+  }
+
+  async status(pipelineName: string): Promise<StatusView> {
+    const pipeline = await this.w.pipelines.load(pipelineName);
+    const evolution =
+      (await this.w.evolutions.activeFor(pipelineName)) ??
+      (await this.w.evolutions.listByPipeline(pipelineName, 1))[0];
+    return evolution
+      ? { pipeline, evolution, state: displayState(evolution, this.w.clock.now()) }
+      : { pipeline };
+  }
+
+  async history(
+    pipelineName: string,
+    limit = 10,
+  ): Promise<{ evolutions: Evolution[]; audit: AuditEvent[] }> {
+    await this.w.pipelines.load(pipelineName);
+    const [evolutions, audit] = await Promise.all([
+      this.w.evolutions.listByPipeline(pipelineName, limit),
+      this.w.audit.list(pipelineName, { limit: 50 }),
+    ]);
+    return { evolutions, audit };
+  }
+
+  private bucket(ev: Evolution): TokenBucket {
+    if (!ev.backfill)
+      throw new EvolveError('TRANSITION_REFUSED', `Evolution ${ev.id} has no backfill run.`);
+    return new TokenBucket(
+      this.d.redis,
+      backfillRunKeys(this.d.keyPrefix, ev.backfill.runId).bucket,
+    );
+  }
+}

@@ -1,0 +1,137 @@
+import { FlowProducer, Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+export interface QueueNames {
+  steps: string;
+  backfill: string;
+  partitions: string;
+  observe: string;
+}
+
+/** Queue names under a namespace, so tests (and several installations on one Redis) never share a queue. */
+export function queueNames(namespace = 'evolve'): QueueNames {
+  if (!/^[a-zA-Z0-9_-]+$/.test(namespace)) {
+    throw new Error(`queue namespace '${namespace}' may only contain letters, digits, '_' and '-'`);
+  }
+  return {
+    steps: `${namespace}-steps`,
+    backfill: `${namespace}-backfill`,
+    partitions: `${namespace}-backfill-partition`,
+    observe: `${namespace}-observe`,
+  };
+}
+
+export type StepName = 'develop' | 'deploy' | 'rollback';
+
+export interface StepJobData {
+  evolutionId: string;
+}
+
+export interface PartitionJobData {
+  evolutionId: string;
+  runId: string;
+  prodTopic: string;
+  tempTopic: string;
+  partition: number;
+  cutover: number;
+  partitions: number;
+  mode: 'full' | 'refresh-only';
+}
+
+export interface BackfillJobData {
+  evolutionId: string;
+  runId: string;
+  startedAt: number;
+}
+
+/**
+ * Steps are waited out through outages: a transient failure (Flink or Kafka
+ * unreachable) fails the attempt and BullMQ retries it with backoff; the
+ * handler resumes from the persisted step markers.
+ */
+const STEP_RETRIES: JobsOptions = {
+  attempts: 12,
+  backoff: { type: 'exponential', delay: 2_000 },
+  removeOnComplete: { count: 1_000 },
+  removeOnFail: { count: 1_000 },
+};
+
+/**
+ * The producer side of the queues. Job ids are deterministic (`deploy-<id>`),
+ * so a doubled click or a retried request adds nothing: BullMQ deduplicates
+ * by job id (and ids must not contain ':').
+ */
+export class EvolveQueues {
+  readonly names: QueueNames;
+  readonly steps: Queue<StepJobData>;
+  readonly backfill: Queue<BackfillJobData>;
+  readonly partitions: Queue<PartitionJobData>;
+  readonly observe: Queue<StepJobData>;
+  private readonly flows: FlowProducer;
+
+  constructor(connection: Redis, namespace?: string) {
+    this.names = queueNames(namespace);
+    this.steps = new Queue(this.names.steps, { connection });
+    this.backfill = new Queue(this.names.backfill, { connection });
+    this.partitions = new Queue(this.names.partitions, { connection });
+    this.observe = new Queue(this.names.observe, { connection });
+    this.flows = new FlowProducer({ connection });
+  }
+
+  async step(name: StepName, evolutionId: string): Promise<void> {
+    await this.steps.add(
+      name,
+      { evolutionId },
+      { ...STEP_RETRIES, jobId: `${name}-${evolutionId}` },
+    );
+  }
+
+  /** One parent per run and one child per partition, so any worker on any host takes a partition. */
+  async startBackfill(parent: BackfillJobData, children: PartitionJobData[]): Promise<void> {
+    await this.flows.add({
+      name: 'backfill',
+      queueName: this.names.backfill,
+      data: parent,
+      opts: { ...STEP_RETRIES, jobId: `backfill-${parent.evolutionId}-${parent.runId}` },
+      children: children.map((data) => ({
+        name: 'partition',
+        queueName: this.names.partitions,
+        data,
+        opts: {
+          ...STEP_RETRIES,
+          attempts: 50,
+          jobId: `backfill-${data.evolutionId}-${data.runId}-p${data.partition}`,
+        },
+      })),
+    });
+  }
+
+  /** Looks at an active evolution's jobs every `everyMs` until it ends. */
+  async watch(evolutionId: string, everyMs: number): Promise<void> {
+    await this.observe.upsertJobScheduler(
+      `observe-${evolutionId}`,
+      { every: everyMs },
+      { name: 'observe', data: { evolutionId } },
+    );
+  }
+
+  async unwatch(evolutionId: string): Promise<void> {
+    await this.observe.removeJobScheduler(`observe-${evolutionId}`);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([
+      this.steps.close(),
+      this.backfill.close(),
+      this.partitions.close(),
+      this.observe.close(),
+      this.flows.close(),
+    ]);
+  }
+
+  /** Removes every queue and its jobs: tests only. */
+  async obliterate(): Promise<void> {
+    for (const q of [this.steps, this.backfill, this.partitions, this.observe])
+      await q.obliterate({ force: true });
+  }
+}

@@ -1,0 +1,65 @@
+import { Worker, type Processor } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
+import {
+  backfillParentProcessor,
+  partitionProcessor,
+  type BackfillRuntime,
+} from './backfill-processors.js';
+import type { EvolveQueues } from './evolve-queues.js';
+import { observeProcessor } from './observe-processor.js';
+import { stepProcessor } from './step-processor.js';
+
+export interface EvolveWorkersOptions {
+  /** A connection for BullMQ's blocking commands (maxRetriesPerRequest: null); each worker duplicates it. */
+  connection: Redis;
+  deps: WorkflowDeps;
+  queues: EvolveQueues;
+  backfill: BackfillRuntime;
+  /** Partitions this process works on at once. */
+  partitionConcurrency?: number;
+  observeEveryMs?: number;
+}
+
+/**
+ * The worker process: one BullMQ worker per queue. Any number of these run
+ * on any hosts that reach Redis; a partition goes to whichever is free.
+ */
+export class EvolveWorkers {
+  readonly workers: Worker[];
+
+  constructor(options: EvolveWorkersOptions) {
+    const { deps, queues, backfill } = options;
+    const observeEveryMs = options.observeEveryMs ?? 30_000;
+    const make = <T, R>(name: string, processor: Processor<T, R>, concurrency: number) =>
+      new Worker<T, R>(name, processor, {
+        connection: options.connection.duplicate(),
+        concurrency,
+        // Deploy steps wait on savepoints for minutes without blocking the event loop; a long lock is just slack.
+        lockDuration: 60_000,
+      });
+    this.workers = [
+      make(queues.names.steps, stepProcessor(deps, queues, observeEveryMs), 4),
+      make(
+        queues.names.partitions,
+        partitionProcessor(backfill),
+        options.partitionConcurrency ?? 2,
+      ),
+      make(queues.names.backfill, backfillParentProcessor(deps), 2),
+      make(
+        queues.names.observe,
+        observeProcessor(deps, queues, backfill.redis, backfill.keyPrefix),
+        1,
+      ),
+    ];
+  }
+
+  async waitUntilReady(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+  }
+
+  /** Lets running jobs finish their current step (SIGTERM); unfinished ones resume elsewhere. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+}

@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '../../src/app/create-runtime.js';
+import type { Evolution } from '../../src/evolution/evolution.js';
+import type { EvolutionStatus } from '../../src/evolution/evolution-status.js';
+import { sqlHash } from '../../src/evolution/sql-hash.js';
+import { FlinkClusterPort } from '../../src/flink/flink-cluster-port.js';
+import { latestByKey, readAll, withAdmin, withProducer } from '../support/kafka-test-client.js';
+import {
+  expectedV2,
+  makeOrders,
+  ordersPipelineSql,
+  type Order,
+} from '../support/orders-pipeline.js';
+import { stackEndpoints } from '../support/stack-endpoints.js';
+import { disposeRuntime, testRuntime } from '../support/test-runtime.js';
+import { uniqueName } from '../support/unique-name.js';
+import { RecordingNotifier } from '../support/workflow-world.js';
+import { aPipeline } from '../support/pipeline-fixture.js';
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 150_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(
+    `timed out waiting for ${what}${last instanceof Error ? ` (${last.message})` : ''}`,
+  );
+}
+
+async function sendOrders(topic: string, orders: readonly Order[]): Promise<void> {
+  await withProducer((p) =>
+    p.send({ topic, messages: orders.map((o) => ({ key: o.order_id, value: JSON.stringify(o) })) }),
+  );
+}
+
+describe('the whole evolution on the real stack: develop -> approve -> deploy -> backfill', () => {
+  const e = stackEndpoints();
+  const ordersTopic = uniqueName('orders');
+  const revenueTopic = uniqueName('revenue');
+  const pipelineName = uniqueName('rev').toLowerCase();
+  const sql = ordersPipelineSql(ordersTopic, revenueTopic, `${pipelineName}-v1`);
+  const notifier = new RecordingNotifier();
+  const flink = new FlinkClusterPort({
+    rest: { baseUrl: e.flinkRestUrl },
+    gateway: { baseUrl: e.flinkGatewayUrl },
+  });
+  let rt: Runtime;
+  // Customers whose every order was cancelled exist only in v1's answer: the backfill must delete them.
+  const onlyCancelled: Order[] = Array.from({ length: 6 }, (_, i) => ({
+    order_id: `x-${i}`,
+    customer_id: `gone${i % 3}`,
+    amount: 10,
+    status: 'cancelled',
+  }));
+  const orders = [...onlyCancelled, ...makeOrders('o', 400, 60)];
+  const status = async (id: string, want: EvolutionStatus): Promise<Evolution> =>
+    until(`evolution ${want}`, async () => {
+      const ev = await rt.workflow.evolutions.load(id);
+      if (ev.status === 'FAILED' || ev.status === 'ROLLED_BACK') {
+        throw new Error(`evolution ended ${ev.status}: ${ev.error?.message}`);
+      }
+      return ev.status === want ? ev : undefined;
+    });
+  const jobs: string[] = [];
+
+  beforeAll(async () => {
+    await withAdmin((a) =>
+      a.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic: ordersTopic, numPartitions: 2 },
+          {
+            topic: revenueTopic,
+            numPartitions: 2,
+            configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+          },
+        ],
+      }),
+    );
+    await sendOrders(ordersTopic, orders.slice(0, 306));
+    const v1JobId = await flink.submitJob(sql.v1, { 'pipeline.name': `${pipelineName}-v1` });
+    jobs.push(v1JobId);
+    expect(await flink.waitRunning(v1JobId, 90_000)).toBe('RUNNING');
+    rt = await testRuntime(notifier);
+    await rt.startWorkers({ observeEveryMs: 2_000 });
+    await rt.service.register(
+      aPipeline({
+        name: pipelineName,
+        flink: { restUrl: e.flinkRestUrl, gatewayUrl: e.flinkGatewayUrl },
+        kafka: { outputTopic: revenueTopic, keyFormat: 'json' },
+        production: { sql: sql.v1, sqlHash: sqlHash(sql.v1), flinkJobId: v1JobId },
+      }),
+    );
+    // v1 has written every customer before the evolution starts.
+    await until('v1 output', async () =>
+      (await readAll(revenueTopic)).length >= 40 ? true : undefined,
+    );
+  });
+
+  afterAll(async () => {
+    const all = await flink.rest.listJobs().catch(() => []);
+    for (const j of all.filter((j) => j.name.includes(pipelineName) && j.state === 'RUNNING'))
+      await flink.cancel(j.jid);
+    for (const id of jobs) await flink.cancel(id).catch(() => undefined);
+    await flink.close();
+    if (rt) await disposeRuntime(rt);
+    const topics = await withAdmin((a) => a.listTopics());
+    await withAdmin((a) =>
+      a.deleteTopics({
+        topics: topics.filter((t) => t.startsWith(ordersTopic) || t.startsWith(revenueTopic)),
+      }),
+    );
+  });
+
+  it('ends COMPLETED with the production topic holding v2 for every key and TEMP deleted', async () => {
+    const owner = { id: 'U0OWNER1' };
+    const approver = { id: 'U0APPR1' };
+
+    // A second develop while one is active is refused, naming the first.
+    let ev = await rt.service.develop({
+      pipeline: pipelineName,
+      sql: sql.v2,
+      actor: owner,
+      channel: 'C0EVOLVE',
+    });
+    await expect(
+      rt.service.develop({
+        pipeline: pipelineName,
+        sql: sql.v2,
+        actor: owner,
+        channel: 'C0EVOLVE',
+      }),
+    ).rejects.toThrow(ev.id);
+    ev = await status(ev.id, 'SHADOW_RUNNING');
+    const shadowJobId = ev.shadow.jobId!;
+    await until('shadow output in TEMP', async () =>
+      (await readAll(ev.shadow.tempTopic)).length >= 40 ? true : undefined,
+    );
+    expect(await flink.jobState(jobs[0]!)).toBe('RUNNING');
+
+    const { evolution: awaiting, diff } = await rt.service.requestDeploy(pipelineName, owner);
+    expect(awaiting.status).toBe('AWAITING_APPROVAL');
+    expect(diff?.counts.changed).toBeGreaterThan(0);
+    // The requester may not approve their own change.
+    await expect(
+      rt.service.decide({
+        evolutionId: ev.id,
+        shownSqlHash: ev.v2.hash,
+        actor: owner,
+        decision: 'approve',
+      }),
+    ).rejects.toMatchObject({ code: expect.stringMatching(/APPROVAL_REFUSED|PERMISSION_DENIED/) });
+    await rt.service.decide({
+      evolutionId: ev.id,
+      shownSqlHash: ev.v2.hash,
+      actor: approver,
+      decision: 'approve',
+    });
+
+    ev = await status(ev.id, 'LIVE');
+    expect(await flink.jobState(shadowJobId)).toBe('FINISHED');
+    expect(await flink.jobState(jobs[0]!)).toBe('FINISHED');
+    expect(await flink.jobState(ev.v2JobId!)).toBe('RUNNING');
+    expect(await flink.restoredFrom(ev.v2JobId!)).toBe(ev.savepoints.s2?.location);
+    expect(ev.deploy?.cutoverGapMs).toBeGreaterThan(0);
+    expect((await rt.workflow.pipelines.load(pipelineName)).production.flinkJobId).toBe(ev.v2JobId);
+    jobs.push(ev.v2JobId!);
+
+    // Live v2 writes after the cutover must survive the backfill.
+    await sendOrders(ordersTopic, orders.slice(306));
+    await rt.service.startBackfill(pipelineName, owner, { rate: 2000 });
+    ev = await status(ev.id, 'COMPLETED');
+    expect(ev.backfill?.report?.conflicts).toBe(0);
+    expect(ev.backfill!.report!.deleted).toBe(3);
+    expect((await withAdmin((a) => a.listTopics())).includes(ev.shadow.tempTopic)).toBe(false);
+
+    const want = expectedV2(orders);
+    await until('v2 view of every key', async () => {
+      const latest = latestByKey(await readAll(revenueTopic));
+      for (const [customer, v] of want) {
+        const got = latest.get(JSON.stringify({ customer_id: customer }));
+        const parsed =
+          got === null || got === undefined
+            ? got
+            : (JSON.parse(got) as { total: number; orders: number });
+        if (v === null ? parsed !== null : parsed?.total !== v.total || parsed?.orders !== v.orders)
+          return undefined;
+      }
+      return true;
+    });
+    const kinds = notifier.milestones.map((m) => m.kind);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'shadowStarted',
+        'savepointCompleted',
+        'jobStarted',
+        'deployCompleted',
+        'backfillCompleted',
+      ]),
+    );
+  });
+});
