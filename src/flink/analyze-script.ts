@@ -88,6 +88,8 @@ export function analyzeScript(sql: string): ScriptAnalysis {
   const parsed = parseFlinkScript(sql);
   const collected = collectStatements(parsed);
   const { tables, views, inserts } = collected;
+  for (const table of tables)
+    table.connector = optionValue(tableOptions(table, tables), 'connector');
   if (inserts.length === 0) {
     throw new SqlInvalidError(
       [],
@@ -181,7 +183,7 @@ function groupByTable(references: TableReference[], tables: TableDefinition[]) {
         ? {
             kind: 'script',
             definitions,
-            connector: optionValue(tableOptions(last, tables), 'connector'),
+            connector: last.connector,
           }
         : { kind: 'catalog' },
     });

@@ -224,6 +224,7 @@ class StatementListener extends FlinkSqlParserListener {
         close: this.parsed.rangeOfToken(list.RR_BRACKET().symbol).start,
         options: list.tableProperty().flatMap((p) => this.option(p)),
       },
+      connector: undefined,
       primaryKey: [],
       writesTopicMetadata: false,
     };

@@ -33,6 +33,8 @@ export interface TableDefinition {
   like?: { name: string; includesOptions: boolean };
   /** The WITH (...) list, in script order, with the places of each literal. */
   with: OptionList;
+  /** The 'connector' option, its LIKE base's when it has none of its own. */
+  connector: string | undefined;
   primaryKey: string[];
   /** A writable `topic` metadata column lets each row pick its topic. */
   writesTopicMetadata: boolean;

@@ -46,6 +46,7 @@ describe('analyzeScript on the v1 revenue pipeline', () => {
 
   it('finds the primary key, the sink, its topic and the Kafka source', () => {
     expect(analysis.tables[1]!.primaryKey).toEqual(['customer_id']);
+    expect(analysis.tables.map((t) => t.connector)).toEqual(['kafka', 'upsert-kafka']);
     expect(analysis.outputTopic).toBe('revenue');
     expect(analysis.sinks.map((s) => [s.name, s.origin.kind, s.topics])).toEqual([
       ['revenue', 'script', ['revenue']],
