@@ -13,6 +13,7 @@ export * from './audit-event.js';
 export * from './display-state.js';
 export * from './new-evolution.js';
 export * from './start-evolution.js';
+export * from './update-latest.js';
 export * from './shadow-names.js';
 export * from './deploy-steps.js';
 export * from './one-active-evolution.js';

@@ -13,7 +13,7 @@ export interface StartEvolutionDeps {
 
 /**
  * `/evolve develop`: an owner starts an evolution. Refusals (not an owner,
- * another evolution active) are audited like any other attempt; the
+ * no change from production, another evolution active) are audited like any other attempt; the
  * one-active rule itself is enforced atomically by the repository.
  */
 export async function startEvolution(
@@ -27,6 +27,18 @@ export async function startEvolution(
       actor: input.requester,
       actorGroups: input.actorGroups,
     });
+    if (input.v2Sql.trim() === '') {
+      throw new EvolveError(
+        'INPUT_INVALID',
+        'The v2 SQL is empty. Paste the full script v2 should run.',
+      );
+    }
+    if (evolution.v2.hash === evolution.v1.hash) {
+      throw new EvolveError(
+        'INPUT_INVALID',
+        `The v2 SQL is the same as what pipeline '${input.pipeline.name}' runs in production; there is nothing to evolve. Change the SQL and try again.`,
+      );
+    }
   } catch (err) {
     if (err instanceof EvolveError) {
       await deps.audit.append({

@@ -1,9 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startEvolution } from '../../src/evolution/start-evolution.js';
 import { assertNoActiveEvolution } from '../../src/evolution/one-active-evolution.js';
+import { listActiveEvolutions, updateLatest } from '../../src/evolution/update-latest.js';
 import { EvolutionConflictError } from '../../src/evolution/evolution-errors.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { aPipeline, V2_SQL } from '../support/pipeline-fixture.js';
+import { aPipeline, V1_SQL, V2_SQL } from '../support/pipeline-fixture.js';
 import {
   InMemoryAuditLog,
   InMemoryEvolutionStore,
@@ -101,5 +102,40 @@ describe('transitions through the repository port', () => {
     const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(refused.reason).toMatchObject({ code: 'APPROVAL_REFUSED' });
     expect(String(refused.reason.userMessage)).toMatch(/already approved by <@U0(APPR1|OWNER2)>/);
+  });
+
+  it('refuses v2 SQL that is empty or the same as production, and audits it', async () => {
+    const start = (v2Sql: string) =>
+      startEvolution(
+        { evolutions: store, audit },
+        { pipeline, v2Sql, requester: 'U0OWNER1', slack: { channel: 'C1' }, clock },
+      );
+    await expect(start(V1_SQL)).rejects.toThrow(/nothing to evolve/);
+    await expect(start('  \n')).rejects.toThrow(/v2 SQL is empty/);
+    expect(audit.events.map((e) => [e.action, e.accepted, e.code])).toEqual([
+      ['develop', false, 'INPUT_INVALID'],
+      ['develop', false, 'INPUT_INVALID'],
+    ]);
+    expect(await store.activeFor('revenue')).toBeUndefined();
+  });
+
+  it('updateLatest applies every concurrent commutative write; listActiveEvolutions finds the active one', async () => {
+    const ev = await develop();
+    await Promise.all(
+      Array.from({ length: 4 }, () =>
+        updateLatest(store, ev.id, (cur) => ({
+          ...cur,
+          shadow: { ...cur.shadow, groupIds: [...cur.shadow.groupIds, 'g'] },
+        })),
+      ),
+    );
+    const stored = await store.load(ev.id);
+    expect(stored.shadow.groupIds).toHaveLength(4);
+    expect(stored.version).toBe(5);
+    expect(
+      (await listActiveEvolutions({ pipelines: store.pipelines, evolutions: store })).map(
+        (e) => e.id,
+      ),
+    ).toEqual([ev.id]);
   });
 });

@@ -1,7 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RedisEvolutionStore } from '../../src/store/redis-evolution-store.js';
-import { RedisPipelineRegistry } from '../../src/store/redis-pipeline-registry.js';
+import type { RedisEvolutionStore } from '../../src/store/redis-evolution-store.js';
+import type { RedisPipelineRegistry } from '../../src/store/redis-pipeline-registry.js';
+import { createRedisStores } from '../../src/store/create-redis-stores.js';
+import { updateLatest } from '../../src/evolution/update-latest.js';
 import { startEvolution } from '../../src/evolution/start-evolution.js';
 import { markStepIntent } from '../../src/evolution/deploy-steps.js';
 import {
@@ -32,14 +34,9 @@ describe('RedisEvolutionStore (real Redis)', () => {
   beforeEach(async (ctx) => {
     prefix = `${uniqueName(`test-store-${ctx.task.name.slice(0, 20).replace(/\W+/g, '-')}`)}:`;
     clock = new FakeClock();
-    registry = new RedisPipelineRegistry({ redis, prefix });
-    store = new RedisEvolutionStore({
-      redis,
-      pipelines: registry,
-      clock,
-      prefix,
-      auditMaxLen: 100,
-    });
+    const stores = createRedisStores({ redis, clock, prefix, auditMaxLen: 100 });
+    registry = stores.pipelines;
+    store = stores.evolutions;
     await registry.register(pipeline);
   });
   afterEach(async () => {
@@ -203,5 +200,34 @@ describe('RedisEvolutionStore (real Redis)', () => {
     const length = await redis.xlen(`${prefix}pipeline:revenue:audit`);
     expect(length).toBeLessThan(401);
     expect(length).toBeGreaterThanOrEqual(100);
+  });
+
+  it('updateLatest: progress from many workers at once, none lost', async () => {
+    const ev = await develop();
+    const workers = Array.from({ length: 8 }, (_, i) => {
+      const conn = redis.duplicate();
+      const { evolutions } = createRedisStores({ redis: conn, clock, prefix });
+      return { conn, evolutions, i };
+    });
+    try {
+      await Promise.all(
+        workers.map(({ evolutions, i }) =>
+          updateLatest(
+            evolutions,
+            ev.id,
+            (cur) => ({
+              ...cur,
+              shadow: { ...cur.shadow, groupIds: [...cur.shadow.groupIds, `g${i}`] },
+            }),
+            50,
+          ),
+        ),
+      );
+    } finally {
+      await Promise.all(workers.map(({ conn }) => conn.quit()));
+    }
+    const stored = await store.load(ev.id);
+    expect([...stored.shadow.groupIds].sort()).toEqual(workers.map(({ i }) => `g${i}`).sort());
+    expect(stored.version).toBe(1 + workers.length);
   });
 });
