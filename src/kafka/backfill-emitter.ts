@@ -85,8 +85,7 @@ export async function emitPlan(
         if (kind === 'delete') progress.deleted++;
         else progress.refreshed++;
       }
-      if (messages.length > 0)
-        await ctx.producer.send({ topic: ctx.prodTopic, acks: -1, messages });
+      await sendInBatches(ctx.producer, ctx.prodTopic, messages);
       emittedInRun += messages.length;
     };
 
@@ -145,6 +144,38 @@ export async function emitPlan(
     await temp?.close();
     await tail.close();
   }
+}
+
+/**
+ * One partition's messages of one send become one record batch, which the
+ * broker refuses above max.message.bytes (1 MB by default): large chunks go
+ * out as several sends of at most ~512 KB, in order.
+ */
+export async function sendInBatches(
+  producer: Producer,
+  topic: string,
+  messages: Message[],
+  maxBytes = 512 * 1024,
+): Promise<void> {
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    const size = 64 + byteLength(m.key) + byteLength(m.value);
+    if (i > start && bytes + size > maxBytes) {
+      await producer.send({ topic, acks: -1, messages: messages.slice(start, i) });
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  if (start < messages.length)
+    await producer.send({ topic, acks: -1, messages: messages.slice(start) });
+}
+
+function byteLength(v: Buffer | string | null | undefined): number {
+  if (v === null || v === undefined) return 0;
+  return typeof v === 'string' ? Buffer.byteLength(v) : v.length;
 }
 
 /** The records at the given ascending offsets, read forward from the scanner's position. */

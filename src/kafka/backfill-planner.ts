@@ -64,10 +64,14 @@ export async function indexPartition(
   signal?: AbortSignal,
   onProgress?: IndexProgress,
 ): Promise<BackfillIndex> {
-  const total =
-    Math.max(0, input.tempEnd - input.tempStart) + Math.max(0, input.prodEnd - input.prodStart);
-  // Upper bound of distinct keys; capped so a long, much-updated history does not pre-size a huge table.
-  const index = new BackfillIndex(input.cutover, Math.min(total, 1 << 20));
+  const tempRecords = Math.max(0, input.tempEnd - input.tempStart);
+  const total = tempRecords + Math.max(0, input.prodEnd - input.prodStart);
+  // TEMP is compacted, so its record count is close to v2's key count; a quarter more leaves room
+  // for production-only keys without growing (growth briefly holds old and new arrays).
+  const index = new BackfillIndex(
+    input.cutover,
+    Math.min(Math.ceil(tempRecords * 1.25) + 1024, 1 << 22),
+  );
   let done = 0;
   const base = { partition: input.partition, groupPrefix: input.groupPrefix ?? 'evolve-index' };
   await scanPartition(

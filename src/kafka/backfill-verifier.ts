@@ -1,4 +1,5 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
+import { sendInBatches } from './backfill-emitter.js';
 import { FingerprintIndex } from './fingerprint-index.js';
 import { fingerprint, type Fingerprint } from './fingerprint.js';
 import { PartitionScanner, type ScannedRecord } from './partition-scanner.js';
@@ -24,7 +25,7 @@ export interface VerifyContext {
   maxRounds: number;
   chunkSize: number;
   signal?: AbortSignal;
-  onRound?: (round: number, conflicts: number, repaired: number) => void;
+  onRound?: (round: number, conflicts: number, repaired: number, recordsRead: number) => void;
 }
 
 export interface VerifyResult {
@@ -100,7 +101,7 @@ export async function verifyPartition(ctx: VerifyContext): Promise<VerifyResult>
           conflicted.push(table.where[slot]!);
       }
       conflicts = conflicted.length;
-      ctx.onRound?.(round, conflicts, repaired);
+      ctx.onRound?.(round, conflicts, repaired, recordsRead);
       if (conflicts === 0 || round >= ctx.maxRounds) break;
       round++;
       repaired += await repair(
@@ -129,7 +130,7 @@ async function repair(ctx: VerifyContext, v2Offsets: number[]): Promise<number> 
     const flush = async (): Promise<void> => {
       if (pending.length === 0) return;
       await ctx.bucket.take(pending.length, ctx.signal);
-      await ctx.producer.send({ topic: ctx.prodTopic, acks: -1, messages: pending });
+      await sendInBatches(ctx.producer, ctx.prodTopic, pending);
       sent += pending.length;
       pending = [];
     };

@@ -80,8 +80,8 @@ export class PartitionScanner {
     const consumer = kafka.consumer({
       groupId,
       partitionAssigners: [onePartitionAssigner(topic, partition)],
-      maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,
-      maxBytes: 4 * (options.maxBytesPerPartition ?? 8 * 1024 * 1024),
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 2 * 1024 * 1024,
+      maxBytes: 4 * (options.maxBytesPerPartition ?? 2 * 1024 * 1024),
       maxWaitTimeInMs: 100,
       allowAutoTopicCreation: false,
       retry: { retries: 8 },
@@ -93,7 +93,7 @@ export class PartitionScanner {
       topic,
       partition,
       from,
-      options.highWater ?? 20_000,
+      options.highWater ?? 5_000,
     );
     await scanner.start();
     return scanner;

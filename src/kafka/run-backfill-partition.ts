@@ -176,8 +176,7 @@ export async function runBackfillPartition(
       maxRounds: params.maxRepairRounds ?? 5,
       chunkSize,
       signal: params.signal,
-      onRound: (round, conflicts) =>
-        emit('verify', round, round + (conflicts > 0 ? 1 : 0), verifyStarted),
+      onRound: (_round, _conflicts, _repaired, read) => emit('verify', read, read, verifyStarted),
     });
 
     const durationMs = clock() - start.startedAt;
