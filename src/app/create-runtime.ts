@@ -6,7 +6,9 @@ import type { Notifier } from '../evolution/ports/notifier.js';
 import type { Pipeline } from '../evolution/pipeline.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import { analyzeScript } from '../flink/analyze-script.js';
-import { FlinkClusterPort } from '../flink/flink-cluster-port.js';
+import { FlinkAdapter } from '../flink/flink-adapter.js';
+import { FlinkRestClient } from '../flink/flink-rest-client.js';
+import { SqlGatewayClient } from '../flink/sql-gateway-client.js';
 import { sqlShadowPlanner } from '../flink/sql-shadow-planner.js';
 import { BackfillProgressRelay } from '../jobs/backfill-progress-relay.js';
 import { EvolutionService } from '../jobs/evolution-service.js';
@@ -73,18 +75,23 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   const headers: Record<string, string> = config.flink.authHeader
     ? { Authorization: config.flink.authHeader }
     : {};
-  const flinkPorts = new Map<string, FlinkClusterPort>();
-  const flinkFor = (pipeline: Pick<Pipeline, 'flink'>): FlinkClusterPort => {
+  interface FlinkCluster {
+    rest: FlinkRestClient;
+    gateway: SqlGatewayClient;
+    port: FlinkAdapter;
+  }
+  const clusters = new Map<string, FlinkCluster>();
+  // Each pipeline names its Flink endpoints; pipelines on one cluster share its clients.
+  const cluster = (pipeline: Pick<Pipeline, 'flink'>): FlinkCluster => {
     const key = `${pipeline.flink.restUrl} ${pipeline.flink.gatewayUrl}`;
-    let port = flinkPorts.get(key);
-    if (!port) {
-      port = new FlinkClusterPort({
-        rest: { baseUrl: pipeline.flink.restUrl, headers },
-        gateway: { baseUrl: pipeline.flink.gatewayUrl, headers },
-      });
-      flinkPorts.set(key, port);
+    let c = clusters.get(key);
+    if (!c) {
+      const rest = new FlinkRestClient({ baseUrl: pipeline.flink.restUrl, headers });
+      const gateway = new SqlGatewayClient({ baseUrl: pipeline.flink.gatewayUrl, headers });
+      c = { rest, gateway, port: new FlinkAdapter(rest, gateway) };
+      clusters.set(key, c);
     }
-    return port;
+    return c;
   };
   const kafkaPort = new KafkaClusterPort(admin);
   const workflow: WorkflowDeps = {
@@ -92,7 +99,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     pipelines,
     audit: evolutions.audit,
     clock: systemClock,
-    flinkFor,
+    flinkFor: (pipeline) => cluster(pipeline).port,
     kafkaFor: () => kafkaPort,
     notifier: options.notifier,
     shadowPlanner: sqlShadowPlanner,
@@ -110,7 +117,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     approvalTtlMs: config.approvalTtlMs,
     async validateSql(sql, pipeline) {
       const analysis = analyzeScript(sql);
-      await flinkFor(pipeline).gateway.explain(analysis.statements.map((s) => s.text));
+      await cluster(pipeline).gateway.explain(analysis.statements.map((s) => s.text));
       return { outputTopic: analysis.outputTopic };
     },
   });
@@ -141,7 +148,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       for (const w of workers.splice(0)) await w.close();
       await queues.close();
       await admin.close().catch(() => undefined);
-      for (const p of flinkPorts.values()) await p.close();
+      for (const c of clusters.values()) await Promise.all([c.rest.close(), c.gateway.close()]);
       await redis.quit().catch(() => undefined);
     },
   };

@@ -3,7 +3,9 @@ import type { Runtime } from '../../src/app/create-runtime.js';
 import type { Evolution } from '../../src/evolution/evolution.js';
 import type { EvolutionStatus } from '../../src/evolution/evolution-status.js';
 import { sqlHash } from '../../src/evolution/sql-hash.js';
-import { FlinkClusterPort } from '../../src/flink/flink-cluster-port.js';
+import { FlinkAdapter } from '../../src/flink/flink-adapter.js';
+import { FlinkRestClient } from '../../src/flink/flink-rest-client.js';
+import { SqlGatewayClient } from '../../src/flink/sql-gateway-client.js';
 import { latestByKey, readAll, withAdmin, withProducer } from '../support/kafka-test-client.js';
 import {
   expectedV2,
@@ -51,10 +53,9 @@ describe('the whole evolution on the real stack: develop -> approve -> deploy ->
   const pipelineName = uniqueName('rev').toLowerCase();
   const sql = ordersPipelineSql(ordersTopic, revenueTopic, `${pipelineName}-v1`);
   const notifier = new RecordingNotifier();
-  const flink = new FlinkClusterPort({
-    rest: { baseUrl: e.flinkRestUrl },
-    gateway: { baseUrl: e.flinkGatewayUrl },
-  });
+  const rest = new FlinkRestClient({ baseUrl: e.flinkRestUrl });
+  const gateway = new SqlGatewayClient({ baseUrl: e.flinkGatewayUrl });
+  const flink = new FlinkAdapter(rest, gateway);
   let rt: Runtime;
   // Customers whose every order was cancelled exist only in v1's answer: the backfill must delete them.
   const onlyCancelled: Order[] = Array.from({ length: 6 }, (_, i) => ({
@@ -109,11 +110,11 @@ describe('the whole evolution on the real stack: develop -> approve -> deploy ->
   });
 
   afterAll(async () => {
-    const all = await flink.rest.listJobs().catch(() => []);
+    const all = await rest.listJobs().catch(() => []);
     for (const j of all.filter((j) => j.name.includes(pipelineName) && j.state === 'RUNNING'))
       await flink.cancel(j.jid);
     for (const id of jobs) await flink.cancel(id).catch(() => undefined);
-    await flink.close();
+    await Promise.all([rest.close(), gateway.close()]);
     if (rt) await disposeRuntime(rt);
     const topics = await withAdmin((a) => a.listTopics());
     await withAdmin((a) =>
