@@ -114,6 +114,12 @@ export function rewriteForShadow(sql: string, options: ShadowOptions): ShadowRew
         `Source ${source.name}: properties.group.id = '${groupId}', ` +
           `${[...policy].map(([k, v]) => `${k} = '${v}'`).join(', ')}${via(source.origin)}.`,
       );
+      if (policy.get('scan.startup.mode') === 'group-offsets' && !setsOffsetReset(source)) {
+        changes.push(
+          `Note: ${groupId} is a new consumer group with no committed offsets; with group-offsets ` +
+            `and no 'properties.auto.offset.reset', the first start of ${source.name} has no position.`,
+        );
+      }
     }
     const first = source.references[0]!;
     const same = wanted.find((w) => w.references.some((r) => sameTable(r.name, first.name)));
@@ -145,6 +151,16 @@ export function rewriteForShadow(sql: string, options: ShadowOptions): ShadowRew
     startup: policy,
   });
   return result;
+}
+
+function setsOffsetReset(source: { origin: TableOrigin; references: TableReference[] }): boolean {
+  const key = 'properties.auto.offset.reset';
+  const inWith =
+    source.origin.kind === 'script' &&
+    source.origin.definitions.some((d) => d.with.options.some((o) => o.key === key));
+  return (
+    inWith || source.references.some((r) => r.hint?.options?.options.some((o) => o.key === key))
+  );
 }
 
 function via(origin: TableOrigin): string {

@@ -236,6 +236,16 @@ INSERT INTO revenue WITH big AS (SELECT * FROM enriched WHERE amount > 10) SELEC
     ]);
   });
 
+  it('takes the connector and topic of a LIKE base unless its options are excluded', () => {
+    const like = `${SINK_DDL}CREATE TABLE revenue_b (extra STRING) WITH ('topic' = 'revenue') LIKE revenue;
+INSERT INTO revenue_b SELECT a, 1, 'x' FROM src;`;
+    const analysis = analyzeScript(like);
+    expect(analysis.tables.map((t) => t.connector)).toEqual(['upsert-kafka', 'upsert-kafka']);
+    expect(analysis.outputTopic).toBe('revenue');
+    const excluded = like.replace('LIKE revenue;', 'LIKE revenue (EXCLUDING OPTIONS);');
+    expect(invalid(excluded).userMessage).toContain("uses connector '(none)'");
+  });
+
   it('reports topic-pattern sources', () => {
     const sql = `CREATE TABLE clicks (a STRING) WITH ('connector' = 'kafka', 'topic-pattern' = 'clicks-.*', 'format' = 'json');
 ${SINK_DDL}INSERT INTO revenue SELECT a, 1 FROM clicks;`;

@@ -122,6 +122,18 @@ describe('rewriteForShadow keeps the script around the edits', () => {
     expect(err.code).toBe('INPUT_INVALID');
   });
 
+  it('warns that group-offsets has nothing to resume from in a new group', () => {
+    const shadow = rewriteForShadow(V1, { ...OPTIONS, startupMode: 'group-offsets' });
+    expect(shadow.sql).toContain("'scan.startup.mode' = 'group-offsets'");
+    expect(shadow.changes.join('\n')).toContain("no 'properties.auto.offset.reset'");
+    const withReset = V1.replace(
+      "'format' = 'json'",
+      "'properties.auto.offset.reset' = 'earliest', 'format' = 'json'",
+    );
+    const quiet = rewriteForShadow(withReset, { ...OPTIONS, startupMode: 'group-offsets' });
+    expect(quiet.changes.join('\n')).not.toContain('auto.offset.reset');
+  });
+
   it('sets only the group id of an upsert-kafka source and says why', () => {
     const sql = `${UPSERT_SOURCE_DDL}${SINK_DDL}INSERT INTO revenue SELECT customer_id, 1 FROM customers;`;
     const shadow = rewriteForShadow(sql, OPTIONS);
