@@ -1,7 +1,7 @@
 import { EvolveError } from '../errors.js';
 import type { Evolution } from './evolution.js';
 import type { ActionType } from './evolution-action.js';
-import { ACTION_LABELS } from './evolution-action.js';
+import { ACTION_AUTHORITY, ACTION_LABELS } from './evolution-action.js';
 
 /** Slack renders `<@U…>` as a mention and `<!subteam^S…>` as a group; workers show as plain text. */
 export function mention(actor: string): string {
@@ -18,10 +18,14 @@ export class TransitionRefusedError extends EvolveError {
     readonly allowedActions: readonly ActionType[],
     reason?: string,
   ) {
+    // People are told what they can do; steps only workers report are not theirs to take.
+    const forPeople = allowedActions.filter((a) => ACTION_AUTHORITY[a] !== 'system');
     const allowed =
-      allowedActions.length > 0
-        ? `Possible now: ${allowedActions.map((a) => ACTION_LABELS[a]).join(', ')}.`
-        : 'Nothing more can be done with it; start a new evolution with /evolve develop.';
+      forPeople.length > 0
+        ? `Possible now: ${forPeople.map((a) => ACTION_LABELS[a]).join(', ')}.`
+        : allowedActions.length > 0
+          ? 'A step is running; wait for it to finish, the thread will say when.'
+          : 'Nothing more can be done with it; start a new evolution with /evolve develop.';
     super(
       'TRANSITION_REFUSED',
       `Cannot ${ACTION_LABELS[action]} for evolution ${evolutionId}: it is ${currentStatus}` +

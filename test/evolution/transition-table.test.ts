@@ -105,6 +105,18 @@ describe('transition table', () => {
     expect(refusal.userMessage).toContain('/evolve backfill');
   });
 
+  it('lists only what a person can do, and asks to wait while only a worker can move it', () => {
+    const clock = new FakeClock();
+    const live = () =>
+      applyAction(anEvolutionIn('LIVE', clock), { type: 'abort' }, REQUESTER, clock);
+    expect(live).toThrow(
+      /Possible now: start the backfill \(\/evolve backfill\), complete without a backfill\.$/,
+    );
+    const deploying = () =>
+      applyAction(anEvolutionIn('DEPLOYING', clock), { type: 'abort' }, REQUESTER, clock);
+    expect(deploying).toThrow(/it is DEPLOYING\. A step is running; wait for it to finish/);
+  });
+
   it('terminal states allow nothing and say to start a new evolution', () => {
     const clock = new FakeClock();
     for (const status of ['COMPLETED', 'ABORTED', 'ROLLED_BACK'] as const) {
