@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import {
   FlinkJobNotFoundError,
@@ -9,6 +7,7 @@ import {
   type SavepointOperation,
 } from './flink-errors.js';
 import { FlinkHttp, type FlinkHttpOptions, type FlinkResponse } from './flink-http.js';
+import { checkJobId, checkTriggerId, newTriggerId } from './flink-ids.js';
 import {
   asyncOperationSchema,
   checkpointStatsSchema,
@@ -16,60 +15,28 @@ import {
   jobsOverviewSchema,
   TERMINAL_JOB_STATES,
   triggerResponseSchema,
-  type AsyncOperation,
   type CheckpointStats,
   type JobDetails,
   type JobOverview,
   type JobState,
 } from './flink-rest-schemas.js';
+import type {
+  CompletedSavepoint,
+  SavepointProgress,
+  SavepointRequest,
+  SavepointResult,
+  WaitForSavepointOptions,
+} from './flink-rest-types.js';
 import { javaRootCause } from './java-root-cause.js';
+import { PollTimeout, pollUntil, type WaitOptions } from './poll-until.js';
+import { savepointFailureError } from './savepoint-failure.js';
+
+export { newTriggerId } from './flink-ids.js';
+export { PollTimeout } from './poll-until.js';
+export type { WaitOptions } from './poll-until.js';
+export type * from './flink-rest-types.js';
 
 export type FlinkRestClientOptions = FlinkHttpOptions;
-
-export interface SavepointRequest {
-  /** Chosen by the caller and persisted before the call, so a retry asks for the same savepoint. */
-  triggerId?: string;
-  /** Omit to use the cluster's state.savepoints.dir. */
-  targetDirectory?: string;
-  formatType?: 'CANONICAL' | 'NATIVE';
-}
-
-export interface SavepointProgress {
-  checkpointId: number;
-  acknowledged: number;
-  total: number;
-}
-
-export interface SavepointResult {
-  location: string;
-  sizeBytes?: number;
-}
-
-export interface CompletedSavepoint extends SavepointResult {
-  checkpointId: number;
-  triggeredAt: Date;
-  /** SAVEPOINT (job kept running) or SYNC_SAVEPOINT (stop-with-savepoint). */
-  checkpointType?: string;
-}
-
-export interface WaitOptions {
-  pollIntervalMs?: number;
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-export interface WaitForSavepointOptions extends WaitOptions {
-  operation?: SavepointOperation;
-  /** Called when the acknowledged subtask count of the in-progress savepoint changes. */
-  onProgress?: (progress: SavepointProgress) => void;
-}
-
-const ID = /^[0-9a-f]{32}$/;
-
-/** A Flink trigger id (16 random bytes, hex), the form Flink's REST API accepts. */
-export function newTriggerId(): string {
-  return randomBytes(16).toString('hex');
-}
 
 /** The JobManager's REST API: jobs, savepoints, cancellation, checkpoint statistics. */
 export class FlinkRestClient {
@@ -91,7 +58,7 @@ export class FlinkRestClient {
   }
 
   async getJob(jobId: string): Promise<JobDetails> {
-    checkId(jobId);
+    checkJobId(jobId);
     const res = await this.get(`/jobs/${jobId}`, 'GET /jobs/:jobid');
     if (res.status === 404) throw new FlinkJobNotFoundError(jobId, undefined, { cause: res.body });
     return this.http.expect(res, jobDetailsSchema, [200]);
@@ -110,7 +77,7 @@ export class FlinkRestClient {
     states: readonly JobState[],
     options: WaitOptions = {},
   ): Promise<JobDetails> {
-    return this.poll(options, `job ${jobId} to reach ${states.join('/')}`, async () => {
+    return pollUntil(options, `job ${jobId} to reach ${states.join('/')}`, async () => {
       const job = await this.getJob(jobId);
       return states.includes(job.state) || TERMINAL_JOB_STATES.includes(job.state)
         ? job
@@ -120,9 +87,9 @@ export class FlinkRestClient {
 
   /** Savepoint of a running job that keeps running. Returns the trigger id to poll. */
   async triggerSavepoint(jobId: string, request: SavepointRequest = {}): Promise<string> {
-    checkId(jobId);
+    checkJobId(jobId);
     const triggerId = request.triggerId ?? newTriggerId();
-    checkId(triggerId, 'triggerId');
+    checkTriggerId(triggerId);
     const body: Record<string, unknown> = { 'cancel-job': false, triggerId };
     if (request.targetDirectory !== undefined) body['target-directory'] = request.targetDirectory;
     if (request.formatType !== undefined) body.formatType = request.formatType;
@@ -141,9 +108,9 @@ export class FlinkRestClient {
    * makes a repeated call return the same operation instead of a second stop.
    */
   async stopWithSavepoint(jobId: string, request: SavepointRequest = {}): Promise<string> {
-    checkId(jobId);
+    checkJobId(jobId);
     const triggerId = request.triggerId ?? newTriggerId();
-    checkId(triggerId, 'triggerId');
+    checkTriggerId(triggerId);
     const body: Record<string, unknown> = { drain: false, triggerId };
     if (request.targetDirectory !== undefined) body.targetDirectory = request.targetDirectory;
     if (request.formatType !== undefined) body.formatType = request.formatType;
@@ -156,8 +123,8 @@ export class FlinkRestClient {
     triggerId: string,
     operation: SavepointOperation = 'savepoint',
   ): Promise<{ status: 'IN_PROGRESS' } | { status: 'COMPLETED'; location: string }> {
-    checkId(jobId);
-    checkId(triggerId, 'triggerId');
+    checkJobId(jobId);
+    checkTriggerId(triggerId);
     const res = await this.get(
       `/jobs/${jobId}/savepoints/${triggerId}`,
       'GET /jobs/:jobid/savepoints/:triggerid',
@@ -170,7 +137,11 @@ export class FlinkRestClient {
     if (op.status.id === 'IN_PROGRESS') return { status: 'IN_PROGRESS' };
     const location = op.operation?.location;
     if (location) return { status: 'COMPLETED', location };
-    throw this.savepointFailure(jobId, triggerId, operation, op, res);
+    const failure = op.operation?.['failure-cause'];
+    if (!failure) {
+      throw this.http.unexpected({ ...res, body: 'COMPLETED without location or failure-cause' });
+    }
+    throw savepointFailureError(jobId, triggerId, operation, failure);
   }
 
   /** Polls a savepoint to completion, reporting progress; the size comes from checkpoint statistics. */
@@ -181,7 +152,7 @@ export class FlinkRestClient {
   ): Promise<SavepointResult> {
     const operation = options.operation ?? 'savepoint';
     let lastAcknowledged = -1;
-    const location = await this.poll(
+    const location = await pollUntil(
       options,
       `savepoint ${triggerId} of job ${jobId}`,
       async () => {
@@ -213,7 +184,7 @@ export class FlinkRestClient {
   }
 
   async getCheckpoints(jobId: string): Promise<CheckpointStats> {
-    checkId(jobId);
+    checkJobId(jobId);
     const res = await this.get(`/jobs/${jobId}/checkpoints`, 'GET /jobs/:jobid/checkpoints');
     if (res.status === 404) {
       await this.getJob(jobId);
@@ -267,7 +238,7 @@ export class FlinkRestClient {
    * which is left as it is.
    */
   async cancelJob(jobId: string): Promise<'requested' | 'already-terminal'> {
-    checkId(jobId);
+    checkJobId(jobId);
     const res = await this.http.send({
       method: 'PATCH',
       path: `/jobs/${jobId}?mode=cancel`,
@@ -291,7 +262,7 @@ export class FlinkRestClient {
       idempotent: false,
     });
     const triggerId = this.http.expect(res, triggerResponseSchema)['request-id'];
-    const op = await this.poll(options, `disposal of ${location}`, async () => {
+    const op = await pollUntil(options, `disposal of ${location}`, async () => {
       const status = await this.get(
         `/savepoint-disposal/${triggerId}`,
         'GET /savepoint-disposal/:triggerid',
@@ -336,77 +307,9 @@ export class FlinkRestClient {
     return triggerId;
   }
 
-  private savepointFailure(
-    jobId: string,
-    triggerId: string,
-    operation: SavepointOperation,
-    op: AsyncOperation,
-    res: FlinkResponse,
-  ): Error {
-    const failure = op.operation?.['failure-cause'];
-    if (!failure)
-      return this.http.unexpected({ ...res, body: 'COMPLETED without location or failure-cause' });
-    const root = javaRootCause(failure['stack-trace'] ?? '');
-    // A trigger for a job that is not running is accepted (202) and fails here.
-    if (root?.className?.endsWith('FlinkJobNotFoundException')) {
-      return new FlinkJobNotFoundError(jobId, `no running job: ${root.message}`, {
-        cause: failure,
-      });
-    }
-    const options: { cause: unknown; flinkCauseClass?: string } = { cause: failure };
-    if (root?.className) options.flinkCauseClass = root.className;
-    return new FlinkSavepointFailedError(
-      jobId,
-      triggerId,
-      operation,
-      root?.message || failure.class || 'unknown cause',
-      options,
-    );
-  }
-
   private async savepointSize(jobId: string, location: string): Promise<number | undefined> {
     const stats = await this.getCheckpoints(jobId);
     const candidates = [stats.latest.savepoint, ...stats.history];
     return candidates.find((c) => c?.external_path === location)?.state_size;
-  }
-
-  private async poll<T>(
-    options: WaitOptions,
-    what: string,
-    step: () => Promise<T | undefined>,
-  ): Promise<T> {
-    const pollIntervalMs = options.pollIntervalMs ?? 500;
-    const timeoutMs = options.timeoutMs ?? 15 * 60_000;
-    const started = performance.now();
-    for (;;) {
-      options.signal?.throwIfAborted();
-      const value = await step();
-      if (value !== undefined) return value;
-      const waitedMs = performance.now() - started;
-      if (waitedMs >= timeoutMs) throw new PollTimeout(what, waitedMs);
-      await sleep(
-        pollIntervalMs,
-        undefined,
-        options.signal ? { signal: options.signal } : undefined,
-      );
-    }
-  }
-}
-
-/** Waiting ran out of time; Flink may still be working on it. */
-export class PollTimeout extends Error {
-  constructor(
-    what: string,
-    readonly waitedMs: number,
-  ) {
-    super(`gave up waiting for ${what} after ${Math.round(waitedMs)} ms`);
-  }
-}
-
-function checkId(id: string, what = 'job id'): void {
-  if (!ID.test(id)) {
-    if (what === 'job id')
-      throw new FlinkJobNotFoundError(id, 'not a Flink job id: expected 32 hex characters');
-    throw new TypeError(`${what} must be 32 lowercase hex characters`);
   }
 }

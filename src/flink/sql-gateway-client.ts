@@ -1,24 +1,16 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import {
-  FlinkUnexpectedResponseError,
-  SqlScriptInvalidError,
-  SqlStatementFailedError,
-} from './flink-errors.js';
-import { FlinkHttp, type FlinkHttpOptions, type FlinkResponse } from './flink-http.js';
-import { javaCauseChain, javaRootCause } from './java-root-cause.js';
-import {
-  fetchResultSchema,
-  openSessionSchema,
-  operationHandleSchema,
-  type FetchResult,
-} from './sql-gateway-schemas.js';
+import { FlinkUnexpectedResponseError, SqlScriptInvalidError } from './flink-errors.js';
+import { FlinkHttp, type FlinkHttpOptions } from './flink-http.js';
+import { collectOperation, type StatementResult } from './gateway-operation.js';
+import { openSessionSchema, operationHandleSchema } from './sql-gateway-schemas.js';
 import {
   explainStatement,
   isJobStatement,
   isQueryStatement,
   statementBody,
 } from './statement-kind.js';
+
+export type { StatementResult } from './gateway-operation.js';
 
 export type SqlGatewayClientOptions = FlinkHttpOptions;
 
@@ -28,15 +20,6 @@ export type SqlGatewayClientOptions = FlinkHttpOptions;
  * `execution.savepoint.ignore-unclaimed-state`, `parallelism.default`, ...
  */
 export type ExecutionConfig = Record<string, string>;
-
-export interface StatementResult {
-  operationHandle: string;
-  resultKind: string | undefined;
-  /** The Flink job the statement submitted (INSERT, STATEMENT SET). */
-  jobId: string | undefined;
-  columns: string[];
-  rows: unknown[][];
-}
 
 export interface StatementOptions {
   /** How long to wait for the statement to finish (an INSERT: until its job is submitted). Default 3 min. */
@@ -151,13 +134,11 @@ export class SqlGatewayClient {
     const operation = this.http.expect(submitted, operationHandleSchema, [200]).operationHandle;
     const operationPath = `${sessionPath}/operations/${encodeURIComponent(operation)}`;
     try {
-      return await this.collect(
-        operationPath,
-        operation,
+      return await collectOperation(this.http, operationPath, operation, {
         statement,
-        index,
-        options.timeoutMs ?? 180_000,
-      );
+        statementIndex: index,
+        timeoutMs: options.timeoutMs ?? 180_000,
+      });
     } finally {
       // Frees the result on the gateway; the job an INSERT started is not affected.
       await this.http
@@ -261,91 +242,5 @@ export class SqlGatewayClient {
 
   async close(): Promise<void> {
     await this.http.close();
-  }
-
-  private async collect(
-    operationPath: string,
-    operation: string,
-    statement: string,
-    statementIndex: number,
-    timeoutMs: number,
-  ): Promise<StatementResult> {
-    const result: StatementResult = {
-      operationHandle: operation,
-      resultKind: undefined,
-      jobId: undefined,
-      columns: [],
-      rows: [],
-    };
-    let next: string | undefined = `${operationPath}/result/0?rowFormat=JSON`;
-    const started = performance.now();
-    let delayMs = 50;
-    while (next !== undefined) {
-      const res = await this.http.send({
-        method: 'GET',
-        path: next,
-        endpoint: 'GET /v2/sessions/:session/operations/:operation/result/:token',
-        idempotent: true,
-      });
-      if (res.status !== 200) throw this.statementFailure(res, statement, statementIndex);
-      const page: FetchResult = this.http.expect(res, fetchResultSchema, [200]);
-      if (page.resultType === 'NOT_READY') {
-        if (performance.now() - started > timeoutMs) {
-          await this.cancelOperation(operationPath);
-          throw new SqlStatementFailedError(
-            `it did not finish within ${Math.round(timeoutMs / 1000)} s and was cancelled; if it was an INSERT, ` +
-              'check whether its job was submitted anyway (look it up by pipeline.name) before submitting again',
-            statementIndex,
-            statement,
-          );
-        }
-        await sleep(delayMs);
-        delayMs = Math.min(1000, delayMs * 2);
-        next = page.nextResultUri ?? next;
-        continue;
-      }
-      result.resultKind = page.resultKind ?? result.resultKind;
-      if (page.results?.columns && result.columns.length === 0)
-        result.columns = page.results.columns.map((c) => c.name);
-      for (const row of page.results?.data ?? []) result.rows.push(row.fields);
-      if (page.jobID) {
-        // An INSERT's only row is its job id; a query's rows would stream as long as its job runs.
-        result.jobId = page.jobID;
-        break;
-      }
-      next = page.resultType === 'EOS' ? undefined : page.nextResultUri;
-    }
-    return result;
-  }
-
-  private statementFailure(res: FlinkResponse, statement: string, statementIndex: number): Error {
-    const errors = (res.body as { errors?: unknown } | undefined)?.errors;
-    const trace = Array.isArray(errors)
-      ? errors.filter((e): e is string => typeof e === 'string').join('\n')
-      : '';
-    // The gateway wraps a statement's failure as "Failed to execute the operation";
-    // anything else (unknown session, gateway trouble) is not the statement's fault.
-    const isStatementFailure = javaCauseChain(trace).some((c) =>
-      c.message.startsWith('Failed to execute the operation'),
-    );
-    if (res.status !== 500 || !isStatementFailure) return this.http.unexpected(res);
-    const root = javaRootCause(trace);
-    return new SqlStatementFailedError(
-      root?.message || 'no cause given',
-      statementIndex,
-      statement,
-      { cause: trace },
-    );
-  }
-
-  private async cancelOperation(operationPath: string): Promise<void> {
-    await this.http
-      .send({
-        method: 'POST',
-        path: `${operationPath}/cancel`,
-        endpoint: 'POST /v2/sessions/:session/operations/:operation/cancel',
-        idempotent: true,
-      })
-      .catch(() => undefined);
   }
 }
