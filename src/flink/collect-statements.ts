@@ -41,7 +41,8 @@ export function collectStatements(parsed: ParsedScript): CollectedScript {
     const index = out.statements.length;
     const range = parsed.rangeOf(statement);
     const found = new StatementListener(parsed, index);
-    walk(found, statement);
+    // EXPLAIN INSERT ... plans a job without running it: it reads and writes nothing.
+    if (!statement.explainStatement()) walk(found, statement);
     const text = parsed.sql.slice(range.start, range.end);
     out.statements.push({
       index,

@@ -126,6 +126,11 @@ describe('analyzeScript pipeline shape', () => {
     expect(err.userMessage).toContain('A pipeline script must end with INSERT INTO <output table>');
   });
 
+  it('does not count an EXPLAIN INSERT as the pipeline INSERT', () => {
+    const err = invalid(`${SINK_DDL}EXPLAIN INSERT INTO revenue SELECT a, 1 FROM src;`);
+    expect(err.userMessage).toContain('this one has no INSERT');
+  });
+
   it('refuses an INSERT into a table that is not Kafka', () => {
     const sql =
       "CREATE TABLE out_p (a STRING) WITH ('connector' = 'print');\nINSERT INTO out_p SELECT a FROM src;";
