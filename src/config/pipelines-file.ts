@@ -149,3 +149,17 @@ export async function loadPipelinesFile(
     defaults,
   });
 }
+
+/** What a pipeline leaves out of the file comes from the environment's configuration. */
+export function pipelineDefaultsFrom(config: {
+  flink: { restUrl: string; gatewayUrl: string };
+  approvalTtlMs: number;
+  backfillDefaultRate: number;
+}): PipelineDefaults {
+  return {
+    flinkRestUrl: config.flink.restUrl,
+    flinkGatewayUrl: config.flink.gatewayUrl,
+    approvalTtlMs: config.approvalTtlMs,
+    backfillRate: config.backfillDefaultRate,
+  };
+}

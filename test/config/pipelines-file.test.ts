@@ -6,8 +6,10 @@ import { stringify } from 'yaml';
 import {
   loadPipelinesFile,
   parsePipelines,
+  pipelineDefaultsFrom,
   PipelinesFileError,
 } from '../../src/config/pipelines-file.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import { sqlHash } from '../../src/evolution/sql-hash.js';
 
 const SQL = 'INSERT INTO revenue SELECT region, SUM(amount) FROM orders GROUP BY region;';
@@ -230,5 +232,23 @@ describe('loadPipelinesFile', () => {
     );
     expect(pipelines.map((p) => p.name)).toEqual(['revenue']);
     expect(pipelines[0]?.production.sql).toContain('INSERT INTO revenue_by_region');
+  });
+
+  it('defaults come from the environment configuration', async () => {
+    const config = loadConfig({
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_APP_TOKEN: 'xapp-1',
+      EVOLVE_FLINK_REST_URL: 'http://jm.internal:8081',
+      EVOLVE_BACKFILL_DEFAULT_RATE: '77',
+    });
+    const { flink: _flink, ...withoutFlink } = entry();
+    await writeFile(join(dir, 'p.yaml'), stringify({ pipelines: { revenue: withoutFlink } }));
+    const [p] = await loadPipelinesFile(join(dir, 'p.yaml'), pipelineDefaultsFrom(config));
+    expect(p?.flink).toEqual({
+      restUrl: 'http://jm.internal:8081',
+      gatewayUrl: 'http://127.0.0.1:8083',
+    });
+    expect(p?.backfill.rate).toBe(77);
+    expect(p?.approvalTtlMs).toBe(config.approvalTtlMs);
   });
 });

@@ -230,4 +230,25 @@ describe('RedisEvolutionStore (real Redis)', () => {
     expect([...stored.shadow.groupIds].sort()).toEqual(workers.map(({ i }) => `g${i}`).sort());
     expect(stored.version).toBe(1 + workers.length);
   });
+
+  it('a lost compare-and-set appends no audit event: write and audit are one step', async () => {
+    const ev = await develop();
+    await store.update(ev.id, 1, (e) => markStepIntent(e, 'stopShadow', clock));
+    const before = await redis.xlen(`${prefix}pipeline:revenue:audit`);
+    const audit = {
+      evolutionId: ev.id,
+      pipeline: 'revenue',
+      actor: 'system',
+      action: 'abort',
+      before: 'DEVELOPING' as const,
+      after: 'ABORTED' as const,
+      accepted: true,
+      at: clock.now(),
+    };
+    await expect(store.save({ ...ev, status: 'ABORTED' }, 1, audit)).rejects.toBeInstanceOf(
+      ConcurrentUpdateError,
+    );
+    expect(await redis.xlen(`${prefix}pipeline:revenue:audit`)).toBe(before);
+    expect((await store.activeFor('revenue'))?.id).toBe(ev.id);
+  });
 });
