@@ -13,12 +13,15 @@ export class FlinkUnreachableError extends EvolveError {
     readonly origin: string,
     readonly endpoint: FlinkEndpoint,
     readonly attempts: number,
+    /** The last failure: an error code (ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT, CERT_HAS_EXPIRED) or HTTP 503. */
+    readonly reason: string,
     options?: { cause?: unknown },
   ) {
     super(
       'FLINK_UNREACHABLE',
-      `The ${service} at ${origin} did not answer (${endpoint}, ${attempts} attempt${attempts === 1 ? '' : 's'}). ` +
-        'Check that the cluster is up and reachable from the worker, then retry.',
+      `The ${service} at ${origin} could not be reached (${endpoint}: ${reason}, ` +
+        `${attempts} attempt${attempts === 1 ? '' : 's'}). ` +
+        'Check that the cluster is up and reachable from the worker (address, TLS settings), then retry.',
       options,
     );
   }

@@ -140,12 +140,16 @@ export class FlinkHttp {
         },
       );
     } catch (err) {
-      if (err instanceof TransientStatus || errorCode(err) !== undefined) {
-        throw new FlinkUnreachableError(this.service, this.origin, req.endpoint, attempts, {
-          cause: err,
-        });
-      }
-      throw err;
+      // Everything thrown here means no usable HTTP answer: refused, reset, timed out, TLS
+      // refused, or a proxy's 502/503/504.
+      throw new FlinkUnreachableError(
+        this.service,
+        this.origin,
+        req.endpoint,
+        attempts,
+        failureReason(err),
+        { cause: err },
+      );
     }
   }
 
@@ -224,6 +228,15 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+function failureReason(err: unknown): string {
+  if (err instanceof TransientStatus) return err.message;
+  const code = (err as { code?: unknown } | null)?.code;
+  const causeCode = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
+  if (typeof code === 'string') return code;
+  if (typeof causeCode === 'string') return causeCode;
+  return err instanceof Error ? err.name : 'unknown error';
 }
 
 function errorCode(err: unknown): string | undefined {

@@ -29,7 +29,7 @@ describe('FlinkRestClient over HTTP (a fake Flink)', () => {
       timeoutMs: options.timeoutMs ?? 5_000,
       headers: { authorization: 'Bearer s3cret-token' },
     });
-    return { server, client };
+    return { server, client, baseUrl };
   }
 
   afterEach(async () => {
@@ -58,7 +58,7 @@ describe('FlinkRestClient over HTTP (a fake Flink)', () => {
     const { server, client } = await start((_req, res) => json(res, 504, {}), { retries: 2 });
     const err = await client.listJobs().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FlinkUnreachableError);
-    expect(err).toMatchObject({ attempts: 3, endpoint: 'GET /jobs/overview' });
+    expect(err).toMatchObject({ attempts: 3, endpoint: 'GET /jobs/overview', reason: 'HTTP 504' });
     expect(server.requests).toHaveLength(3);
     expect((err as FlinkUnreachableError).userMessage).not.toContain('s3cret');
   });
@@ -86,7 +86,28 @@ describe('FlinkRestClient over HTTP (a fake Flink)', () => {
     const { server, client } = await start(() => undefined, { retries: 1, timeoutMs: 200 });
     const err = await client.getJob(JOB).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FlinkUnreachableError);
+    expect(err).toMatchObject({ reason: 'UND_ERR_HEADERS_TIMEOUT' });
     expect(server.requests).toHaveLength(2);
+  });
+
+  it('reports a TLS failure as unreachable, with the reason, and does not retry it', async () => {
+    const { server, baseUrl } = await start((_req, res) => json(res, 200, jobsOverview));
+    // https to a plain-http server: the handshake fails, no request is ever made.
+    const address = new URL(baseUrl);
+    const tls = new FlinkRestClient({
+      baseUrl: `https://${address.host}`,
+      retries: 2,
+      retryDelayMs: 1,
+    });
+    try {
+      const err = await tls.listJobs().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(FlinkUnreachableError);
+      expect(err).toMatchObject({ attempts: 1 });
+      expect((err as FlinkUnreachableError).reason).toMatch(/SSL|EPROTO|TLS/);
+      expect(server.requests).toHaveLength(0);
+    } finally {
+      await tls.close();
+    }
   });
 
   it('does not resend a non-idempotent request after a reset (it may have taken effect)', async () => {

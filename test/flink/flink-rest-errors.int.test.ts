@@ -63,6 +63,7 @@ describe('FlinkRestClient failures against the real cluster', () => {
         code: 'FLINK_UNREACHABLE',
         attempts: 3,
         endpoint: 'GET /jobs/overview',
+        reason: 'ECONNREFUSED',
       });
       expect((err as FlinkUnreachableError).userMessage).toContain(`127.0.0.1:${port}`);
     } finally {
