@@ -117,7 +117,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     approvalTtlMs: config.approvalTtlMs,
     async validateSql(sql, pipeline) {
       const analysis = analyzeScript(sql);
-      await cluster(pipeline).gateway.explain(analysis.statements.map((s) => s.text));
+      await cluster(pipeline).gateway.explain(analysis.statements.map((s) => s.executable));
       return { outputTopic: analysis.outputTopic };
     },
   });

@@ -67,7 +67,8 @@ export const ENV_VARS = {
     secret: true,
   }),
   SLACK_BOT_TOKEN: envVar({
-    description: 'Slack bot token (xoxb-…), from the app’s OAuth & Permissions page.',
+    description:
+      'Slack bot token (xoxb-…), from the app’s OAuth & Permissions page. Unset: no Slack workspace (the CLI, and the local playground of `npm start`).',
     schema: z
       .string({
         error:
@@ -77,7 +78,6 @@ export const ENV_VARS = {
         error:
           'must be a bot token starting with xoxb- (OAuth & Permissions page of the Slack app)',
       }),
-    required: true,
     secret: true,
   }),
   SLACK_SIGNING_SECRET: envVar({

@@ -18,7 +18,8 @@ export interface Config {
     sasl?: { mechanism: (typeof SASL_MECHANISMS)[number]; username: string; password: string };
   };
   flink: { restUrl: string; gatewayUrl: string; authHeader?: string };
-  slack: {
+  /** Absent when no Slack workspace is configured (CLI, local playground). */
+  slack?: {
     mode: 'socket' | 'http';
     botToken: string;
     signingSecret?: string;
@@ -60,14 +61,23 @@ function metaOf(name: EnvVarName): EnvVarMeta {
 /** Rules that involve more than one variable, worded like bolt-js's startup errors. */
 function crossChecks(env: ParsedEnv, mode: 'socket' | 'http'): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  if (mode === 'socket' && !env.SLACK_APP_TOKEN) {
+  const slackConfigured = env.SLACK_BOT_TOKEN !== undefined;
+  if (!slackConfigured) {
+    if (env.SLACK_APP_TOKEN || env.SLACK_SIGNING_SECRET || env.EVOLVE_SLACK_MODE) {
+      problems.push({
+        variable: 'SLACK_BOT_TOKEN',
+        message:
+          'is required when other Slack settings are given: set it to the bot token (xoxb-…) from the Slack app’s OAuth & Permissions page, or unset the other SLACK_ variables to run without Slack',
+      });
+    }
+  } else if (mode === 'socket' && !env.SLACK_APP_TOKEN) {
     problems.push({
       variable: 'SLACK_APP_TOKEN',
       message:
         'is required when EVOLVE_SLACK_MODE is socket: create an app-level token (xapp-…) with connections:write, or set EVOLVE_SLACK_MODE=http',
     });
   }
-  if (mode === 'http' && !env.SLACK_SIGNING_SECRET) {
+  if (slackConfigured && mode === 'http' && !env.SLACK_SIGNING_SECRET) {
     problems.push({
       variable: 'SLACK_SIGNING_SECRET',
       message:
@@ -140,13 +150,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       gatewayUrl: e.EVOLVE_FLINK_GATEWAY_URL,
       ...(e.EVOLVE_FLINK_AUTH_HEADER ? { authHeader: e.EVOLVE_FLINK_AUTH_HEADER } : {}),
     },
-    slack: {
-      mode,
-      botToken: e.SLACK_BOT_TOKEN,
-      ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
-      ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
-      ...(e.EVOLVE_SLACK_API_URL ? { apiUrl: e.EVOLVE_SLACK_API_URL } : {}),
-    },
+    ...(e.SLACK_BOT_TOKEN
+      ? {
+          slack: {
+            mode,
+            botToken: e.SLACK_BOT_TOKEN,
+            ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
+            ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
+            ...(e.EVOLVE_SLACK_API_URL ? { apiUrl: e.EVOLVE_SLACK_API_URL } : {}),
+          },
+        }
+      : {}),
     http: { port: e.EVOLVE_PORT },
     ...(e.EVOLVE_METRICS_PORT !== undefined ? { metricsPort: e.EVOLVE_METRICS_PORT } : {}),
     ...(e.EVOLVE_PIPELINES_FILE ? { pipelinesFile: e.EVOLVE_PIPELINES_FILE } : {}),

@@ -29,7 +29,7 @@ export class FlinkAdapter implements FlinkPort {
   ) {}
 
   async submitJob(sql: string, executionConfig: ExecutionConfig): Promise<string> {
-    const statements = analyzeScript(sql).statements.map((s) => s.text);
+    const statements = analyzeScript(sql).statements.map((s) => s.executable);
     return (await this.gateway.submitScript(statements, { ...executionConfig })).jobId;
   }
 

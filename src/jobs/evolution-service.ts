@@ -12,7 +12,7 @@ import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import { TokenBucket } from '../kafka/token-bucket.js';
 import type { TopicAdmin } from '../kafka/topic-admin.js';
 import { backfillRunKeys } from './backfill-run-keys.js';
-import { diffTopics, type TopicDiff } from './diff-report.js';
+import { diffTopics, type DiffReport } from '../kafka/diff-report.js';
 import type { EvolveQueues } from './evolve-queues.js';
 
 export interface Actor {
@@ -112,7 +112,7 @@ export class EvolutionService {
   async requestDeploy(
     pipelineName: string,
     actor: Actor,
-  ): Promise<{ evolution: Evolution; diff?: TopicDiff }> {
+  ): Promise<{ evolution: Evolution; diff?: DiffReport }> {
     const current = await this.active(pipelineName);
     const evolution = await this.w.evolutions.transition(
       current.id,
@@ -124,7 +124,7 @@ export class EvolutionService {
     return diff ? { evolution, diff } : { evolution };
   }
 
-  async diff(pipelineName: string): Promise<TopicDiff> {
+  async diff(pipelineName: string): Promise<DiffReport> {
     const ev = await this.active(pipelineName);
     const pipeline = await this.w.pipelines.load(pipelineName);
     return diffTopics(this.d.kafka, this.d.admin, pipeline.kafka.outputTopic, ev.shadow.tempTopic);

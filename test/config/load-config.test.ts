@@ -90,10 +90,10 @@ describe('loadConfig', () => {
   });
 
   it('derives the Slack mode from the tokens given', () => {
-    expect(loadConfig({ SLACK_BOT_TOKEN: BOT, SLACK_SIGNING_SECRET: SIGNING }).slack.mode).toBe(
+    expect(loadConfig({ SLACK_BOT_TOKEN: BOT, SLACK_SIGNING_SECRET: SIGNING }).slack?.mode).toBe(
       'http',
     );
-    expect(loadConfig(base).slack.mode).toBe('socket');
+    expect(loadConfig(base).slack?.mode).toBe('socket');
   });
 
   const invalid: Array<[string, NodeJS.ProcessEnv, string]> = [
@@ -138,6 +138,10 @@ describe('loadConfig', () => {
       expect(error.userMessage).toContain(`- ${variable} `);
     });
   }
+
+  it('without any Slack variable there is no Slack configuration (CLI, playground)', () => {
+    expect(loadConfig({}).slack).toBeUndefined();
+  });
 
   it('a missing bot token says where to find one', () => {
     const error = problemsOf({ SLACK_APP_TOKEN: APP });
@@ -218,7 +222,7 @@ describe('describeConfig', () => {
       secret: true,
     });
     expect(byName.get('EVOLVE_PORT')).toMatchObject({ default: '3000', secret: false });
-    expect(byName.get('SLACK_BOT_TOKEN')).toMatchObject({ required: true, secret: true });
+    expect(byName.get('SLACK_BOT_TOKEN')).toMatchObject({ required: false, secret: true });
     expect(byName.get('EVOLVE_SLACK_MODE')?.default).toContain('SLACK_APP_TOKEN');
     for (const v of table) {
       expect(v.description.length).toBeGreaterThan(10);
