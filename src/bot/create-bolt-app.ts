@@ -1,0 +1,149 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import {
+  App,
+  HTTPReceiver,
+  LogLevel,
+  SocketModeReceiver,
+  type Logger,
+  type Receiver,
+} from '@slack/bolt';
+import { EvolveError } from '../errors.js';
+import type { EvolveService } from './evolve-service.js';
+import { SlackOutbox } from './slack-outbox.js';
+import { SlackThreadNotifier } from './slack-thread-notifier.js';
+import { provideBotDeps } from './listeners/bot-deps.js';
+import { registerListeners } from './listeners/index.js';
+
+export interface BoltAppConfig {
+  /** `http`: Slack posts signed requests to a public URL; `socket`: the app dials out (no public URL). */
+  mode: 'http' | 'socket';
+  botToken: string;
+  /** Required in HTTP mode: every request's signature is checked with it. */
+  signingSecret?: string;
+  /** Required in Socket Mode (xapp-…). */
+  appToken?: string;
+  /** Another Slack Web API (the local fake in tests and the playground). */
+  slackApiUrl?: string;
+  /** HTTP mode; 0 picks a free port. */
+  port?: number;
+  /** Outbox pacing per channel (default 1000 ms). */
+  minIntervalMs?: number;
+  /** Budget of a modal's fast input check (default 2000 ms, under Slack's 3 s). */
+  checkBudgetMs?: number;
+  logLevel?: LogLevel;
+  logger?: Logger;
+}
+
+export interface BoltBot {
+  app: App;
+  outbox: SlackOutbox;
+  notifier: SlackThreadNotifier;
+  /** Verifies the bot token (auth.test) and starts listening; resolves with the HTTP port in HTTP mode. */
+  start(): Promise<{ port?: number }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the Bolt app with every listener and the outbox they post
+ * through. Configuration mistakes fail here, naming the variable to fix.
+ */
+export function createBoltApp(config: BoltAppConfig, service: EvolveService): BoltBot {
+  const receiver = buildReceiver(config);
+  const app = new App({
+    token: config.botToken,
+    receiver,
+    deferInitialization: true,
+    ...(config.logger ? { logger: config.logger } : {}),
+    logLevel: config.logLevel ?? LogLevel.WARN,
+    clientOptions: {
+      ...(config.slackApiUrl ? { slackApiUrl: config.slackApiUrl } : {}),
+      // Pacing and Retry-After are the outbox's job; a client that sleeps on 429 by itself would defeat it.
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+    },
+  });
+  const outbox = new SlackOutbox(app.client, {
+    ...(config.minIntervalMs !== undefined ? { minIntervalMs: config.minIntervalMs } : {}),
+    logger: app.logger,
+  });
+  const notifier = new SlackThreadNotifier(outbox, { logger: app.logger });
+  const deps = { service, outbox, now: Date.now, checkBudgetMs: config.checkBudgetMs ?? 2000 };
+  app.use(async ({ context, next }) => {
+    provideBotDeps(context, deps);
+    await next();
+  });
+  registerListeners(app);
+  app.error(async (err) => {
+    app.logger.error('Unhandled error in a Slack listener', err);
+  });
+
+  return {
+    app,
+    outbox,
+    notifier,
+    async start() {
+      try {
+        await app.init();
+      } catch (err) {
+        throw new EvolveError(
+          'CONFIG_INVALID',
+          'Slack refused the bot token (auth.test failed). Check SLACK_BOT_TOKEN (xoxb-…) and that the app is installed in the workspace.',
+          { cause: err },
+        );
+      }
+      if (config.mode === 'socket') {
+        await app.start();
+        return {};
+      }
+      const server = (await app.start(config.port ?? 3000)) as Server;
+      return { port: (server.address() as AddressInfo).port };
+    },
+    async stop() {
+      await app.stop();
+      await outbox.idle();
+    },
+  };
+}
+
+function buildReceiver(config: BoltAppConfig): Receiver {
+  if (!config.botToken?.startsWith('xoxb-')) {
+    throw configError(
+      'SLACK_BOT_TOKEN',
+      'must be a bot token starting with xoxb- (OAuth & Permissions page of the Slack app)',
+    );
+  }
+  if (config.mode === 'socket') {
+    if (!config.appToken) {
+      throw configError(
+        'SLACK_APP_TOKEN',
+        'is required for Socket Mode: create an app-level token with the connections:write scope (xapp-…), or use HTTP mode with SLACK_SIGNING_SECRET',
+      );
+    }
+    if (!config.appToken.startsWith('xapp-')) {
+      throw configError(
+        'SLACK_APP_TOKEN',
+        'must be an app-level token starting with xapp- (Basic Information page of the Slack app)',
+      );
+    }
+    return new SocketModeReceiver({ appToken: config.appToken });
+  }
+  if (!config.signingSecret) {
+    throw configError(
+      'SLACK_SIGNING_SECRET',
+      "is required in HTTP mode to verify Slack's request signatures (Basic Information page of the Slack app)",
+    );
+  }
+  return new HTTPReceiver({
+    signingSecret: config.signingSecret,
+    endpoints: '/slack/events',
+    // Respond to Slack as soon as a listener acks; the work continues after.
+    processBeforeResponse: false,
+    signatureVerification: true,
+    ...(config.port !== undefined ? { port: config.port } : {}),
+  });
+}
+
+function configError(variable: string, problem: string): EvolveError {
+  return new EvolveError('CONFIG_INVALID', `${variable} ${problem}.`);
+}

@@ -1,0 +1,8 @@
+import { type ButtonArgs } from './approval-click.js';
+import { handleBackfillClick } from './backfill-click.js';
+
+export async function cancelBackfillCallback(args: ButtonArgs): Promise<void> {
+  await handleBackfillClick(args, (service, actor, target) =>
+    service.cancelBackfill(actor, target),
+  );
+}

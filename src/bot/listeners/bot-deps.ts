@@ -1,0 +1,24 @@
+import type { Context } from '@slack/bolt';
+import type { EvolveService } from '../evolve-service.js';
+import type { SlackOutbox } from '../slack-outbox.js';
+
+/** What every listener needs, put on the Bolt context by createBoltApp's first middleware. */
+export interface BotDeps {
+  service: EvolveService;
+  outbox: SlackOutbox;
+  now: () => number;
+  /** Time a modal's fast input check may take before the submission is accepted unchecked. */
+  checkBudgetMs: number;
+}
+
+const KEY = 'evolveDeps';
+
+export function provideBotDeps(context: Context, deps: BotDeps): void {
+  context[KEY] = deps;
+}
+
+export function botDeps(context: Context): BotDeps {
+  const deps = context[KEY] as BotDeps | undefined;
+  if (!deps) throw new Error('Bot dependencies missing: build the app with createBoltApp().');
+  return deps;
+}

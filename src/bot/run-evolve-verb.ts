@@ -1,0 +1,109 @@
+import type { WebClient } from '@slack/web-api';
+import type { EvolveCommand } from './evolve-command.js';
+import type { EvolveService, SlackActor } from './evolve-service.js';
+import { approvalMessage } from './blocks/approval-message.js';
+import { developModal, registerModal } from './blocks/form-modals.js';
+import { helpMessage } from './blocks/help-message.js';
+import { historyMessage, pipelinesMessage, plain } from './blocks/listing-messages.js';
+import { statusCard, type SlackMessage } from './blocks/status-card.js';
+
+export interface VerbContext {
+  service: EvolveService;
+  actor: SlackActor;
+  /** Modals must be opened with the command's trigger_id within 3 s of the command. */
+  triggerId: string;
+  client: Pick<WebClient, 'views'>;
+  now: () => number;
+}
+
+/**
+ * Runs one parsed /evolve command: one service call, rendered. Returns the
+ * ephemeral reply, or undefined when a modal was opened instead.
+ */
+export async function runEvolveVerb(
+  command: EvolveCommand,
+  ctx: VerbContext,
+): Promise<SlackMessage | undefined> {
+  const { service, actor } = ctx;
+  switch (command.verb) {
+    case 'help':
+      return helpMessage();
+    case 'pipelines':
+      return pipelinesMessage(await service.listPipelines(actor));
+    case 'register':
+      await ctx.client.views.open({
+        trigger_id: ctx.triggerId,
+        view: registerModal(actor.channelId),
+      });
+      return undefined;
+    case 'develop': {
+      if (command.sqlUrl !== undefined) {
+        return accepted(
+          await service.startDevelop(actor, { pipeline: command.pipeline, sqlUrl: command.sqlUrl }),
+        );
+      }
+      const form = await service.developForm(actor, command.pipeline);
+      await ctx.client.views.open({
+        trigger_id: ctx.triggerId,
+        view: developModal({
+          pipeline: form.pipeline,
+          v1Sql: form.v1Sql,
+          channelId: actor.channelId,
+        }),
+      });
+      return undefined;
+    }
+    case 'status': {
+      const view = await service.status(actor, command.pipeline);
+      if (!view.evolution) {
+        return plain(
+          `Pipeline \`${view.pipeline}\` has no active evolution. Start one with \`/evolve develop ${view.pipeline}\`.`,
+        );
+      }
+      return statusCard({
+        evolution: view.evolution,
+        now: ctx.now(),
+        ...(view.shadow ? { shadow: view.shadow } : {}),
+      });
+    }
+    case 'diff': {
+      const view = await service.diff(actor, command.pipeline);
+      const message = approvalMessage({
+        evolution: view.evolution,
+        now: ctx.now(),
+        withButtons: false,
+        ...(view.shadow ? { shadow: view.shadow } : {}),
+        ...(view.report ? { report: view.report } : {}),
+      });
+      return { text: message.text, blocks: message.blocks };
+    }
+    case 'deploy':
+      return accepted(await service.requestDeploy(actor, command.pipeline));
+    case 'backfill':
+      return accepted(
+        await service.startBackfill(actor, {
+          pipeline: command.pipeline,
+          ...(command.rate !== undefined ? { rate: command.rate } : {}),
+          ...(command.mode !== undefined ? { mode: command.mode } : {}),
+        }),
+      );
+    case 'throttle':
+      return accepted(
+        await service.throttleBackfill(actor, { pipeline: command.pipeline }, command.rate),
+      );
+    case 'pause':
+      return accepted(await service.pauseBackfill(actor, { pipeline: command.pipeline }));
+    case 'resume':
+      return accepted(await service.resumeBackfill(actor, { pipeline: command.pipeline }));
+    case 'cancel':
+      return accepted(await service.cancelBackfill(actor, { pipeline: command.pipeline }));
+    case 'abort':
+      return accepted(await service.abort(actor, command.pipeline));
+    case 'history':
+      return historyMessage(await service.history(actor, command.pipeline));
+  }
+}
+
+function accepted(result: { text: string }): SlackMessage {
+  return plain(result.text);
+}
