@@ -61,7 +61,8 @@ export class RedisEvolutionStore implements EvolutionRepository {
 
   async create(evolution: Evolution, audit?: AuditEvent): Promise<Evolution> {
     const stored: Evolution = { ...evolution, version: 1 };
-    // A pointer left by a deleted record is cleared and the create retried once.
+    // A pointer to a deleted or finished record (written by hand, or by an older
+    // version) is cleared and the create retried once.
     for (let attempt = 1; attempt <= 2; attempt++) {
       const reply = (await this.redis.eval(
         CREATE_EVOLUTION_LUA,
@@ -85,7 +86,7 @@ export class RedisEvolutionStore implements EvolutionRepository {
       }
       const activeId = reply[1] ?? '';
       const active = await this.get(activeId);
-      if (active) {
+      if (active && isActive(active)) {
         const error = new EvolutionConflictError(active);
         if (audit)
           await this.audit.append({
@@ -127,6 +128,7 @@ export class RedisEvolutionStore implements EvolutionRepository {
   }
 
   async listByPipeline(pipeline: string, limit = 50): Promise<Evolution[]> {
+    if (limit <= 0) return [];
     const ids = await this.redis.zrevrange(this.keys.history(pipeline), 0, limit - 1);
     if (ids.length === 0) return [];
     const batch = this.redis.pipeline();

@@ -251,4 +251,16 @@ describe('RedisEvolutionStore (real Redis)', () => {
     expect(await redis.xlen(`${prefix}pipeline:revenue:audit`)).toBe(before);
     expect((await store.activeFor('revenue'))?.id).toBe(ev.id);
   });
+
+  it('a pointer left to a missing or finished evolution does not block the pipeline', async () => {
+    const first = await develop();
+    await store.transition(first.id, { type: 'abort' }, 'U0OWNER1');
+    await redis.set(`${prefix}pipeline:revenue:active`, first.id);
+    const second = await develop('U0OWNER2');
+    await redis.set(`${prefix}pipeline:revenue:active`, 'ev-gone-000000');
+    await store.transition(second.id, { type: 'abort' }, 'U0OWNER2');
+    await redis.set(`${prefix}pipeline:revenue:active`, 'ev-gone-000000');
+    await expect(develop('U0OWNER1')).resolves.toMatchObject({ status: 'DEVELOPING' });
+    expect(await store.listByPipeline('revenue', 0)).toEqual([]);
+  });
 });
