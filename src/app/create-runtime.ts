@@ -14,6 +14,7 @@ import { BackfillProgressRelay } from '../jobs/backfill-progress-relay.js';
 import { EvolutionService } from '../jobs/evolution-service.js';
 import { EvolveQueues } from '../jobs/evolve-queues.js';
 import { EvolveWorkers } from '../jobs/evolve-workers.js';
+import { fanOutNotifier, RedisThreadLog } from '../jobs/redis-thread-log.js';
 import { KafkaClusterPort } from '../kafka/kafka-cluster-port.js';
 import { TopicAdmin } from '../kafka/topic-admin.js';
 import { RedisEvolutionStore } from '../store/redis-evolution-store.js';
@@ -21,7 +22,11 @@ import { RedisPipelineRegistry } from '../store/redis-pipeline-registry.js';
 import { systemClock } from '../store/system-clock.js';
 
 export interface RuntimeOptions {
-  notifier: Notifier;
+  /**
+   * Where threads are shown besides the Redis thread log (which is always
+   * kept, and is what the CLI follows): Slack's thread notifier, or a test's.
+   */
+  notifiers?: readonly Notifier[];
   /** Queue namespace; tests give each run its own. */
   namespace?: string;
   /** Redis key prefix; tests give each run its own. */
@@ -37,6 +42,7 @@ export interface Runtime {
   queues: EvolveQueues;
   workflow: WorkflowDeps;
   service: EvolutionService;
+  threadLog: RedisThreadLog;
   startWorkers(options?: {
     partitionConcurrency?: number;
     observeEveryMs?: number;
@@ -94,6 +100,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     return c;
   };
   const kafkaPort = new KafkaClusterPort(admin);
+  const threadLog = new RedisThreadLog(redis, keyPrefix);
   const workflow: WorkflowDeps = {
     evolutions,
     pipelines,
@@ -101,7 +108,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     clock: systemClock,
     flinkFor: (pipeline) => cluster(pipeline).port,
     kafkaFor: () => kafkaPort,
-    notifier: options.notifier,
+    notifier: fanOutNotifier([...(options.notifiers ?? []), threadLog]),
     shadowPlanner: sqlShadowPlanner,
     newTriggerId: () => randomBytes(16).toString('hex'),
     runningTimeoutMs: config.deployRunningTimeoutMs,
@@ -131,6 +138,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     queues,
     workflow,
     service,
+    threadLog,
     async startWorkers(o = {}) {
       const relay = new BackfillProgressRelay(redis, keyPrefix, workflow);
       const w = new EvolveWorkers({
@@ -147,6 +155,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     async close() {
       for (const w of workers.splice(0)) await w.close();
       await queues.close();
+      await threadLog.close();
       await admin.close().catch(() => undefined);
       for (const c of clusters.values()) await Promise.all([c.rest.close(), c.gateway.close()]);
       await redis.quit().catch(() => undefined);

@@ -22,7 +22,7 @@ export async function testRuntime(
     EVOLVE_DEPLOY_RUNNING_TIMEOUT_MS: '90000',
     ...env,
   });
-  return createRuntime(config, { notifier, namespace: name, keyPrefix: `${name}:` });
+  return createRuntime(config, { notifiers: [notifier], namespace: name, keyPrefix: `${name}:` });
 }
 
 /** Deletes every Redis key of a test runtime (its prefix) and its queues. */

@@ -1,0 +1,246 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { loadPipelinesFile, pipelineDefaultsFrom } from '../config/pipelines-file.js';
+import type { EvolutionStatus } from '../evolution/evolution-status.js';
+import { EvolveError } from '../errors.js';
+import { cliContext, type CliContext } from './cli-context.js';
+import { followThread } from './follow-thread.js';
+
+const FOLLOW_MS = 30 * 60_000;
+
+async function withContext(f: (c: CliContext) => Promise<void>): Promise<void> {
+  const c = await cliContext();
+  try {
+    await f(c);
+  } finally {
+    await c.close();
+  }
+}
+
+function actorOf(opts: { as?: string }): { id: string } {
+  const id = opts.as ?? process.env.EVOLVE_CLI_AS;
+  if (!id) {
+    throw new EvolveError(
+      'INPUT_INVALID',
+      'Say who is acting: --as <Slack user id> (or set EVOLVE_CLI_AS). Permissions are the pipeline’s owners and approvers.',
+    );
+  }
+  return { id };
+}
+
+async function follow(
+  c: CliContext,
+  evolutionId: string,
+  until: EvolutionStatus[],
+  wait: boolean,
+): Promise<void> {
+  if (!wait) return;
+  const status = await followThread(
+    c.runtime.threadLog,
+    c.runtime.workflow.evolutions,
+    evolutionId,
+    {
+      until,
+      timeoutMs: FOLLOW_MS,
+      tty: process.stdout.isTTY,
+    },
+  );
+  console.log(`${evolutionId}: ${status}`);
+  if (status === 'FAILED' || status === 'ROLLED_BACK') process.exitCode = 1;
+}
+
+/** The Slack verbs, for the terminal: same service, same permissions, same audit. */
+export function registerEvolveVerbs(program: Command): void {
+  const asOption = ['--as <user>', 'Slack user id acting (or EVOLVE_CLI_AS)'] as const;
+
+  program
+    .command('pipelines')
+    .description('list registered pipelines')
+    .action(() =>
+      withContext(async (c) => {
+        for (const p of await c.runtime.service.pipelines()) {
+          console.log(
+            `${p.name.padEnd(24)} ${p.kafka.outputTopic.padEnd(32)} job ${p.production.flinkJobId} sql ${p.production.sqlHash}`,
+          );
+        }
+      }),
+    );
+
+  program
+    .command('register <file>')
+    .description('register (or update) the pipelines of a YAML file')
+    .action((file: string) =>
+      withContext(async (c) => {
+        for (const p of await loadPipelinesFile(file, pipelineDefaultsFrom(c.config))) {
+          const stored = await c.runtime.service.register(p);
+          console.log(`registered ${stored.name} (production job ${stored.production.flinkJobId})`);
+        }
+      }),
+    );
+
+  program
+    .command('develop <pipeline>')
+    .description('start v2 as a shadow job writing to a TEMP topic')
+    .requiredOption('--sql-file <file>', 'the v2 SQL script')
+    .option(...asOption)
+    .option('--channel <id>', 'Slack channel for the thread', 'cli')
+    .option('--no-wait', 'return once queued')
+    .action(
+      (pipeline: string, o: { sqlFile: string; as?: string; channel: string; wait: boolean }) =>
+        withContext(async (c) => {
+          const sql = await readFile(o.sqlFile, 'utf8');
+          const ev = await c.runtime.service.develop({
+            pipeline,
+            sql,
+            actor: actorOf(o),
+            channel: o.channel,
+          });
+          console.log(`evolution ${ev.id} started; shadow writes to ${ev.shadow.tempTopic}`);
+          await follow(c, ev.id, ['SHADOW_RUNNING'], o.wait);
+        }),
+    );
+
+  program
+    .command('status <pipeline>')
+    .description('the current (or last) evolution and its thread')
+    .action((pipeline: string) =>
+      withContext(async (c) => {
+        const view = await c.runtime.service.status(pipeline);
+        console.log(
+          `pipeline ${view.pipeline.name}: production job ${view.pipeline.production.flinkJobId}, sql ${view.pipeline.production.sqlHash}`,
+        );
+        if (!view.evolution) return console.log('no evolution yet');
+        const ev = view.evolution;
+        console.log(
+          `evolution ${ev.id}: ${view.state} (v2 sql ${ev.v2.hash}, requested by ${ev.requester})`,
+        );
+        for (const e of await c.runtime.threadLog.read(ev.id)) {
+          if (e.kind !== 'status')
+            console.log(`  ${new Date(e.at).toISOString().slice(11, 19)} ${e.text}`);
+        }
+      }),
+    );
+
+  program
+    .command('diff <pipeline>')
+    .description('keys same / changed / only in v1 / only in v2')
+    .action((pipeline: string) =>
+      withContext(async (c) => {
+        const d = await c.runtime.service.diff(pipeline);
+        for (const [k, n] of Object.entries(d.counts))
+          console.log(
+            `${k.padEnd(16)} ${String(n).padStart(10)}  ${d.samples[k as keyof typeof d.samples].slice(0, 3).join(', ')}`,
+          );
+      }),
+    );
+
+  program
+    .command('deploy <pipeline>')
+    .description('ask for approval to deploy v2')
+    .option(...asOption)
+    .action((pipeline: string, o: { as?: string }) =>
+      withContext(async (c) => {
+        const { evolution, diff } = await c.runtime.service.requestDeploy(pipeline, actorOf(o));
+        console.log(
+          `approval requested for ${evolution.id}, v2 sql ${evolution.v2.hash}; an approver runs: evolve approve ${pipeline} --as <id>`,
+        );
+        if (diff) console.log(`diff: ${JSON.stringify(diff.counts)}`);
+      }),
+    );
+
+  for (const decision of ['approve', 'reject'] as const) {
+    program
+      .command(`${decision} <pipeline>`)
+      .description(
+        decision === 'approve'
+          ? 'approve the pending deploy (then follow it)'
+          : 'reject the pending deploy',
+      )
+      .option(...asOption)
+      .option('--no-wait', 'return once decided')
+      .action((pipeline: string, o: { as?: string; wait: boolean }) =>
+        withContext(async (c) => {
+          const ev = await c.runtime.service.active(pipeline);
+          const shown = ev.approval?.shownSqlHash ?? ev.v2.hash;
+          console.log(`${decision} ${ev.id} (v2 sql ${shown})`);
+          const after = await c.runtime.service.decide({
+            evolutionId: ev.id,
+            shownSqlHash: shown,
+            actor: actorOf(o),
+            decision,
+          });
+          if (decision === 'approve') await follow(c, after.id, ['LIVE'], o.wait);
+        }),
+      );
+  }
+
+  program
+    .command('backfill <pipeline>')
+    .description('rewrite the production topic to v2 (throttled, verified)')
+    .option(...asOption)
+    .option('--rate <n>', 'records/s over all workers', Number)
+    .option('--mode <mode>', 'full or refresh-only')
+    .option('--no-wait', 'return once queued')
+    .action((pipeline: string, o: { as?: string; rate?: number; mode?: string; wait: boolean }) =>
+      withContext(async (c) => {
+        if (o.mode !== undefined && o.mode !== 'full' && o.mode !== 'refresh-only') {
+          throw new EvolveError(
+            'INPUT_INVALID',
+            `--mode must be full or refresh-only, got '${o.mode}'.`,
+          );
+        }
+        const ev = await c.runtime.service.startBackfill(pipeline, actorOf(o), {
+          ...(o.rate !== undefined ? { rate: o.rate } : {}),
+          ...(o.mode !== undefined ? { mode: o.mode as 'full' | 'refresh-only' } : {}),
+        });
+        console.log(`backfill ${ev.backfill?.runId} started at ${ev.backfill?.rate} records/s`);
+        await follow(c, ev.id, ['COMPLETED', 'LIVE'], o.wait);
+      }),
+    );
+
+  program
+    .command('throttle <pipeline> <rate>')
+    .description('change the backfill rate (records/s)')
+    .option(...asOption)
+    .action((pipeline: string, rate: string, o: { as?: string }) =>
+      withContext(async (c) => {
+        const ev = await c.runtime.service.throttle(pipeline, actorOf(o), Number(rate));
+        console.log(`${ev.id}: backfill rate ${ev.backfill?.rate} records/s`);
+      }),
+    );
+
+  for (const verb of ['pause', 'resume', 'cancel', 'abort'] as const) {
+    program
+      .command(`${verb} <pipeline>`)
+      .description(
+        verb === 'abort'
+          ? 'stop the evolution before v2 is live; production untouched'
+          : `${verb} the backfill`,
+      )
+      .option(...asOption)
+      .action((pipeline: string, o: { as?: string }) =>
+        withContext(async (c) => {
+          const ev = await c.runtime.service[verb](pipeline, actorOf(o));
+          console.log(`${ev.id}: ${ev.status}${ev.backfill?.paused ? ' (paused)' : ''}`);
+        }),
+      );
+  }
+
+  program
+    .command('history <pipeline>')
+    .description('evolutions and audit events')
+    .action((pipeline: string) =>
+      withContext(async (c) => {
+        const h = await c.runtime.service.history(pipeline);
+        for (const ev of h.evolutions)
+          console.log(
+            `${ev.id} ${ev.status.padEnd(18)} by ${ev.requester} ${new Date(ev.createdAt).toISOString()}`,
+          );
+        for (const a of h.audit) {
+          console.log(
+            `  ${new Date(a.at).toISOString()} ${a.actor} ${a.action} ${a.accepted ? `${a.before ?? '-'} -> ${a.after ?? '-'}` : `refused: ${a.reason}`}`,
+          );
+        }
+      }),
+    );
+}

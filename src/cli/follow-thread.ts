@@ -1,0 +1,71 @@
+import type { EvolutionStatus } from '../evolution/evolution-status.js';
+import type { EvolutionRepository } from '../evolution/ports/evolution-repository.js';
+import type { RedisThreadLog, ThreadEntry } from '../jobs/redis-thread-log.js';
+import { progressBar } from './progress-bar.js';
+
+export interface FollowOptions {
+  /** Stop when the evolution reaches one of these. */
+  until: readonly EvolutionStatus[];
+  timeoutMs: number;
+  write?: (line: string) => void;
+  /** True when stdout is a terminal: progress redraws one line instead of printing many. */
+  tty?: boolean;
+}
+
+function render(e: ThreadEntry): string {
+  if (e.kind === 'backfillProgress' && typeof e.details.total === 'number') {
+    const rate = `${e.details.rate} records/s`;
+    const eta = Number(e.details.etaSeconds) >= 0 ? `, ETA ${e.details.etaSeconds} s` : '';
+    return `backfill ${progressBar(Number(e.details.done), Number(e.details.total), `(${rate}${eta})`)}`;
+  }
+  if (e.kind === 'savepointProgress' && typeof e.details.total === 'number') {
+    return `savepoint ${progressBar(Number(e.details.acknowledged), Number(e.details.total), 'subtasks')}`;
+  }
+  return `${new Date(e.at).toISOString().slice(11, 19)} ${e.text}`;
+}
+
+/**
+ * Prints an evolution's thread as it grows (what Slack would show), with
+ * progress bars for savepoints and the backfill, until a wanted status.
+ * Returns the status it stopped at.
+ */
+export async function followThread(
+  log: RedisThreadLog,
+  evolutions: Pick<EvolutionRepository, 'load'>,
+  evolutionId: string,
+  options: FollowOptions,
+): Promise<EvolutionStatus> {
+  const write = options.write ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const deadline = Date.now() + options.timeoutMs;
+  let after = '0';
+  let redraw = false;
+  for (;;) {
+    for (const e of await log.read(evolutionId, after, 1_000)) {
+      after = e.id;
+      if (e.kind === 'status') continue;
+      const line = render(e);
+      const isBar = e.kind === 'backfillProgress' || e.kind === 'savepointProgress';
+      if (options.tty && isBar) {
+        process.stdout.write(`\r${line}`);
+        redraw = true;
+      } else {
+        if (redraw) process.stdout.write('\n');
+        redraw = false;
+        write(line);
+      }
+    }
+    const ev = await evolutions.load(evolutionId);
+    const terminal = ['COMPLETED', 'ABORTED', 'ROLLED_BACK', 'FAILED'] as const;
+    if (options.until.includes(ev.status) || (terminal as readonly string[]).includes(ev.status)) {
+      if (redraw) process.stdout.write('\n');
+      return ev.status;
+    }
+    if (Date.now() > deadline) {
+      if (redraw) process.stdout.write('\n');
+      write(
+        `still ${ev.status} after ${Math.round(options.timeoutMs / 1000)} s; follow it with: evolve status ${ev.pipeline}`,
+      );
+      return ev.status;
+    }
+  }
+}

@@ -1,0 +1,23 @@
+// The `evolve` process entry: `evolve worker`, plus the Slack verbs for the
+// terminal (`evolve develop <pipeline> --sql-file v2.sql --as U…`, ...).
+import { Command } from 'commander';
+import { EvolveError } from './errors.js';
+import { registerEvolveVerbs } from './cli/evolve-verbs.js';
+import { registerWorkerCommand } from './cli/worker-command.js';
+
+const program = new Command('evolve')
+  .description('Evolve production Flink SQL pipelines safely: shadow, approve, deploy, backfill.')
+  .showHelpAfterError();
+registerWorkerCommand(program);
+registerEvolveVerbs(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof EvolveError) {
+    console.error(`evolve: ${err.userMessage}`);
+  } else {
+    console.error(`evolve: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  process.exitCode = 1;
+}
