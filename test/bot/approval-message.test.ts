@@ -1,0 +1,119 @@
+import type { KnownBlock } from '@slack/types';
+import { describe, expect, it } from 'vitest';
+import { ACTION_IDS, decodeApprovalValue } from '../../src/bot/blocks/action-ids.js';
+import { approvalMessage, withApprovalDecision } from '../../src/bot/blocks/approval-message.js';
+import { statusCard } from '../../src/bot/blocks/status-card.js';
+import { TRUNCATION_MARK } from '../../src/bot/blocks/slack-limits.js';
+import type { DiffReportView } from '../../src/bot/evolve-service.js';
+import { sqlHash } from '../../src/evolution/sql-hash.js';
+import { checkMessageLimits } from '../../src/slack-fake/index.js';
+import { anEvolutionIn } from '../support/evolution-fixture.js';
+import { FakeClock } from '../support/fake-clock.js';
+
+const clock = new FakeClock();
+const report = (onlyProduction: number): DiffReportView => ({
+  counts: { same: 800, changed: 100, onlyProduction, onlyTemp: 5 },
+  samples: { same: [], changed: ['k1', 'k2'], onlyProduction: ['gone-1'], onlyTemp: ['new-1'] },
+});
+
+type Element = { action_id?: string; value?: string; confirm?: unknown };
+function buttons(blocks: readonly KnownBlock[]): Element[] {
+  return blocks.flatMap((b) => (b.type === 'actions' ? (b.elements as Element[]) : []));
+}
+
+describe('approvalMessage', () => {
+  it('binds Approve and Reject to the evolution and the SQL hash shown; Approve asks for confirmation', () => {
+    const ev = anEvolutionIn('AWAITING_APPROVAL', clock);
+    const msg = approvalMessage({ evolution: ev, now: clock.now(), report: report(10) });
+    const [approve, reject] = buttons(msg.blocks);
+    expect(approve?.action_id).toBe(ACTION_IDS.approve);
+    expect(reject?.action_id).toBe(ACTION_IDS.reject);
+    expect(decodeApprovalValue(approve?.value)).toEqual({
+      evolutionId: ev.id,
+      sqlHash: ev.v2.hash,
+    });
+    expect(approve?.confirm).toBeDefined();
+    expect(JSON.stringify(msg.blocks)).toContain('105 upserts, 10 deletes');
+    expect(checkMessageLimits(msg.text, msg.blocks)).toBeUndefined();
+  });
+
+  it('warns when the backfill would delete over 10% of the production keys, not below', () => {
+    const ev = anEvolutionIn('AWAITING_APPROVAL', clock);
+    const over = approvalMessage({ evolution: ev, now: clock.now(), report: report(200) });
+    const under = approvalMessage({ evolution: ev, now: clock.now(), report: report(50) });
+    expect(JSON.stringify(over.blocks)).toMatch(/delete 200 keys, 18\.2%/);
+    expect(JSON.stringify(under.blocks)).not.toMatch(/over 10%/);
+    const refreshOnly = approvalMessage({
+      evolution: ev,
+      now: clock.now(),
+      report: report(200),
+      backfillMode: 'refresh-only',
+    });
+    expect(JSON.stringify(refreshOnly.blocks)).toContain('0 deletes');
+  });
+
+  it('puts a large SQL diff in a file and shows its beginning with the truncation mark', () => {
+    const big = Array.from({ length: 400 }, (_, i) => `SELECT ${i} AS c${i} FROM t${i};`).join(
+      '\n',
+    );
+    const base = anEvolutionIn('AWAITING_APPROVAL', clock);
+    const ev = { ...base, v2: { sql: big, hash: sqlHash(big) } };
+    ev.approval = { ...base.approval!, shownSqlHash: ev.v2.hash };
+    const msg = approvalMessage({ evolution: ev, now: clock.now() });
+    expect(msg.diffFile?.content).toContain('+SELECT 399 AS c399 FROM t399;');
+    expect(JSON.stringify(msg.blocks)).toContain(TRUNCATION_MARK);
+    expect(checkMessageLimits(msg.text, msg.blocks)).toBeUndefined();
+    expect(decodeApprovalValue(buttons(msg.blocks)[0]?.value).sqlHash).toBe(sqlHash(big));
+  });
+
+  it('after a decision the buttons are replaced by who decided and when', () => {
+    const ev = anEvolutionIn('AWAITING_APPROVAL', clock);
+    const msg = approvalMessage({ evolution: ev, now: clock.now() });
+    const decided = withApprovalDecision(msg.blocks, {
+      evolutionId: ev.id,
+      decision: 'rejected',
+      decidedBy: 'U0APPR1',
+      decidedAt: clock.now(),
+    });
+    expect(buttons(decided)).toHaveLength(0);
+    expect(JSON.stringify(decided)).toMatch(/Rejected by <@U0APPR1> <!date\^\d+\^/);
+  });
+});
+
+describe('statusCard', () => {
+  it('shows backfill progress with rate and ETA, and Pause + Cancel while running', () => {
+    const base = anEvolutionIn('BACKFILLING', clock);
+    const ev = {
+      ...base,
+      backfill: {
+        ...base.backfill!,
+        rate: 100,
+        progress: { emitted: 500, planned: 1000, updatedAt: clock.now() },
+      },
+    };
+    const card = statusCard({ evolution: ev, now: clock.now() });
+    const json = JSON.stringify(card.blocks);
+    expect(json).toContain('50%');
+    expect(json).toContain('ETA 5s');
+    expect(buttons(card.blocks).map((b) => b.action_id)).toEqual([
+      ACTION_IDS.pauseBackfill,
+      ACTION_IDS.cancelBackfill,
+    ]);
+    expect(card.text).toContain('Backfilling');
+  });
+
+  it('offers Resume when paused, and no backfill buttons once the evolution is done', () => {
+    const base = anEvolutionIn('BACKFILLING', clock);
+    const paused = statusCard({
+      evolution: { ...base, backfill: { ...base.backfill!, paused: true } },
+      now: clock.now(),
+    });
+    expect(buttons(paused.blocks).map((b) => b.action_id)).toEqual([
+      ACTION_IDS.resumeBackfill,
+      ACTION_IDS.cancelBackfill,
+    ]);
+    expect(paused.text).toContain('Backfill paused');
+    const done = statusCard({ evolution: anEvolutionIn('COMPLETED', clock), now: clock.now() });
+    expect(buttons(done.blocks)).toHaveLength(0);
+  });
+});
