@@ -3,6 +3,7 @@ import { BackfillCheckpoints, type PartitionProgress } from './backfill-checkpoi
 import { emitPlan } from './backfill-emitter.js';
 import { decideAll, indexPartition } from './backfill-planner.js';
 import { verifyPartition } from './backfill-verifier.js';
+import { BackfillAbortedError } from './kafka-errors.js';
 import type { BackfillMode } from './key-decision.js';
 import type { TokenBucket } from './token-bucket.js';
 import type { TopicAdmin } from './topic-admin.js';
@@ -70,6 +71,20 @@ export interface BackfillPartitionParams {
  * acknowledged chunk; a finished partition returns its stored report.
  */
 export async function runBackfillPartition(
+  deps: BackfillDeps,
+  params: BackfillPartitionParams,
+): Promise<PartitionBackfillReport> {
+  try {
+    return await runPartition(deps, params);
+  } catch (err) {
+    // The throttle does not know the partition; the caller should.
+    if (err instanceof BackfillAbortedError && err.partition !== params.partition)
+      throw new BackfillAbortedError(params.partition, err.cause);
+    throw err;
+  }
+}
+
+async function runPartition(
   deps: BackfillDeps,
   params: BackfillPartitionParams,
 ): Promise<PartitionBackfillReport> {

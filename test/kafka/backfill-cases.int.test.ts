@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { uniqueName } from '../support/unique-name.js';
-import { diffPartition } from '../../src/kafka/backfill-planner.js';
+import { diffPartition, diffTopics } from '../../src/kafka/diff-report.js';
 import { BackfillScenario } from './backfill-scenario.js';
 import { hex, latestByKey, produce, testKafka, testRedis } from './kafka-test-kit.js';
 
@@ -66,6 +66,10 @@ describe('runBackfillPartition: the key cases', () => {
     expect(diff.samples.onlyProduction.sort()).toEqual(['onlyProd-0', 'tempTomb-0']);
     expect(diff.samples.changed).toContain(`0x${hex(Buffer.concat([RAW_KEY, Buffer.from([0])]))}`);
     expect(diff.samples.changed).toContain(`${JSON_KEY}0`);
+
+    const whole = await diffTopics(kafka, s.admin, s.prodTopic, s.tempTopic, 3);
+    expect(whole.counts).toEqual({ same: 2, changed: 8, onlyProduction: 4, onlyTemp: 2 });
+    expect(whole.samples.changed).toHaveLength(3);
 
     await s.cutOver();
     // v2 goes live, exactly-once: one committed transaction and one aborted one.
@@ -145,6 +149,39 @@ describe('runBackfillPartition: the key cases', () => {
     const latest = await latestByKey(kafka, s.prodTopic);
     expect(latest.get(hex('gone'))!.value).toBe('P');
     expect(latest.get(hex('kept'))!.value).toBe('new');
+  });
+
+  it('stops on abort with a typed error and resumes to the right result', async () => {
+    const s = new BackfillScenario(kafka, redis, 1);
+    scenarios.push(s);
+    await s.setUp(200);
+    const keys = 300;
+    await produce(
+      kafka,
+      s.prodTopic,
+      Array.from({ length: keys }, (_, i) => ({ key: `k${i}`, value: 'v1', partition: 0 })),
+    );
+    await produce(
+      kafka,
+      s.tempTopic,
+      Array.from({ length: keys }, (_, i) => ({ key: `k${i}`, value: `v2-${i}`, partition: 0 })),
+    );
+    await s.cutOver();
+    const abort = new AbortController();
+    const stopped = s.run(0, {
+      chunkSize: 20,
+      signal: abort.signal,
+      onProgress: (e) => {
+        if (e.phase === 'emit') abort.abort();
+      },
+    });
+    await expect(stopped).rejects.toMatchObject({ code: 'BACKFILL_ABORTED', partition: 0 });
+    const halfway = await s.checkpoints.load(s.runId, 0);
+    expect(halfway!.refreshed).toBeLessThan(keys);
+    const report = await s.run(0, { chunkSize: 100 });
+    expect(report.conflicts).toBe(0);
+    const latest = await latestByKey(kafka, s.prodTopic);
+    for (let i = 0; i < keys; i++) expect(latest.get(hex(`k${i}`))!.value).toBe(`v2-${i}`);
   });
 
   it('refuses to run when the production topic gained partitions', async () => {
