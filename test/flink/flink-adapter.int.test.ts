@@ -66,6 +66,9 @@ describe('FlinkAdapter (the domain FlinkPort) on the real cluster', () => {
     expect(await flink.findJobByName(name)).toEqual({ jobId: restored, state: 'RUNNING' });
     expect(await flink.restoredFrom(restored)).toBe(location);
     await flink.cancel(restored);
+    await rest.waitForJobState(restored, ['CANCELED']);
+    // Restored in NO_CLAIM mode, the savepoint still belongs to us: remove it.
+    await rest.disposeSavepoint(location);
     await flink.cancel(newTriggerId()); // unknown to Flink: nothing to cancel, no error
     expect(await flink.jobState(newTriggerId())).toBe('NOT_FOUND');
   });
