@@ -113,7 +113,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     newTriggerId: () => randomBytes(16).toString('hex'),
     runningTimeoutMs: config.deployRunningTimeoutMs,
   };
-  const queues = new EvolveQueues(redis, options.namespace);
+  const queues = new EvolveQueues(redis, options.namespace ?? config.queueNamespace);
   const service = new EvolutionService({
     workflow,
     queues,
@@ -121,7 +121,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     keyPrefix,
     kafka,
     admin,
-    approvalTtlMs: config.approvalTtlMs,
     async validateSql(sql, pipeline) {
       const analysis = analyzeScript(sql);
       await cluster(pipeline).gateway.explain(analysis.statements.map((s) => s.executable));

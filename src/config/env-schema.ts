@@ -25,6 +25,14 @@ export const ENV_VARS = {
     schema: text('must not be empty'),
     default: 'evolve:',
   }),
+  EVOLVE_QUEUE_NAMESPACE: envVar({
+    description:
+      'Namespace of the BullMQ queues (<namespace>-steps, …); installations sharing one Redis use different ones.',
+    schema: z.string().regex(/^[a-zA-Z0-9_-]+$/, {
+      error: "may only contain letters, digits, '_' and '-', for example evolve-staging",
+    }),
+    default: 'evolve',
+  }),
   EVOLVE_KAFKA_BROKERS: envVar({
     description: 'Kafka bootstrap brokers, comma separated host:port.',
     schema: commaList().refine((list) => list.length > 0 && list.every((b) => HOST_PORT.test(b)), {

@@ -12,6 +12,8 @@ import {
 
 export interface Config {
   redis: { url: string; keyPrefix: string };
+  /** BullMQ queue namespace (EVOLVE_QUEUE_NAMESPACE). */
+  queueNamespace: string;
   kafka: {
     brokers: string[];
     ssl: boolean;
@@ -144,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined;
   return {
     redis: { url: e.EVOLVE_REDIS_URL, keyPrefix: e.EVOLVE_REDIS_PREFIX },
+    queueNamespace: e.EVOLVE_QUEUE_NAMESPACE,
     kafka: { brokers: e.EVOLVE_KAFKA_BROKERS, ssl: e.EVOLVE_KAFKA_SSL, ...(sasl ? { sasl } : {}) },
     flink: {
       restUrl: e.EVOLVE_FLINK_REST_URL,

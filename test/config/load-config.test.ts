@@ -26,6 +26,7 @@ describe('loadConfig', () => {
     const config = loadConfig(base);
     expect(config).toEqual({
       redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'evolve:' },
+      queueNamespace: 'evolve',
       kafka: { brokers: ['127.0.0.1:9092'], ssl: false },
       flink: { restUrl: 'http://127.0.0.1:8081', gatewayUrl: 'http://127.0.0.1:8083' },
       slack: { mode: 'socket', botToken: BOT, appToken: APP },
@@ -228,7 +229,7 @@ describe('describeConfig', () => {
       expect(v.description.length).toBeGreaterThan(10);
       expect(v.name).toMatch(/^(EVOLVE_|SLACK_(BOT_TOKEN|APP_TOKEN|SIGNING_SECRET)$)/);
     }
-    expect(table).toHaveLength(24);
+    expect(table).toHaveLength(25);
   });
 
   it('documents defaults that loadConfig actually applies', () => {
