@@ -108,6 +108,11 @@ export class FakeSlackApi {
     return this.workspace.responseUrls.get(id)?.posts ?? [];
   }
 
+  /** GET this URL for the workspace as JSON (what the playground page renders). */
+  get stateUrl(): string {
+    return `${this.origin}/_fake/state`;
+  }
+
   callsOf(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method);
   }
@@ -123,6 +128,9 @@ export class FakeSlackApi {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    if (req.method === 'GET' && path === '/_fake/state') {
+      return sendJson(res, 200, this.workspace.snapshot());
+    }
     const raw = await readBody(req);
     const body = await parseSlackBody(raw, req.headers['content-type']);
     if (req.method !== 'POST')

@@ -137,6 +137,25 @@ export class FakeSlackWorkspace {
     return this.sorted(channel).filter((m) => m.threadTs === threadTs && m.ts !== threadTs);
   }
 
+  channels(): string[] {
+    return [...this.messages.keys()].sort();
+  }
+
+  /** Everything a person would see, as plain data (for the playground page and for debugging tests). */
+  snapshot(): WorkspaceSnapshot {
+    return {
+      channels: this.channels().map((id) => ({
+        id,
+        messages: this.channelHistory(id).map((m) => ({
+          ...withoutBytes(m),
+          replies: this.threadReplies(id, m.ts).map(withoutBytes),
+        })),
+      })),
+      ephemerals: [...this.ephemerals],
+      views: [...this.views.values()].map((v) => v.view),
+    };
+  }
+
   ephemeralsFor(user: string): FakeEphemeral[] {
     return this.ephemerals.filter((e) => e.user === user);
   }
@@ -153,6 +172,17 @@ export class FakeSlackWorkspace {
     }
     return map;
   }
+}
+
+export interface WorkspaceSnapshot {
+  channels: { id: string; messages: (FakeMessage & { replies: FakeMessage[] })[] }[];
+  ephemerals: FakeEphemeral[];
+  views: Record<string, unknown>[];
+}
+
+function withoutBytes(message: FakeMessage): FakeMessage {
+  if (!message.files) return { ...message };
+  return { ...message, files: message.files.map(({ bytes: _bytes, ...file }) => file) };
 }
 
 export function compareTs(a: string, b: string): number {

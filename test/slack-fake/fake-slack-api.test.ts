@@ -142,4 +142,23 @@ describe('FakeSlackApi with the real WebClient', () => {
     expect(fake.responsesTo(url)).toHaveLength(1);
     expect(fake.workspace.message('C1', top.ts ?? '')?.text).toBe('approved by U1');
   });
+
+  it('serves what the workspace shows as JSON, threads nested under their parent', async () => {
+    const top = await client.chat.postMessage({ channel: 'C1', text: 'card' });
+    await client.chat.postMessage({ channel: 'C1', text: 'reply', thread_ts: top.ts });
+    const state = (await (await fetch(fake.stateUrl)).json()) as {
+      channels: { id: string; messages: { text: string; replies: { text: string }[] }[] }[];
+    };
+    expect(state.channels).toEqual([
+      expect.objectContaining({
+        id: 'C1',
+        messages: [
+          expect.objectContaining({
+            text: 'card',
+            replies: [expect.objectContaining({ text: 'reply' })],
+          }),
+        ],
+      }),
+    ]);
+  });
 });
