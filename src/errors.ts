@@ -26,7 +26,8 @@ export type ErrorCode =
   | 'INPUT_INVALID'
   | 'PERMISSION_DENIED'
   | 'FLINK_SAVEPOINT_UNKNOWN'
-  | 'SHADOW_REWRITE_REFUSED';
+  | 'SHADOW_REWRITE_REFUSED'
+  | 'SLACK_API_FAILED';
 
 export class EvolveError extends Error {
   constructor(
