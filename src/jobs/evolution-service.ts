@@ -32,12 +32,14 @@ export interface EvolutionServiceDeps {
    * planner's error, and returns the topic the script writes.
    */
   validateSql(sql: string, pipeline: Pipeline): Promise<{ outputTopic: string | undefined }>;
-  approvalTtlMs: number;
 }
 
 export interface StatusView {
   pipeline: Pipeline;
+  /** The active evolution, or else the most recent one. */
   evolution?: Evolution;
+  /** True when `evolution` is the active one. */
+  active: boolean;
   state?: DisplayState;
 }
 
@@ -56,6 +58,19 @@ export class EvolutionService {
 
   async pipelines(): Promise<Pipeline[]> {
     return this.w.pipelines.list();
+  }
+
+  pipelineNamed(name: string): Promise<Pipeline> {
+    return this.w.pipelines.load(name);
+  }
+
+  evolution(id: string): Promise<Evolution> {
+    return this.w.evolutions.load(id);
+  }
+
+  /** A job's state on the pipeline's Flink cluster ('NOT_FOUND' when Flink does not know it). */
+  async jobState(pipelineName: string, jobId: string): Promise<string> {
+    return this.w.flinkFor(await this.w.pipelines.load(pipelineName)).jobState(jobId);
   }
 
   async register(pipeline: Pipeline): Promise<Pipeline> {
@@ -114,9 +129,10 @@ export class EvolutionService {
     actor: Actor,
   ): Promise<{ evolution: Evolution; diff?: DiffReport }> {
     const current = await this.active(pipelineName);
+    const pipeline = await this.w.pipelines.load(pipelineName);
     const evolution = await this.w.evolutions.transition(
       current.id,
-      { type: 'requestApproval', shownSqlHash: current.v2.hash, ttlMs: this.d.approvalTtlMs },
+      { type: 'requestApproval', shownSqlHash: current.v2.hash, ttlMs: pipeline.approvalTtlMs },
       actor.id,
       { actorGroups: actor.groups },
     );
@@ -264,12 +280,16 @@ export class EvolutionService {
 
   async status(pipelineName: string): Promise<StatusView> {
     const pipeline = await this.w.pipelines.load(pipelineName);
-    const evolution =
-      (await this.w.evolutions.activeFor(pipelineName)) ??
-      (await this.w.evolutions.listByPipeline(pipelineName, 1))[0];
+    const active = await this.w.evolutions.activeFor(pipelineName);
+    const evolution = active ?? (await this.w.evolutions.listByPipeline(pipelineName, 1))[0];
     return evolution
-      ? { pipeline, evolution, state: displayState(evolution, this.w.clock.now()) }
-      : { pipeline };
+      ? {
+          pipeline,
+          evolution,
+          active: active !== undefined,
+          state: displayState(evolution, this.w.clock.now()),
+        }
+      : { pipeline, active: false };
   }
 
   async history(

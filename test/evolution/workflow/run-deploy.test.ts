@@ -106,10 +106,13 @@ describe('runDeploy', () => {
     const stop = w.flink.stopWithSavepoint.bind(w.flink);
     let outages = 1;
     w.flink.stopWithSavepoint = async (...args) => {
-      if (outages-- > 0) throw new EvolveError('FLINK_UNREACHABLE', 'Flink REST API is unreachable');
+      if (outages-- > 0)
+        throw new EvolveError('FLINK_UNREACHABLE', 'Flink REST API is unreachable');
       return stop(...args);
     };
-    await expect(runDeploy(w.deps, w.evolution.id)).rejects.toMatchObject({ code: 'FLINK_UNREACHABLE' });
+    await expect(runDeploy(w.deps, w.evolution.id)).rejects.toMatchObject({
+      code: 'FLINK_UNREACHABLE',
+    });
     expect((await w.store.load(w.evolution.id)).status).toBe('DEPLOYING');
     const ev = await runDeploy(w.deps, w.evolution.id);
     expect(ev.status).toBe('LIVE');
