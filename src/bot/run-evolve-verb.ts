@@ -2,7 +2,9 @@ import type { WebClient } from '@slack/web-api';
 import type { EvolveCommand } from './evolve-command.js';
 import type { EvolveService, SlackActor } from './evolve-service.js';
 import { approvalMessage } from './blocks/approval-message.js';
-import { developModal, registerModal } from './blocks/form-modals.js';
+import type { ModalView } from '@slack/types';
+import { EvolveError } from '../errors.js';
+import { developModal, noticeModal, registerModal } from './blocks/form-modals.js';
 import { helpMessage } from './blocks/help-message.js';
 import { historyMessage, pipelinesMessage, plain } from './blocks/listing-messages.js';
 import { statusCard, type SlackMessage } from './blocks/status-card.js';
@@ -42,15 +44,26 @@ export async function runEvolveVerb(
           await service.startDevelop(actor, { pipeline: command.pipeline, sqlUrl: command.sqlUrl }),
         );
       }
-      const form = await service.developForm(actor, command.pipeline);
-      await ctx.client.views.open({
-        trigger_id: ctx.triggerId,
-        view: developModal({
+      // The trigger_id lives 3 s: open a placeholder now, fill it when the service has answered.
+      const opened = await openView(
+        ctx,
+        noticeModal('Develop v2', `Loading the production SQL of \`${command.pipeline}\`…`),
+      );
+      let view: ModalView;
+      try {
+        const form = await service.developForm(actor, command.pipeline);
+        view = developModal({
           pipeline: form.pipeline,
           v1Sql: form.v1Sql,
           channelId: actor.channelId,
-        }),
-      });
+        });
+      } catch (err) {
+        if (!(err instanceof EvolveError)) throw err;
+        view = noticeModal('Cannot develop', `:warning: ${err.userMessage}`);
+      }
+      await slackCall('update the form', () =>
+        ctx.client.views.update({ view_id: opened.id, hash: opened.hash, view }),
+      );
       return undefined;
     }
     case 'status': {
@@ -101,6 +114,30 @@ export async function runEvolveVerb(
       return accepted(await service.abort(actor, command.pipeline));
     case 'history':
       return historyMessage(await service.history(actor, command.pipeline));
+  }
+}
+
+async function openView(ctx: VerbContext, view: ModalView): Promise<{ id: string; hash: string }> {
+  const res = await slackCall('open the form', () =>
+    ctx.client.views.open({ trigger_id: ctx.triggerId, view }),
+  );
+  return { id: res.view?.id ?? '', hash: res.view?.hash ?? '' };
+}
+
+/** A Web API refusal (expired trigger, missing scope…) becomes a message saying what to do. */
+async function slackCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    const code =
+      (err as { data?: { error?: string } }).data?.error ??
+      (err as { code?: string }).code ??
+      'no answer';
+    throw new EvolveError(
+      'SLACK_API_FAILED',
+      `Slack did not ${what} (${code}). Run the command again; forms must open within 3 seconds of the command.`,
+      { cause: err },
+    );
   }
 }
 

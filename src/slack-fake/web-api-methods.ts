@@ -95,6 +95,7 @@ export const webApiMethods: Readonly<Record<string, Method>> = {
   'views.open': (args, ctx) => {
     const triggerId = str(args.trigger_id);
     if (!triggerId) return fail('invalid_trigger_id');
+    if (triggerExpired(triggerId, ctx.now())) return fail('expired_trigger_id');
     const limitError = ctx.checkViewLimits(args.view);
     if (limitError || !isRecord(args.view)) return fail(limitError ?? 'invalid_arguments');
     const id = ctx.workspace.nextId('V');
@@ -168,6 +169,15 @@ export const webApiMethods: Readonly<Record<string, Method>> = {
     };
   },
 };
+
+/**
+ * Slack's trigger_ids are valid for 3 s. The fake can only date the ones it
+ * made (fakeTriggerId starts with the issue time in ms); others never expire.
+ */
+function triggerExpired(triggerId: string, now: number): boolean {
+  const issuedAt = /^(\d{13})\./.exec(triggerId)?.[1];
+  return issuedAt !== undefined && now - Number(issuedAt) > 3000;
+}
 
 function messageJson(
   message: { ts: string; text: string; blocks?: unknown[]; threadTs?: string },

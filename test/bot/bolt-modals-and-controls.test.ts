@@ -16,9 +16,9 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function openDevelopModal(harness: BoltHarness) {
-  await harness.command('develop revenue', 'U0OWNER1');
-  await vi.waitFor(() => expect(harness.fake.callsOf('views.open')).toHaveLength(1));
+async function openDevelopModal(harness: BoltHarness, pipeline = 'revenue') {
+  await harness.command(`develop ${pipeline}`, 'U0OWNER1');
+  await vi.waitFor(() => expect(harness.fake.callsOf('views.update')).toHaveLength(1));
   const [view] = [...harness.fake.workspace.views.values()];
   if (!view) throw new Error('no view opened');
   return view.view;
@@ -38,6 +38,13 @@ describe('develop modal', () => {
       initial_value: V1_SQL,
     });
     expect(h.service.callsOf('developForm')[0]?.args).toEqual(['revenue']);
+  });
+
+  it("shows the service's refusal in the modal instead of the form", async () => {
+    h = await startBoltHarness('SHADOW_RUNNING');
+    const view = await openDevelopModal(h, 'nosuch');
+    expect(view.callback_id).toBeUndefined();
+    expect(JSON.stringify(view.blocks)).toMatch(/No pipeline 'nosuch' is registered/);
   });
 
   it('returns SQL errors inline on the SQL block with line and column, and starts nothing', async () => {

@@ -89,6 +89,7 @@ export class RecordingEvolveService implements EvolveService {
     this.accept('registerPipeline', actor, yaml);
   async developForm(actor: SlackActor, pipeline: string) {
     await this.record('developForm', actor, pipeline);
+    if (pipeline !== this.pipeline.name) throw new PipelineUnknownError(pipeline);
     return {
       pipeline,
       v1Sql: this.pipeline.production.sql,

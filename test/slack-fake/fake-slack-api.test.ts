@@ -1,6 +1,6 @@
 import { WebClient, ErrorCode, type WebAPIRateLimitedError } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeSlackApi } from '../../src/slack-fake/index.js';
+import { FakeSlackApi, fakeTriggerId } from '../../src/slack-fake/index.js';
 
 let fake: FakeSlackApi;
 let client: WebClient;
@@ -109,6 +109,20 @@ describe('FakeSlackApi with the real WebClient', () => {
     const [shared] = fake.workspace.threadReplies('C1', top.ts ?? '');
     expect(shared?.files?.[0]?.id).toBe(file?.id);
     expect(shared?.text).toBe('Full diff');
+  });
+
+  it('refuses views.open with a trigger_id older than 3 s, as Slack does', async () => {
+    const view = {
+      type: 'modal' as const,
+      title: { type: 'plain_text' as const, text: 'T' },
+      blocks: [],
+    };
+    await expect(
+      client.views.open({ trigger_id: `${Date.now() - 4000}.1.abc`, view }),
+    ).rejects.toMatchObject({ data: { error: 'expired_trigger_id' } });
+    await expect(client.views.open({ trigger_id: fakeTriggerId(), view })).resolves.toMatchObject({
+      ok: true,
+    });
   });
 
   it('opens and updates views, lists user groups and posts ephemerals', async () => {

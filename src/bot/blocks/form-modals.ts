@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { EvolveError } from '../../errors.js';
 import { formatCount } from './format.js';
 import { INPUT_IDS, VIEW_IDS } from './action-ids.js';
-import { SLACK_LIMITS, escapeMrkdwn } from './slack-limits.js';
+import { SLACK_LIMITS, escapeMrkdwn, fitText } from './slack-limits.js';
 
 const formMetadata = z.object({ pipeline: z.string().optional(), channelId: z.string().min(1) });
 export type FormMetadata = z.infer<typeof formMetadata>;
@@ -49,6 +49,18 @@ export function developModal(input: DevelopModalInput): ModalView {
           ...(fits && input.v1Sql.length > 0 ? { initial_value: input.v1Sql } : {}),
         },
       },
+    ],
+  };
+}
+
+/** Opened at once with the trigger_id (valid 3 s), then replaced when the slow part is done. */
+export function noticeModal(title: string, text: string): ModalView {
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: title.slice(0, 24) },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: fitText(text, SLACK_LIMITS.sectionText) } },
     ],
   };
 }
