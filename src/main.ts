@@ -1,14 +1,16 @@
-// The `evolve` process entry: `evolve worker`, plus the Slack verbs for the
+// The `evolve` process entry: `evolve worker`, `evolve bot`, `evolve all`, plus the Slack verbs for the
 // terminal (`evolve develop <pipeline> --sql-file v2.sql --as U…`, ...).
 import { Command } from 'commander';
 import { EvolveError } from './errors.js';
 import { registerEvolveVerbs } from './cli/evolve-verbs.js';
 import { registerWorkerCommand } from './cli/worker-command.js';
+import { registerBotCommands } from './cli/bot-command.js';
 
 const program = new Command('evolve')
   .description('Evolve production Flink SQL pipelines safely: shadow, approve, deploy, backfill.')
   .showHelpAfterError();
 registerWorkerCommand(program);
+registerBotCommands(program);
 registerEvolveVerbs(program);
 
 try {

@@ -43,6 +43,15 @@ export interface Runtime {
   workflow: WorkflowDeps;
   service: EvolutionService;
   threadLog: RedisThreadLog;
+  /** The REST and gateway clients of a pipeline's Flink cluster. */
+  flinkCluster(pipeline: Pick<Pipeline, 'flink'>): {
+    rest: FlinkRestClient;
+    gateway: SqlGatewayClient;
+  };
+  validateSql(
+    sql: string,
+    pipeline: Pick<Pipeline, 'flink'>,
+  ): Promise<{ outputTopic: string | undefined }>;
   startWorkers(options?: {
     partitionConcurrency?: number;
     observeEveryMs?: number;
@@ -113,6 +122,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     newTriggerId: () => randomBytes(16).toString('hex'),
     runningTimeoutMs: config.deployRunningTimeoutMs,
   };
+  // Parse (line/column errors), then a dry run through the gateway (planner errors); nothing is submitted.
+  const validateSql = async (sql: string, pipeline: Pick<Pipeline, 'flink'>) => {
+    const analysis = analyzeScript(sql);
+    await cluster(pipeline).gateway.explain(analysis.statements.map((s) => s.executable));
+    return { outputTopic: analysis.outputTopic };
+  };
   const queues = new EvolveQueues(redis, options.namespace ?? config.queueNamespace);
   const service = new EvolutionService({
     workflow,
@@ -121,11 +136,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     keyPrefix,
     kafka,
     admin,
-    async validateSql(sql, pipeline) {
-      const analysis = analyzeScript(sql);
-      await cluster(pipeline).gateway.explain(analysis.statements.map((s) => s.executable));
-      return { outputTopic: analysis.outputTopic };
-    },
+    validateSql,
   });
   const workers: EvolveWorkers[] = [];
   return {
@@ -138,6 +149,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     workflow,
     service,
     threadLog,
+    flinkCluster: cluster,
+    validateSql,
     async startWorkers(o = {}) {
       const relay = new BackfillProgressRelay(redis, keyPrefix, workflow);
       const w = new EvolveWorkers({

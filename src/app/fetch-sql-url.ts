@@ -21,7 +21,8 @@ function checkUrl(raw: string, allowed: readonly string[]): URL {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw refuse(`Only http(s) URLs can be fetched, not ${url.protocol}.`);
   }
-  if (url.username || url.password) throw refuse('Credentials in the URL are refused; use a URL that needs none.');
+  if (url.username || url.password)
+    throw refuse('Credentials in the URL are refused; use a URL that needs none.');
   if (!allowed.includes(url.hostname) && !allowed.includes(url.host)) {
     throw refuse(
       allowed.length === 0
@@ -47,12 +48,15 @@ export async function fetchSqlUrl(raw: string, options: FetchSqlOptions): Promis
       headersTimeout: options.timeoutMs ?? 10_000,
       bodyTimeout: options.timeoutMs ?? 10_000,
     }).catch((err: unknown) => {
-      throw refuse(`Could not fetch ${url.host}: ${err instanceof Error ? err.message : String(err)}. Check the URL, or paste the SQL.`);
+      throw refuse(
+        `Could not fetch ${url.host}: ${err instanceof Error ? err.message : String(err)}. Check the URL, or paste the SQL.`,
+      );
     });
     if (res.statusCode >= 300 && res.statusCode < 400) {
       await res.body.dump();
       const location = res.headers.location;
-      if (typeof location !== 'string') throw refuse(`${url.host} answered a redirect without a Location.`);
+      if (typeof location !== 'string')
+        throw refuse(`${url.host} answered a redirect without a Location.`);
       url = checkUrl(new URL(location, url).href, options.allowedHosts);
       continue;
     }

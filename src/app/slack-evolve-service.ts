@@ -34,7 +34,6 @@ export interface SlackEvolveServiceDeps {
   config: Pick<Config, 'flink' | 'approvalTtlMs' | 'backfillDefaultRate' | 'sqlUrlAllowedHosts'>;
   /** Slack user groups (S…) of a user among the candidates; empty without Slack. */
   groupsOf(userId: string, candidates: readonly string[]): Promise<string[]>;
-  validateSql(sql: string, pipeline: Pipeline): Promise<{ outputTopic: string | undefined }>;
 }
 
 /**
@@ -130,7 +129,7 @@ export class SlackEvolveService implements EvolveService {
   ): Promise<readonly InputIssue[]> {
     const pipeline = await this.pipeline(name);
     try {
-      const { outputTopic } = await this.d.validateSql(sql, pipeline);
+      const { outputTopic } = await this.d.service.validateSql(sql, pipeline);
       if (outputTopic !== undefined && outputTopic !== pipeline.kafka.outputTopic) {
         return [
           {

@@ -60,6 +60,11 @@ export class EvolutionService {
     return this.w.pipelines.list();
   }
 
+  /** Parses and dry-runs a v2 script; returns the topic it writes. */
+  validateSql(sql: string, pipeline: Pipeline): Promise<{ outputTopic: string | undefined }> {
+    return this.d.validateSql(sql, pipeline);
+  }
+
   pipelineNamed(name: string): Promise<Pipeline> {
     return this.w.pipelines.load(name);
   }
