@@ -32,10 +32,11 @@ export async function startSlackBot(
       'No Slack workspace is configured: set SLACK_BOT_TOKEN (and SLACK_APP_TOKEN for Socket Mode, or SLACK_SIGNING_SECRET for HTTP), or try the local playground with `npm start`.',
     );
   }
-  let slackNotifier: Notifier | undefined;
+  // Filled in once the Bolt app exists (it needs the service, which needs the runtime).
+  const late: { notifier?: Notifier; directory?: SlackGroupDirectory } = {};
   const handedOver = (): Notifier => {
-    if (!slackNotifier) throw new Error('the Slack notifier is not ready yet');
-    return slackNotifier;
+    if (!late.notifier) throw new Error('the Slack notifier is not ready yet');
+    return late.notifier;
   };
   const deferred: Notifier = {
     ensureThread: (ev: Evolution) => handedOver().ensureThread(ev),
@@ -43,12 +44,11 @@ export async function startSlackBot(
     postMilestone: (ev: Evolution, m: Milestone) => handedOver().postMilestone(ev, m),
   };
   const runtime = await createRuntime(config, { ...options, notifiers: [deferred] });
-  const groups = { directory: undefined as SlackGroupDirectory | undefined };
   const service = new SlackEvolveService({
     service: runtime.service,
     config,
     groupsOf: (user, candidates) =>
-      groups.directory?.groupsOf(user, candidates) ?? Promise.resolve([]),
+      late.directory?.groupsOf(user, candidates) ?? Promise.resolve([]),
   });
   const bot = createBoltApp(
     {
@@ -61,8 +61,8 @@ export async function startSlackBot(
     },
     service,
   );
-  slackNotifier = bot.notifier;
-  groups.directory = new SlackGroupDirectory(bot.app.client);
+  late.notifier = bot.notifier;
+  late.directory = new SlackGroupDirectory(bot.app.client);
   const started = await bot.start();
   return {
     runtime,
