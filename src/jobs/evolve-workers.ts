@@ -1,4 +1,4 @@
-import { Worker, type Processor } from 'bullmq';
+import { MetricsTime, Worker, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import {
@@ -6,7 +6,7 @@ import {
   partitionProcessor,
   type BackfillRuntime,
 } from './backfill-processors.js';
-import type { EvolveQueues } from './evolve-queues.js';
+import type { EvolveQueues, QueueNames } from './evolve-queues.js';
 import { observeProcessor } from './observe-processor.js';
 import { stepProcessor } from './step-processor.js';
 
@@ -19,7 +19,15 @@ export interface EvolveWorkersOptions {
   /** Partitions this process works on at once. */
   partitionConcurrency?: number;
   observeEveryMs?: number;
+  /** Wraps each queue's processor (logging, metrics) without the processors knowing. */
+  wrap?: ProcessorWrapper;
 }
+
+/** Decorates a processor; given the queue so that each can be observed for what its jobs tell. */
+export type ProcessorWrapper = <T, R>(
+  queue: keyof QueueNames,
+  processor: Processor<T, R>,
+) => Processor<T, R>;
 
 /**
  * The worker process: one BullMQ worker per queue. Any number of these run
@@ -31,26 +39,21 @@ export class EvolveWorkers {
   constructor(options: EvolveWorkersOptions) {
     const { deps, queues, backfill } = options;
     const observeEveryMs = options.observeEveryMs ?? 30_000;
-    const make = <T, R>(name: string, processor: Processor<T, R>, concurrency: number) =>
-      new Worker<T, R>(name, processor, {
+    const wrap: ProcessorWrapper = options.wrap ?? ((_queue, processor) => processor);
+    const make = <T, R>(queue: keyof QueueNames, processor: Processor<T, R>, concurrency: number) =>
+      new Worker<T, R>(queues.names[queue], wrap(queue, processor), {
         connection: options.connection.duplicate(),
         concurrency,
         // Deploy steps wait on savepoints for minutes without blocking the event loop; a long lock is just slack.
         lockDuration: 60_000,
+        // Completed/failed counts for queue.exportPrometheusMetrics(); without them it reports 0.
+        metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
       });
     this.workers = [
-      make(queues.names.steps, stepProcessor(deps, queues, observeEveryMs), 4),
-      make(
-        queues.names.partitions,
-        partitionProcessor(backfill),
-        options.partitionConcurrency ?? 2,
-      ),
-      make(queues.names.backfill, backfillParentProcessor(deps), 2),
-      make(
-        queues.names.observe,
-        observeProcessor(deps, queues, backfill.redis, backfill.keyPrefix),
-        1,
-      ),
+      make('steps', stepProcessor(deps, queues, observeEveryMs), 4),
+      make('partitions', partitionProcessor(backfill), options.partitionConcurrency ?? 2),
+      make('backfill', backfillParentProcessor(deps), 2),
+      make('observe', observeProcessor(deps, queues, backfill.redis, backfill.keyPrefix), 1),
     ];
   }
 
