@@ -68,7 +68,13 @@ export function createBoltApp(config: BoltAppConfig, service: EvolveService): Bo
     logger: app.logger,
   });
   const notifier = new SlackThreadNotifier(outbox, { logger: app.logger });
-  const deps = { service, outbox, now: Date.now, checkBudgetMs: config.checkBudgetMs ?? 2000 };
+  const deps = {
+    service,
+    outbox,
+    notifier,
+    now: Date.now,
+    checkBudgetMs: config.checkBudgetMs ?? 2000,
+  };
   app.use(async ({ context, next }) => {
     provideBotDeps(context, deps);
     await next();

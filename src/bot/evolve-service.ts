@@ -30,6 +30,7 @@ export interface EvolveService {
 
   status(actor: SlackActor, pipeline: string): Promise<StatusView>;
   diff(actor: SlackActor, pipeline: string): Promise<DiffView>;
+  /** Records the request; the bot then posts the approval message (Approve/Reject) in the thread. */
   requestDeploy(actor: SlackActor, pipeline: string): Promise<Accepted>;
   decideApproval(actor: SlackActor, decision: ApprovalClick): Promise<ApprovalOutcome>;
 
@@ -57,6 +58,12 @@ export type EvolutionRef = { pipeline: string } | { evolutionId: string };
 export interface Accepted {
   text: string;
   evolutionId?: string;
+  /**
+   * For requestDeploy: what the approval message shows (the evolution as
+   * just transitioned, with the diff report and shadow health already
+   * computed). Without it the bot asks diff() for the same facts.
+   */
+  approvalRequest?: DiffView;
 }
 
 export interface InputIssue {
@@ -131,6 +138,8 @@ export interface DiffView {
   evolution: Evolution;
   shadow?: ShadowHealth;
   report?: DiffReportView;
+  /** The pipeline's backfill mode: refresh-only projects no deletes. */
+  backfillMode?: BackfillMode;
 }
 
 export interface HistoryView {

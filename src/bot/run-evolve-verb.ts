@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { EvolveCommand } from './evolve-command.js';
-import type { EvolveService, SlackActor } from './evolve-service.js';
+import type { DiffView, EvolveService, SlackActor } from './evolve-service.js';
+import type { SlackThreadNotifier } from './slack-thread-notifier.js';
 import { approvalMessage } from './blocks/approval-message.js';
 import type { ModalView } from '@slack/types';
 import { EvolveError } from '../errors.js';
@@ -15,6 +16,7 @@ export interface VerbContext {
   /** Modals must be opened with the command's trigger_id within 3 s of the command. */
   triggerId: string;
   client: Pick<WebClient, 'views'>;
+  notifier: Pick<SlackThreadNotifier, 'postApprovalRequest' | 'updateStatusCard'>;
   now: () => number;
 }
 
@@ -87,11 +89,12 @@ export async function runEvolveVerb(
         withButtons: false,
         ...(view.shadow ? { shadow: view.shadow } : {}),
         ...(view.report ? { report: view.report } : {}),
+        ...(view.backfillMode ? { backfillMode: view.backfillMode } : {}),
       });
       return { text: message.text, blocks: message.blocks };
     }
     case 'deploy':
-      return accepted(await service.requestDeploy(actor, command.pipeline));
+      return requestDeploy(command.pipeline, ctx);
     case 'backfill':
       return accepted(
         await service.startBackfill(actor, {
@@ -115,6 +118,32 @@ export async function runEvolveVerb(
     case 'history':
       return historyMessage(await service.history(actor, command.pipeline));
   }
+}
+
+/**
+ * The request is recorded first; then the approval message goes to the
+ * evolution's thread. If the facts for it cannot be gathered, the request
+ * still stands and the person is told how to see them.
+ */
+async function requestDeploy(pipeline: string, ctx: VerbContext): Promise<SlackMessage> {
+  const { service, actor, notifier } = ctx;
+  const result = await service.requestDeploy(actor, pipeline);
+  let request: DiffView;
+  try {
+    request = result.approvalRequest ?? (await service.diff(actor, pipeline));
+  } catch (err) {
+    const why = err instanceof EvolveError ? ` (${err.userMessage})` : '';
+    return plain(
+      `${result.text}\nThe approval message could not be prepared${why}; \`/evolve diff ${pipeline}\` shows the diff.`,
+    );
+  }
+  await notifier.postApprovalRequest(request.evolution, {
+    ...(request.report ? { report: request.report } : {}),
+    ...(request.shadow ? { shadow: request.shadow } : {}),
+    ...(request.backfillMode ? { backfillMode: request.backfillMode } : {}),
+  });
+  await notifier.updateStatusCard(request.evolution);
+  return plain(result.text);
 }
 
 async function openView(ctx: VerbContext, view: ModalView): Promise<{ id: string; hash: string }> {

@@ -111,6 +111,31 @@ describe('Bolt HTTP receiver: /evolve acks within 3 s while the service is slow'
   });
 });
 
+describe('/evolve deploy', () => {
+  it('posts the approval message in the thread, bound to the hash, and its Approve works end to end', async () => {
+    const { responseUrl } = await h.command('deploy revenue', 'U0OWNER1');
+    await vi.waitFor(() => expect(h.fake.responsesTo(responseUrl)).toHaveLength(1));
+    expect(h.service.callsOf('requestDeploy')).toHaveLength(1);
+
+    const [card] = h.fake.workspace.channelHistory(CHANNEL);
+    const approval = h.fake.workspace
+      .threadReplies(CHANNEL, card?.ts ?? '')
+      .find((m) => JSON.stringify(m.blocks).includes(ACTION_IDS.approve));
+    if (!approval) throw new Error('no approval message in the thread');
+    expect(card?.text).toContain('Awaiting approval');
+
+    await h.click(approval, ACTION_IDS.approve, 'U0APPR1');
+    await vi.waitFor(() =>
+      expect(h.fake.workspace.message(CHANNEL, approval.ts)?.editCount).toBe(1),
+    );
+    expect(h.service.callsOf('decideApproval')[0]?.args[0]).toEqual({
+      evolutionId: h.evolution.id,
+      sqlHash: h.evolution.v2.hash,
+      decision: 'approve',
+    });
+  });
+});
+
 describe('Bolt HTTP receiver: approval buttons', () => {
   async function postApproval() {
     const { threadTs, statusMessageTs } = await h.bot.notifier.ensureThread(h.evolution);

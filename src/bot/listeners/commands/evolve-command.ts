@@ -30,10 +30,11 @@ export async function evolveCommandCallback({
     return;
   }
   await ack();
-  const { service, now } = botDeps(context);
+  const { service, notifier, now } = botDeps(context);
   try {
     const reply = await runEvolveVerb(parsed, {
       service,
+      notifier,
       now,
       client,
       triggerId: command.trigger_id,
