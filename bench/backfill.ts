@@ -263,6 +263,7 @@ async function main(): Promise<void> {
       ratioToBaseline: Math.round((base.seconds / ours.seconds) * 100) / 100,
       peakRssMB: mb(ours.peakRss),
       indexRssGrowthBytesPerKey: Math.round((ours.peakIndexRss - ours.rssBefore) / unionKeys),
+      indexStructureBytesPerKey: Math.round(sum((r) => r.indexBytes) / sum((r) => r.keys)),
     };
     console.log('');
     console.log('phase      records/s');

@@ -55,20 +55,19 @@ export class BackfillCheckpoints {
     start: PartitionRunStart,
   ): Promise<PartitionRunStart> {
     const key = this.key(runId, partition);
-    const stored = await this.redis.hsetnx(key, 'start', JSON.stringify(start));
-    if (stored === 1) {
-      await this.save(runId, partition, {
-        phase: 'emit',
-        segment: 'temp',
-        position: -1,
-        tailPosition: start.prodEnd,
-        refreshed: 0,
-        deleted: 0,
-        repaired: 0,
-        dropped: 0,
-      });
-      return start;
-    }
+    await this.redis.hsetnx(key, 'start', JSON.stringify(start));
+    const initial: PartitionProgress = {
+      phase: 'emit',
+      segment: 'temp',
+      position: -1,
+      tailPosition: start.prodEnd,
+      refreshed: 0,
+      deleted: 0,
+      repaired: 0,
+      dropped: 0,
+    };
+    // Separate HSETNX: a crash between the two still leaves a resumable pair.
+    await this.redis.hsetnx(key, 'progress', JSON.stringify(initial));
     return JSON.parse((await this.redis.hget(key, 'start')) ?? 'null') as PartitionRunStart;
   }
 

@@ -48,6 +48,8 @@ export async function emitPlan(
     partition: ctx.partition,
     from: ctx.prodEnd,
     groupPrefix: 'evolve-tail',
+    // Each tail reads at least our own last chunk: buffer that much so fetching never stalls on a pause.
+    highWater: Math.max(2_000, 2 * ctx.chunkSize),
   });
   let temp: PartitionScanner | undefined;
   let emittedInRun = 0;
@@ -98,6 +100,8 @@ export async function emitPlan(
         partition: ctx.partition,
         from: offsets[i]!,
         groupPrefix: 'evolve-values',
+        // Prefetch the next chunk's TEMP records (planned keys are a fraction of TEMP) while this one is sent.
+        highWater: Math.max(2_000, 4 * ctx.chunkSize),
       });
     }
     while (i < offsets.length) {

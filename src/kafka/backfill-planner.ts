@@ -60,11 +60,11 @@ export async function indexPartition(
 ): Promise<BackfillIndex> {
   const tempRecords = Math.max(0, input.tempEnd - input.tempStart);
   const total = tempRecords + Math.max(0, input.prodEnd - input.prodStart);
-  // TEMP is compacted, so its record count is close to v2's key count; a quarter more leaves room
+  // TEMP is compacted, so its record count is close to v2's key count; 15% more leaves room
   // for production-only keys without growing (growth briefly holds old and new arrays).
   const index = new BackfillIndex(
     input.cutover,
-    Math.min(Math.ceil(tempRecords * 1.25) + 1024, 1 << 22),
+    Math.min(Math.ceil(tempRecords * 1.15) + 1024, 1 << 22),
   );
   let done = 0;
   const base = { partition: input.partition, groupPrefix: input.groupPrefix ?? 'evolve-index' };

@@ -80,9 +80,10 @@ export class PartitionScanner {
     const consumer = kafka.consumer({
       groupId,
       partitionAssigners: [onePartitionAssigner(topic, partition)],
-      maxBytesPerPartition: options.maxBytesPerPartition ?? 2 * 1024 * 1024,
-      maxBytes: 4 * (options.maxBytesPerPartition ?? 2 * 1024 * 1024),
-      maxWaitTimeInMs: 100,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
+      maxBytes: 2 * (options.maxBytesPerPartition ?? 1024 * 1024),
+      // Also how long kafkajs sleeps while the partition is paused: keep resumes prompt.
+      maxWaitTimeInMs: 50,
       allowAutoTopicCreation: false,
       retry: { retries: 8 },
     });
@@ -93,7 +94,7 @@ export class PartitionScanner {
       topic,
       partition,
       from,
-      options.highWater ?? 5_000,
+      options.highWater ?? 2_000,
     );
     await scanner.start();
     return scanner;

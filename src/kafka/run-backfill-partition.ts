@@ -35,6 +35,10 @@ export interface PartitionBackfillReport {
   durationMs: number;
   /** Records produced per second over the whole run of this partition. */
   meanRate: number;
+  /** Bytes held by the key index (typed arrays and key arena) of this partition. */
+  indexBytes: number;
+  /** Distinct keys indexed in this partition. */
+  keys: number;
 }
 
 export interface BackfillDeps {
@@ -187,7 +191,8 @@ async function runPartition(
       prodTopic,
       partition,
       partitions: params.partitions,
-      cutover: start.cutover,
+      // Retention may have removed the start of v2's output; read what is there.
+      cutover: Math.max(start.cutover, prodOffsets.start),
       maxRounds: params.maxRepairRounds ?? 5,
       chunkSize,
       signal: params.signal,
@@ -209,6 +214,8 @@ async function runPartition(
       durationMs,
       meanRate:
         ((progress.refreshed + progress.deleted + repaired) * 1000) / Math.max(1, durationMs),
+      indexBytes: plan.index.bytes,
+      keys: plan.index.table.size,
     };
     await checkpoints.save(runId, partition, {
       ...progress,
