@@ -13,7 +13,7 @@ import { sqlShadowPlanner } from '../flink/sql-shadow-planner.js';
 import { BackfillProgressRelay } from '../jobs/backfill-progress-relay.js';
 import { EvolutionService } from '../jobs/evolution-service.js';
 import { EvolveQueues } from '../jobs/evolve-queues.js';
-import { EvolveWorkers } from '../jobs/evolve-workers.js';
+import { EvolveWorkers, type EvolveWorkersOptions } from '../jobs/evolve-workers.js';
 import { fanOutNotifier, RedisThreadLog } from '../jobs/redis-thread-log.js';
 import { KafkaClusterPort } from '../kafka/kafka-cluster-port.js';
 import { TopicAdmin } from '../kafka/topic-admin.js';
@@ -52,10 +52,9 @@ export interface Runtime {
     sql: string,
     pipeline: Pick<Pipeline, 'flink'>,
   ): Promise<{ outputTopic: string | undefined }>;
-  startWorkers(options?: {
-    partitionConcurrency?: number;
-    observeEveryMs?: number;
-  }): Promise<EvolveWorkers>;
+  startWorkers(
+    options?: Pick<EvolveWorkersOptions, 'partitionConcurrency' | 'observeEveryMs' | 'wrap'>,
+  ): Promise<EvolveWorkers>;
   close(): Promise<void>;
 }
 
