@@ -137,12 +137,21 @@ async function requestDeploy(pipeline: string, ctx: VerbContext): Promise<SlackM
       `${result.text}\nThe approval message could not be prepared${why}; \`/evolve diff ${pipeline}\` shows the diff.`,
     );
   }
-  await notifier.postApprovalRequest(request.evolution, {
-    ...(request.report ? { report: request.report } : {}),
-    ...(request.shadow ? { shadow: request.shadow } : {}),
-    ...(request.backfillMode ? { backfillMode: request.backfillMode } : {}),
-  });
-  await notifier.updateStatusCard(request.evolution);
+  try {
+    await notifier.postApprovalRequest(request.evolution, {
+      ...(request.report ? { report: request.report } : {}),
+      ...(request.shadow ? { shadow: request.shadow } : {}),
+      ...(request.backfillMode ? { backfillMode: request.backfillMode } : {}),
+    });
+    await notifier.updateStatusCard(request.evolution);
+  } catch (err) {
+    // The request is recorded; only the message is missing.
+    throw new EvolveError(
+      'SLACK_API_FAILED',
+      `${result.text}\nBut Slack refused the approval message, so approvers have no buttons yet. The request stays pending until it expires; then \`/evolve deploy ${pipeline}\` posts a new one. Ask an operator to check the bot logs.`,
+      { cause: err },
+    );
+  }
   return plain(result.text);
 }
 

@@ -12,8 +12,8 @@ export function errorReply(err: unknown, logger: Logger): SlackMessage {
   if (err instanceof EvolveError) return plain(`:warning: ${err.userMessage}`);
   logger.error('Unexpected error in a Slack listener', err);
   return plain(
-    ':warning: Something unexpected went wrong and nothing was changed by this request. ' +
-      'Try again in a minute; if it keeps failing, ask an operator to check the bot logs.',
+    ':warning: Something unexpected went wrong. Check `/evolve status <pipeline>` to see what happened ' +
+      'before trying again; if it keeps failing, ask an operator to check the bot logs.',
   );
 }
 

@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import type { KnownBlock } from '@slack/types';
 import { decodeApprovalValue } from '../../blocks/action-ids.js';
 import { withApprovalDecision } from '../../blocks/approval-message.js';
+import type { ApprovalOutcome } from '../../evolve-service.js';
 import { botDeps } from '../bot-deps.js';
 import { errorReply } from '../reply-error.js';
 
@@ -23,9 +24,10 @@ export async function handleApprovalClick(
   const channel = body.channel?.id ?? body.container.channel_id;
   const messageTs = body.message?.ts ?? body.container.message_ts;
   const threadTs = body.message?.thread_ts as string | undefined;
+  let outcome: ApprovalOutcome;
   try {
     const value = decodeApprovalValue(action.value);
-    const outcome = await service.decideApproval(
+    outcome = await service.decideApproval(
       {
         userId: body.user.id,
         channelId: channel,
@@ -33,12 +35,16 @@ export async function handleApprovalClick(
       },
       { ...value, decision },
     );
-    const blocks = (body.message?.blocks ?? []) as KnownBlock[];
-    await outbox.update(channel, messageTs, {
-      text: `${outcome.decision === 'approved' ? 'Approved' : 'Rejected'} by <@${outcome.decidedBy}>`,
-      blocks: withApprovalDecision(blocks, outcome),
-    });
   } catch (err) {
     await outbox.postEphemeral(channel, body.user.id, errorReply(err, logger), threadTs);
+    return;
   }
+  // The decision stands even if this edit fails; the status card shows it too.
+  const blocks = (body.message?.blocks ?? []) as KnownBlock[];
+  await outbox
+    .update(channel, messageTs, {
+      text: `${outcome.decision === 'approved' ? 'Approved' : 'Rejected'} by <@${outcome.decidedBy}>`,
+      blocks: withApprovalDecision(blocks, outcome),
+    })
+    .catch((err: unknown) => logger.warn(`approval message ${messageTs} not updated`, err));
 }
