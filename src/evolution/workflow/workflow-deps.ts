@@ -17,7 +17,7 @@ export interface WorkflowDeps {
   pipelines: PipelineRegistry;
   audit: AuditLog;
   clock: Clock;
-  flinkFor(pipeline: Pipeline): FlinkPort;
+  flinkFor(pipeline: Pick<Pipeline, 'flink'>): FlinkPort;
   kafkaFor(pipeline: Pipeline): KafkaPort;
   notifier: Notifier;
   shadowPlanner: ShadowPlanner;

@@ -1,0 +1,97 @@
+import type { Runtime } from '../app/create-runtime.js';
+import { sqlHash } from '../evolution/sql-hash.js';
+import type { Pipeline } from '../evolution/pipeline.js';
+import { demoPipelineSql } from './demo-pipeline.js';
+import { OrderGenerator } from './order-generator.js';
+
+export const DEMO = {
+  pipeline: 'demo-revenue',
+  topics: { orders: 'demo.orders', revenue: 'demo.revenue' },
+  owner: { id: 'U0DEMOOWNER', name: 'Olivia (owner)' },
+  approver: { id: 'U0DEMOAPPR', name: 'Arjun (approver)' },
+  channel: 'C0DEMO',
+} as const;
+
+export interface DemoHandle {
+  pipeline: Pipeline;
+  v2Sql: string;
+  generator: OrderGenerator;
+  stop(): Promise<void>;
+}
+
+/**
+ * Brings the demo pipeline up on whatever cluster the runtime points at:
+ * topics, some history, v1 running (or the current production version after
+ * an earlier evolution), the pipeline registered, and live orders flowing.
+ * Safe to run again: it reuses what is there.
+ */
+export async function setupDemo(
+  runtime: Runtime,
+  log: (line: string) => void,
+): Promise<DemoHandle> {
+  const brokers = runtime.config.kafka.brokers.join(',');
+  const sql = demoPipelineSql(DEMO.topics, brokers, 'demo-revenue-v1');
+  const admin = runtime.kafka.admin();
+  await admin.connect();
+  try {
+    const existing = await admin.listTopics();
+    const missing = [DEMO.topics.orders, DEMO.topics.revenue].filter((t) => !existing.includes(t));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: 2,
+          configEntries:
+            topic === DEMO.topics.revenue ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        })),
+      });
+      log(`created topics ${missing.join(', ')}`);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const generator = new OrderGenerator(runtime.kafka, DEMO.topics.orders);
+  const registered = await runtime.service.pipelineNamed(DEMO.pipeline).catch(() => undefined);
+  const production = registered?.production ?? {
+    sql: sql.v1,
+    sqlHash: sqlHash(sql.v1),
+    flinkJobId: '',
+  };
+  const flink = runtime.workflow.flinkFor({
+    flink: { restUrl: runtime.config.flink.restUrl, gatewayUrl: runtime.config.flink.gatewayUrl },
+  });
+  let jobId = production.flinkJobId;
+  if (!jobId || (await flink.jobState(jobId)) !== 'RUNNING') {
+    if (!registered) {
+      await generator.send(2_000);
+      log('wrote 2000 orders of history');
+    }
+    jobId = await flink.submitJob(production.sql, {
+      'pipeline.name': `demo/${DEMO.pipeline}/production`,
+    });
+    const state = await flink.waitRunning(jobId, 120_000);
+    log(`production job ${jobId} ${state} (sql ${production.sqlHash.slice(0, 12)})`);
+  }
+  const pipeline: Pipeline = {
+    name: DEMO.pipeline,
+    flink: { restUrl: runtime.config.flink.restUrl, gatewayUrl: runtime.config.flink.gatewayUrl },
+    kafka: { outputTopic: DEMO.topics.revenue, keyFormat: 'json' },
+    production: { ...production, flinkJobId: jobId },
+    owners: [DEMO.owner.id],
+    approvers: [DEMO.approver.id],
+    allowSelfApproval: false,
+    approvalTtlMs: 24 * 3600_000,
+    shadowStartupMode: 'earliest-offset',
+    backfill: { rate: 500, mode: 'full' },
+  };
+  await runtime.service.register(pipeline);
+  if (registered && registered.production.flinkJobId !== jobId) {
+    await runtime.workflow.pipelines.updateProduction(DEMO.pipeline, {
+      ...registered.production,
+      flinkJobId: jobId,
+    });
+  }
+  generator.start(5);
+  return { pipeline, v2Sql: sql.v2, generator, stop: () => generator.stop() };
+}
