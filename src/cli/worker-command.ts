@@ -1,13 +1,21 @@
 import type { Command } from 'commander';
 import { createRuntime } from '../app/create-runtime.js';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfig, type Config } from '../config/load-config.js';
 import { loadPipelinesFile, pipelineDefaultsFrom } from '../config/pipelines-file.js';
 import type { Notifier } from '../evolution/ports/notifier.js';
+import { instrumentJobs } from '../ops/instrument-jobs.js';
+import { createLogger, type Logger } from '../ops/logger.js';
+import { EvolveMetrics } from '../ops/metrics.js';
+import { evolveQueueList, startConfiguredOpsServer } from '../ops/start-configured-ops-server.js';
 
 export interface WorkerProcessOptions {
   partitions: number;
   /** Extra notifiers (Slack) built by the caller. */
   notifiers?: readonly Notifier[];
+  /** Validated configuration; read from the environment when absent. */
+  config?: Config;
+  /** The process logger; built from the configuration when absent. */
+  logger?: Logger;
 }
 
 /**
@@ -16,27 +24,54 @@ export interface WorkerProcessOptions {
  * and the rest are picked up by another worker (or this one, restarted).
  */
 export async function runWorker(options: WorkerProcessOptions): Promise<() => Promise<void>> {
-  const config = loadConfig();
+  const config = options.config ?? loadConfig();
+  const logger = options.logger ?? createLogger(config, { process: 'worker' });
   const runtime = await createRuntime(config, { notifiers: options.notifiers ?? [] });
   if (config.pipelinesFile) {
     for (const p of await loadPipelinesFile(config.pipelinesFile, pipelineDefaultsFrom(config))) {
       await runtime.service.register(p);
+      logger.info({ pipeline: p.name }, 'pipeline registered');
     }
   }
-  const workers = await runtime.startWorkers({ partitionConcurrency: options.partitions });
-  console.log(
-    `[worker] ready: queues ${Object.values(runtime.queues.names).join(', ')}; pid ${process.pid}`,
+  const queues = evolveQueueList(runtime.queues);
+  const metrics = new EvolveMetrics({ queues });
+  const workers = await runtime.startWorkers({
+    partitionConcurrency: options.partitions,
+    wrap: instrumentJobs({ logger, metrics, evolutions: runtime.workflow.evolutions }),
+  });
+  for (const w of workers.workers) {
+    // BullMQ reports lost Redis connections and stalled jobs as events; unheard, an 'error' would end the process.
+    w.on('error', (err) => logger.error({ err, queue: w.name }, 'worker error'));
+    w.on('stalled', (jobId) =>
+      logger.warn(
+        { queue: w.name, job: { id: jobId } },
+        'job stalled; another attempt will take it',
+      ),
+    );
+  }
+  const ops = await startConfiguredOpsServer(config, { logger, metrics, queues });
+  logger.info(
+    { queues: Object.values(runtime.queues.names), partitions: options.partitions },
+    'worker ready',
   );
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      await ops?.close();
       await workers.close();
       await runtime.close();
+      logger.info('worker stopped');
     })());
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      console.log(`[worker] ${signal}: finishing current steps`);
-      void close().then(() => process.exit(0));
+      logger.info({ signal }, 'finishing current steps');
+      void close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'worker did not stop cleanly');
+          process.exit(1);
+        },
+      );
     });
   }
   return close;
