@@ -193,11 +193,21 @@ export class SlackOutbox {
       }
     } finally {
       lane.running = false;
+      this.forgetQuietLanes();
       if (this.isIdle()) {
         const waiters = this.idleWaiters;
         this.idleWaiters = [];
         for (const resolve of waiters) resolve();
       }
+    }
+  }
+
+  /** A lane whose pacing window has passed holds nothing worth keeping; channels come and go. */
+  private forgetQuietLanes(): void {
+    const now = this.now();
+    for (const [channel, lane] of this.lanes) {
+      if (!lane.running && lane.queue.length === 0 && lane.nextAllowedAt <= now)
+        this.lanes.delete(channel);
     }
   }
 

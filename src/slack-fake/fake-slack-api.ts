@@ -24,6 +24,8 @@ export interface RecordedCall {
   error?: string;
 }
 
+const MAX_RESPONSE_URL_USES = 5;
+
 const DEFAULTS = {
   botToken: 'xoxb-fake-bot-token',
   teamId: 'T0FAKE',
@@ -191,6 +193,12 @@ export class FakeSlackApi {
     if (!target) {
       this.record('response_url', { id }, 404, { ok: false, error: 'expired_url' });
       res.writeHead(404).end('expired_url');
+      return;
+    }
+    // Slack honours a response_url up to 5 times (within 30 minutes).
+    if (target.posts.length >= MAX_RESPONSE_URL_USES) {
+      this.record('response_url', { id, ...body.fields }, 404, { ok: false, error: 'used_url' });
+      res.writeHead(404).end('used_url');
       return;
     }
     target.posts.push(body.fields);

@@ -99,6 +99,34 @@ describe('develop modal', () => {
   });
 });
 
+describe('register modal', () => {
+  it('opens on `/evolve register` and hands the YAML to the service; empty YAML is refused inline', async () => {
+    h = await startBoltHarness('SHADOW_RUNNING');
+    await h.command('register', 'U0OWNER1');
+    await vi.waitFor(() => expect(h?.fake.callsOf('views.open')).toHaveLength(1));
+    const [opened] = [...h.fake.workspace.views.values()];
+    const view = opened?.view ?? {};
+    const field = { [INPUT_IDS.registerYaml.block]: { [INPUT_IDS.registerYaml.action]: '' } };
+
+    const empty = await h.submitView(view, field, 'U0OWNER1');
+    expect(await empty.res.json()).toMatchObject({
+      response_action: 'errors',
+      errors: { [INPUT_IDS.registerYaml.block]: expect.stringMatching(/YAML/) },
+    });
+
+    const yaml = 'name: orders\n';
+    const ok = await h.submitView(
+      view,
+      { [INPUT_IDS.registerYaml.block]: { [INPUT_IDS.registerYaml.action]: yaml } },
+      'U0OWNER1',
+    );
+    expect(ok.res.status).toBe(200);
+    await vi.waitFor(() => expect(h?.service.callsOf('registerPipeline')).toHaveLength(1));
+    expect(h.service.callsOf('registerPipeline')[0]?.args).toEqual([yaml]);
+    await vi.waitFor(() => expect(h?.fake.workspace.ephemeralsFor('U0OWNER1')).toHaveLength(1));
+  });
+});
+
 describe('backfill buttons on the status card', () => {
   it('Pause reaches the service with the evolution id the card was drawn for', async () => {
     h = await startBoltHarness('BACKFILLING');

@@ -175,4 +175,18 @@ describe('FakeSlackApi with the real WebClient', () => {
       }),
     ]);
   });
+
+  it('honours a response_url at most 5 times, like Slack', async () => {
+    const url = fake.createResponseUrl();
+    const post = () =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"text":"x"}',
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await post()).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 404]);
+    expect(fake.responsesTo(url)).toHaveLength(5);
+  });
 });
