@@ -92,11 +92,20 @@ export class FlinkAdapter implements FlinkPort {
     triggerId: string,
     options: SavepointOptions,
   ): Promise<string> {
-    const wait = () =>
-      this.rest.waitForSavepoint(jobId, triggerId, {
+    const wait = async () => {
+      const result = await this.rest.waitForSavepoint(jobId, triggerId, {
         operation,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       });
+      // Flink reports a stop's savepoint COMPLETED a moment before the job is
+      // FINISHED. Until then the old job may still flush to the sink, so the
+      // step returns only once it has ended: cutover offsets read afterwards
+      // then contain every record the stopped job wrote.
+      if (operation === 'stop-with-savepoint') {
+        await this.rest.waitForJobState(jobId, TERMINAL_JOB_STATES, { timeoutMs: 120_000 });
+      }
+      return result;
+    };
     try {
       await this.rest.getSavepointStatus(jobId, triggerId, operation);
       return (await wait()).location; // Flink knows this trigger: a resumed step only waits.
