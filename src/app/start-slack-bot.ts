@@ -1,3 +1,4 @@
+import type { Logger } from '@slack/bolt';
 import type { BoltBot } from '../bot/create-bolt-app.js';
 import { createBoltApp } from '../bot/create-bolt-app.js';
 import { SlackGroupDirectory } from '../bot/slack-group-directory.js';
@@ -23,7 +24,7 @@ export interface SlackBotProcess {
  */
 export async function startSlackBot(
   config: Config,
-  options: Omit<RuntimeOptions, 'notifiers'> & { port?: number } = {},
+  options: Omit<RuntimeOptions, 'notifiers'> & { port?: number; logger?: Logger } = {},
 ): Promise<SlackBotProcess> {
   const slack = config.slack;
   if (!slack) {
@@ -58,6 +59,7 @@ export async function startSlackBot(
       ...(slack.appToken ? { appToken: slack.appToken } : {}),
       ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
       port: options.port ?? config.http.port,
+      ...(options.logger ? { logger: options.logger } : {}),
     },
     service,
   );
