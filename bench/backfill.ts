@@ -280,10 +280,13 @@ async function main(): Promise<void> {
     );
     console.log(JSON.stringify(figures));
   } finally {
+    await rawAdmin
+      .deleteTopics({ topics: [prodTopic, baselineOut], timeout: 60_000 })
+      .catch((err: unknown) => console.error('could not delete the bench topics', err));
+    // TEMP last: rawAdmin refreshes metadata of every topic it touched, TEMP included.
     await topicAdmin
       .deleteTempTopic(tempTopic)
       .catch((err: unknown) => console.error('could not delete TEMP', err));
-    await rawAdmin.deleteTopics({ topics: [prodTopic, baselineOut] }).catch(() => undefined);
     await rawAdmin.deleteGroups([`${prefix}-baseline`]).catch(() => undefined);
     const leftovers = await redis.keys(`${prefix}*`);
     if (leftovers.length > 0) await redis.del(...leftovers);

@@ -54,11 +54,11 @@ export interface TopicAdminOptions {
  * are ever deleted (invariant 8).
  */
 export class TopicAdmin {
-  private readonly admin: Admin;
+  private admin: Admin;
   private connected = false;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly redis: Redis,
     private readonly options: TopicAdminOptions,
   ) {
@@ -194,8 +194,15 @@ export class TopicAdmin {
     if ((await this.existingPartitions(topic)) !== undefined) {
       await this.call(`deleting ${topic}`, () => this.admin.deleteTopics({ topics: [topic] }));
       // Deletion completes asynchronously; a caller that re-creates or checks right after must not see it.
-      for (let i = 0; i < 150 && (await this.admin.listTopics()).includes(topic); i++)
+      for (
+        let i = 0;
+        i < 150 &&
+        (await this.call('listing topics', () => this.admin.listTopics())).includes(topic);
+        i++
+      )
         await new Promise((r) => setTimeout(r, 200));
+      // This client now targets a topic that no longer exists; start clean.
+      await this.renewClient();
     }
     await this.redis.hdel(this.topicsKey, topic);
   }
@@ -247,13 +254,31 @@ export class TopicAdmin {
       .map((e) => ({ name: e.configName, value: e.configValue }));
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * kafkajs refreshes metadata for every topic an admin client ever touched,
+   * and fails the whole refresh once one of them was deleted (our TEMP, or a
+   * topic someone else removed). So an unknown-topic error is retried once on
+   * a fresh client; if the topic is really gone, the retry says so again.
+   */
+  private async call<T>(what: string, fn: () => Promise<T>, retried = false): Promise<T> {
     try {
       return await fn();
     } catch (err) {
+      if (isUnknownTopic(err) && !retried) {
+        await this.renewClient();
+        return this.call(what, fn, true);
+      }
       if (isUnknownTopic(err) || !isConnectionError(err)) throw err;
       throw new KafkaUnreachableError(what, err);
     }
+  }
+
+  private async renewClient(): Promise<void> {
+    const old = this.admin;
+    this.admin = this.kafka.admin();
+    this.connected = false;
+    await old.disconnect().catch(() => undefined);
+    await this.connect();
   }
 }
 

@@ -85,6 +85,24 @@ describe('TopicAdmin', () => {
     await admin.close();
   });
 
+  it('keeps working after a topic it looked at was deleted (its own TEMP or by someone else)', async () => {
+    const prod = uniqueName('prod-after');
+    const other = uniqueName('prod-other');
+    const evo = uniqueName('evo');
+    topics.push(prod, other, tempTopicName(prod, evo));
+    await createTopic(kafka, prod, 2);
+    await createTopic(kafka, other, 1);
+    const admin = newAdmin();
+    const { topic: temp } = await admin.createTempTopic(prod, evo);
+    await admin.snapshotOffsets(temp);
+    await admin.snapshotOffsets(other);
+    await admin.deleteTempTopic(temp);
+    await deleteTopics(kafka, [other]);
+    expect((await admin.snapshotOffsets(prod)).map((o) => o.partition)).toEqual([0, 1]);
+    await expect(admin.partitionCount(other)).rejects.toBeInstanceOf(TopicMissingError);
+    await admin.close();
+  });
+
   it('reports a missing topic and a changed partition count with typed errors', async () => {
     const prod = uniqueName('prod-grow');
     topics.push(prod);
