@@ -193,13 +193,20 @@ export class SlackEvolveService implements EvolveService {
 
   async requestDeploy(actor: SlackActor, name: string): Promise<Accepted> {
     const pipeline = await this.pipeline(name);
-    const { evolution } = await this.d.service.requestDeploy(
+    const { evolution, diff } = await this.d.service.requestDeploy(
       name,
       await this.actor(actor, pipeline),
     );
+    const shadow = await this.shadowHealth(evolution).catch(() => undefined);
     return {
       text: `Approval requested for ${evolution.id}; an approver decides in the thread.`,
       evolutionId: evolution.id,
+      // The facts the approval message shows, computed once.
+      approvalRequest: {
+        evolution,
+        ...(diff ? { report: diff } : {}),
+        ...(shadow ? { shadow } : {}),
+      },
     };
   }
 
