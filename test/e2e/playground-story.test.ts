@@ -25,6 +25,7 @@ const SECRET = 'playground-e2e-signing-secret';
 const SHOTS = join('test-artifacts', 'playground');
 /** Flink, Kafka and the workers set the pace: generous waits for each state. */
 const STATE_WAIT_MS = 150_000;
+const STORY_TIMEOUT_MS = 900_000;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + STATE_WAIT_MS;
@@ -180,89 +181,95 @@ describe('the playground in a real browser: develop -> approve -> deploy -> back
   };
   const actAs = (user: string) => page.getByLabel('You are').selectOption(user);
 
-  it('goes through the story by clicking and typing, showing each step as Slack would', async () => {
-    // What the page showed when a wait gave up is the first thing to look at.
-    onTestFailed(async () => {
-      await shot('failure').catch(() => undefined);
-      const state = await fetch(`${playground!.url}api/state?user=${OWNER}`).then((r) => r.text());
-      await writeFile(join(SHOTS, 'failure-state.json'), state).catch(() => undefined);
-    });
-    await page.goto(`${playground!.url}?user=${OWNER}`);
-    await page.getByRole('heading', { name: '# evolve' }).waitFor();
-    expect(await page.getByLabel('You are').inputValue()).toBe(OWNER);
+  it(
+    'goes through the story by clicking and typing, showing each step as Slack would',
+    async () => {
+      // What the page showed when a wait gave up is the first thing to look at.
+      onTestFailed(async () => {
+        await shot('failure').catch(() => undefined);
+        const state = await fetch(`${playground!.url}api/state?user=${OWNER}`).then((r) =>
+          r.text(),
+        );
+        await writeFile(join(SHOTS, 'failure-state.json'), state).catch(() => undefined);
+      });
+      await page.goto(`${playground!.url}?user=${OWNER}`);
+      await page.getByRole('heading', { name: '# evolve' }).waitFor();
+      expect(await page.getByLabel('You are').inputValue()).toBe(OWNER);
 
-    // develop: the modal opens, prefilled with v1; the demo button puts v2 in.
-    await command(`/evolve develop ${pipelineName}`);
-    const modal = page.locator('#modal');
-    await modal.getByRole('heading', { name: 'Develop v2' }).waitFor({ timeout: 30_000 });
-    const sqlField = modal.getByLabel(`Flink SQL for ${pipelineName}`);
-    expect(await sqlField.inputValue()).toBe(sql.v1);
-    await modal.getByRole('button', { name: 'Use the demo v2 SQL' }).click();
-    expect(await sqlField.inputValue()).toBe(sql.v2);
-    await shot('01-develop-modal');
-    await modal.getByRole('button', { name: 'Start shadow' }).click();
-    await modal.waitFor({ state: 'hidden', timeout: 30_000 });
+      // develop: the modal opens, prefilled with v1; the demo button puts v2 in.
+      await command(`/evolve develop ${pipelineName}`);
+      const modal = page.locator('#modal');
+      await modal.getByRole('heading', { name: 'Develop v2' }).waitFor({ timeout: 30_000 });
+      const sqlField = modal.getByLabel(`Flink SQL for ${pipelineName}`);
+      expect(await sqlField.inputValue()).toBe(sql.v1);
+      await modal.getByRole('button', { name: 'Use the demo v2 SQL' }).click();
+      expect(await sqlField.inputValue()).toBe(sql.v2);
+      await shot('01-develop-modal');
+      await modal.getByRole('button', { name: 'Start shadow' }).click();
+      await modal.waitFor({ state: 'hidden', timeout: 30_000 });
 
-    // The status card appears in the channel and turns to "Shadow running"; the thread has the milestone.
-    await waitForText(channel(), `${pipelineName} · ev-`);
-    await waitForText(statusCard(), 'Shadow running');
-    expect(await statusCard().textContent()).toContain('Olivia (owner)');
-    await statusCard()
-      .getByRole('button', { name: /View thread/ })
-      .click();
-    await waitForText(thread(), /Shadow job \w+ is RUNNING/);
-    await shot('02-shadow-running');
+      // The status card appears in the channel and turns to "Shadow running"; the thread has the milestone.
+      await waitForText(channel(), `${pipelineName} · ev-`);
+      await waitForText(statusCard(), 'Shadow running');
+      expect(await statusCard().textContent()).toContain('Olivia (owner)');
+      await statusCard()
+        .getByRole('button', { name: /View thread/ })
+        .click();
+      await waitForText(thread(), /Shadow job \w+ is RUNNING/);
+      await shot('02-shadow-running');
 
-    // deploy: the approval request lands in the thread with the SQL diff and the buttons.
-    await command(`/evolve deploy ${pipelineName}`);
-    await waitForText(thread(), `Deploy v2 of ${pipelineName}?`);
-    const approval = thread().locator('li.message', { hasText: `Deploy v2 of ${pipelineName}?` });
-    expect(await approval.locator('pre').first().textContent()).toContain(
-      "+WHERE status <> 'cancelled'",
-    );
-    await waitForText(statusCard(), 'Awaiting approval');
-    await shot('03-approval-request');
+      // deploy: the approval request lands in the thread with the SQL diff and the buttons.
+      await command(`/evolve deploy ${pipelineName}`);
+      await waitForText(thread(), `Deploy v2 of ${pipelineName}?`);
+      const approval = thread().locator('li.message', { hasText: `Deploy v2 of ${pipelineName}?` });
+      expect(await approval.locator('pre').first().textContent()).toContain(
+        "+WHERE status <> 'cancelled'",
+      );
+      await waitForText(statusCard(), 'Awaiting approval');
+      await shot('03-approval-request');
 
-    // The requester may not approve: the refusal is shown to them only, in the thread.
-    await approval.getByRole('button', { name: 'Approve', exact: true }).click();
-    await page.locator('#confirm').getByRole('button', { name: 'Approve and deploy' }).click();
-    await thread().locator('li.ephemeral').first().waitFor({ timeout: 30_000 });
-    expect(await thread().locator('li.ephemeral').first().textContent()).toContain(
-      'Only visible to you',
-    );
+      // The requester may not approve: the refusal is shown to them only, in the thread.
+      await approval.getByRole('button', { name: 'Approve', exact: true }).click();
+      await page.locator('#confirm').getByRole('button', { name: 'Approve and deploy' }).click();
+      await thread().locator('li.ephemeral').first().waitFor({ timeout: 30_000 });
+      expect(await thread().locator('li.ephemeral').first().textContent()).toContain(
+        'Only visible to you',
+      );
 
-    // The approver approves, after the confirm dialog.
-    await actAs(APPROVER);
-    await thread().locator('li.ephemeral').first().waitFor({ state: 'detached' });
-    await approval.getByRole('button', { name: 'Approve', exact: true }).click();
-    const confirm = page.locator('#confirm');
-    await confirm.getByRole('heading', { name: 'Deploy v2 to production?' }).waitFor();
-    await shot('04-confirm-approve');
-    await confirm.getByRole('button', { name: 'Approve and deploy' }).click();
-    await waitForText(approval, 'Approved by @Arjun (approver)');
-    expect(await approval.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(0);
+      // The approver approves, after the confirm dialog.
+      await actAs(APPROVER);
+      await thread().locator('li.ephemeral').first().waitFor({ state: 'detached' });
+      await approval.getByRole('button', { name: 'Approve', exact: true }).click();
+      const confirm = page.locator('#confirm');
+      await confirm.getByRole('heading', { name: 'Deploy v2 to production?' }).waitFor();
+      await shot('04-confirm-approve');
+      await confirm.getByRole('button', { name: 'Approve and deploy' }).click();
+      await waitForText(approval, 'Approved by @Arjun (approver)');
+      expect(await approval.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(0);
 
-    // The deploy runs: milestones in the thread, the card says Live.
-    await waitForText(thread(), /v2 is live: job \w+ RUNNING/);
-    await waitForText(statusCard(), '✅ Live');
-    await shot('05-live');
+      // The deploy runs: milestones in the thread, the card says Live.
+      await waitForText(thread(), /v2 is live: job \w+ RUNNING/);
+      await waitForText(statusCard(), '✅ Live');
+      await shot('05-live');
 
-    // backfill, as the owner: progress, then completion with its report.
-    await actAs(OWNER);
-    await command(`/evolve backfill ${pipelineName} rate=2000`);
-    await waitForText(thread(), /Backfill \S+ started by/);
-    await waitForText(thread(), 'Backfill complete and verified');
-    await waitForText(statusCard(), '🎉 Completed');
-    const cardText = (await statusCard().textContent()) ?? '';
-    expect(cardText).toMatch(/deleted 3\b/);
-    await shot('06-backfill-completed');
+      // backfill, as the owner: progress, then completion with its report.
+      await actAs(OWNER);
+      await command(`/evolve backfill ${pipelineName} rate=2000`);
+      await waitForText(thread(), /Backfill \S+ started by/);
+      await waitForText(thread(), 'Backfill complete and verified');
+      await waitForText(statusCard(), '🎉 Completed');
+      const cardText = (await statusCard().textContent()) ?? '';
+      expect(cardText).toMatch(/deleted 3\b/);
+      await shot('06-backfill-completed');
 
-    // The page showed what the service did: the evolution really completed.
-    const evolution = await until('the evolution COMPLETED', async () => {
-      const view = await slackBot!.runtime.service.status(pipelineName);
-      return view.evolution?.status === 'COMPLETED' ? view.evolution : undefined;
-    });
-    expect(evolution.requester).toBe(OWNER);
-    expect(evolution.approval?.decidedBy).toBe(APPROVER);
-  });
+      // The page showed what the service did: the evolution really completed.
+      const evolution = await until('the evolution COMPLETED', async () => {
+        const view = await slackBot!.runtime.service.status(pipelineName);
+        return view.evolution?.status === 'COMPLETED' ? view.evolution : undefined;
+      });
+      expect(evolution.requester).toBe(OWNER);
+      expect(evolution.approval?.decidedBy).toBe(APPROVER);
+    },
+    STORY_TIMEOUT_MS,
+  );
 });

@@ -194,7 +194,7 @@ function renderTimeline(list, rendered, items, inChannel) {
 
 function signatureOf(item, inChannel) {
   if (item.kind === 'ephemeral') return JSON.stringify(item.ephemeral);
-  const { replies, ...message } = item.message;
+  const { replies = [], ...message } = item.message;
   const last = replies.at(-1);
   const threadSummary = inChannel ? [replies.length, last?.at, page.openThread === message.ts] : [];
   return JSON.stringify([message, threadSummary]);
