@@ -1,0 +1,79 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
+
+/**
+ * `evolve worker` as a real child process: node runs tsx's CLI directly (no
+ * npx in between), in its own process group, so SIGKILL reaches the node
+ * process that holds the jobs and every process it started.
+ */
+export class WorkerChild {
+  readonly output: string[] = [];
+  private exited = false;
+
+  private constructor(
+    readonly label: string,
+    private readonly child: ChildProcess,
+  ) {
+    child.once('exit', () => (this.exited = true));
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        for (const line of chunk.split('\n')) if (line.trim()) this.output.push(line);
+      });
+    }
+  }
+
+  /**
+   * Starts a worker and resolves once `ready` says so (the test asks BullMQ
+   * how many workers listen on the queue: a fact, unlike a log line's wording).
+   */
+  static async start(
+    label: string,
+    env: Record<string, string>,
+    ready: () => Promise<boolean>,
+  ): Promise<WorkerChild> {
+    const child = spawn(process.execPath, [tsxCli, 'src/main.ts', 'worker'], {
+      cwd: repoRoot,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    });
+    const worker = new WorkerChild(label, child);
+    // Generous: tsx compiles the sources on start, slow on a busy 2-core machine.
+    const deadline = Date.now() + 180_000;
+    while (!(await ready())) {
+      if (worker.exited || Date.now() > deadline) {
+        worker.kill();
+        throw new Error(`worker ${label} did not start:\n${worker.output.join('\n')}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return worker;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** SIGKILL to the whole process group: no handler runs, no lock is released, like a lost host. */
+  kill(): void {
+    if (this.exited) return;
+    try {
+      process.kill(-this.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+
+  async killAndWait(): Promise<void> {
+    if (this.exited) return;
+    const exit = once(this.child, 'exit');
+    this.kill();
+    await exit;
+  }
+}
