@@ -5,12 +5,14 @@ import { EvolveError } from './errors.js';
 import { registerEvolveVerbs } from './cli/evolve-verbs.js';
 import { registerWorkerCommand } from './cli/worker-command.js';
 import { registerBotCommands } from './cli/bot-command.js';
+import { registerStartCommand } from './cli/start-command.js';
 
 const program = new Command('evolve')
   .description('Evolve production Flink SQL pipelines safely: shadow, approve, deploy, backfill.')
   .showHelpAfterError();
 registerWorkerCommand(program);
 registerBotCommands(program);
+registerStartCommand(program);
 registerEvolveVerbs(program);
 
 try {

@@ -44,8 +44,14 @@ export class EvolveWorkers {
       new Worker<T, R>(queues.names[queue], wrap(queue, processor), {
         connection: options.connection.duplicate(),
         concurrency,
-        // Deploy steps wait on savepoints for minutes without blocking the event loop; a long lock is just slack.
-        lockDuration: 60_000,
+        // The lock is renewed while a step waits on Flink (the event loop stays free), so it only
+        // decides how soon a killed worker's job is taken over: 30 s, checked every 15 s.
+        lockDuration: 30_000,
+        stalledInterval: 15_000,
+        // Every handler resumes from persisted markers, so a job whose worker died is always
+        // re-run. BullMQ's default (1) would fail it on the second death, without running the
+        // handler, and leave the evolution stuck mid-deploy.
+        maxStalledCount: 1_000,
         // Completed/failed counts for queue.exportPrometheusMetrics(); without them it reports 0.
         metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
       });

@@ -1,0 +1,127 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { Command } from 'commander';
+import { startSlackBot } from '../app/start-slack-bot.js';
+import { loadConfig } from '../config/load-config.js';
+import { DEMO, setupDemo } from '../demo/setup-demo.js';
+import { startPlayground } from '../playground/index.js';
+import { FakeSlackApi } from '../slack-fake/index.js';
+
+/** Variables that point flink-evolve at clusters of the user's own: then nothing is started locally. */
+const EXTERNAL = [
+  'EVOLVE_KAFKA_BROKERS',
+  'EVOLVE_FLINK_REST_URL',
+  'EVOLVE_FLINK_GATEWAY_URL',
+  'EVOLVE_REDIS_URL',
+] as const;
+
+/** A port nothing listens on now, for the bot's own events endpoint behind the playground. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function startLocalStack(): void {
+  const up = spawnSync('npx', ['tsx', 'stack/stack.ts', 'up'], { stdio: 'inherit' });
+  if (up.status !== 0) {
+    throw new Error(
+      'the local stack did not come up; see `npm run stack -- logs`, fix, and run `npm start` again',
+    );
+  }
+}
+
+/**
+ * `npm start`: the whole product on one machine. With nothing configured it
+ * starts the local stack, the worker and the bot, runs the demo pipeline,
+ * and serves the Slack playground; with Slack tokens it connects to that
+ * workspace instead; with external Kafka/Flink/Redis it starts nothing
+ * locally.
+ */
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description(
+      'run flink-evolve with the demo pipeline (local stack and Slack playground unless configured otherwise)',
+    )
+    .option('--playground-port <n>', 'port of the Slack playground page', Number, 3030)
+    .option('--no-demo', 'do not create or run the demo pipeline')
+    .action(async (o: { playgroundPort: number; demo: boolean }) => {
+      const started = Date.now();
+      const external = EXTERNAL.filter((name) => process.env[name]);
+      if (external.length === 0) startLocalStack();
+      else
+        console.log(
+          `[start] using the clusters configured by ${external.join(', ')}; nothing started locally`,
+        );
+
+      let env: NodeJS.ProcessEnv = process.env;
+      let fake: FakeSlackApi | undefined;
+      const signingSecret = randomBytes(16).toString('hex');
+      if (!process.env.SLACK_BOT_TOKEN) {
+        // No workspace: a local fake of the Slack Web API, and the bot in HTTP mode in front of it.
+        const botToken = `xoxb-playground-${randomBytes(6).toString('hex')}`;
+        fake = new FakeSlackApi({ botToken });
+        const apiUrl = await fake.start();
+        env = {
+          ...process.env,
+          SLACK_BOT_TOKEN: botToken,
+          SLACK_SIGNING_SECRET: signingSecret,
+          EVOLVE_SLACK_MODE: 'http',
+          EVOLVE_SLACK_API_URL: apiUrl,
+          EVOLVE_PORT: process.env.EVOLVE_PORT ?? String(await freePort()),
+        };
+      }
+      const config = loadConfig(env);
+      const proc = await startSlackBot(config);
+      const workers = await proc.runtime.startWorkers();
+      const demo = o.demo
+        ? await setupDemo(proc.runtime, (l) => console.log(`[demo] ${l}`))
+        : undefined;
+      const playground = fake
+        ? await startPlayground({
+            fake,
+            botEventsUrl: `http://127.0.0.1:${proc.port}/slack/events`,
+            signingSecret,
+            port: o.playgroundPort,
+            users: [DEMO.owner, DEMO.approver],
+            ...(demo ? { demoV2Sql: demo.v2Sql } : {}),
+          })
+        : undefined;
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      console.log(`\n[start] ready in ${seconds}s`);
+      if (playground) {
+        console.log(`[start] Slack playground: ${playground.url}`);
+        if (demo)
+          console.log(
+            `[start] try: /evolve develop ${DEMO.pipeline}   (as ${DEMO.owner.name}; approve as ${DEMO.approver.name})`,
+          );
+      } else {
+        console.log(
+          `[start] connected to your Slack workspace; in a channel with the app: /evolve help`,
+        );
+      }
+      console.log(
+        '[start] Ctrl-C stops flink-evolve (the local stack keeps running: npm run stack -- down)',
+      );
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        process.once(signal, () => {
+          void (async () => {
+            await playground?.stop();
+            await demo?.stop();
+            await workers.close();
+            await proc.stop();
+            await fake?.stop();
+            process.exit(0);
+          })();
+        });
+      }
+      await new Promise(() => undefined);
+    });
+}
