@@ -232,9 +232,10 @@ describe('the playground in a real browser: develop -> approve -> deploy -> back
       await approval.getByRole('button', { name: 'Approve', exact: true }).click();
       await page.locator('#confirm').getByRole('button', { name: 'Approve and deploy' }).click();
       await thread().locator('li.ephemeral').first().waitFor({ timeout: 30_000 });
-      expect(await thread().locator('li.ephemeral').first().textContent()).toContain(
-        'Only visible to you',
-      );
+      const refusal = (await thread().locator('li.ephemeral').first().textContent()) ?? '';
+      expect(refusal).toContain('⚠️');
+      expect(refusal).toContain('Only visible to you');
+      expect(await approval.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(1);
 
       // The approver approves, after the confirm dialog.
       await actAs(APPROVER);
