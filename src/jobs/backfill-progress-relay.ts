@@ -66,9 +66,14 @@ export class BackfillProgressRelay {
       },
     }));
     const pct = p.total > 0 ? Math.floor((100 * p.done) / p.total) : 0;
+    const indexing = all.filter((e) => e.phase === 'index');
+    const text =
+      p.total === 0 && indexing.length > 0
+        ? `Backfill indexing: ${indexing.reduce((n, e) => n + e.done, 0)} records of the production topic and TEMP read on ${indexing.length} partition(s).`
+        : `Backfill ${pct}% (${p.done}/${p.total} records), ${Math.round(p.rate)} records/s${p.etaSeconds !== undefined ? `, ETA ${p.etaSeconds} s` : ''}.`;
     await this.deps.notifier.postMilestone(ev, {
       kind: 'backfillProgress',
-      text: `Backfill ${pct}% (${p.done}/${p.total} records), ${Math.round(p.rate)} records/s${p.etaSeconds !== undefined ? `, ETA ${p.etaSeconds} s` : ''}.`,
+      text,
       details: {
         done: p.done,
         total: p.total,

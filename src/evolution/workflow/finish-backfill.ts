@@ -58,6 +58,14 @@ export async function finishBackfill(
     return ev;
   }
   await cleanupShadow(deps, ev);
+  // The card shows progress until the end: make its last figures the final ones.
+  ev = await deps.evolutions.update(ev.id, ev.version, (cur) => ({
+    ...cur,
+    backfill: cur.backfill && {
+      ...cur.backfill,
+      progress: { emitted: written, planned: written, updatedAt: deps.clock.now() },
+    },
+  }));
   ev = await deps.evolutions.transition(ev.id, { type: 'backfillCompleted', report }, SYSTEM_ACTOR);
   await deps.notifier.postMilestone(ev, {
     kind: 'backfillCompleted',

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { finishBackfill, sumReports } from '../../../src/evolution/workflow/finish-backfill.js';
+import { runDeploy } from '../../../src/evolution/workflow/run-deploy.js';
+import { runDevelop } from '../../../src/evolution/workflow/run-develop.js';
+import { workflowWorld } from '../../support/workflow-world.js';
+
+async function backfillingWorld() {
+  const w = await workflowWorld();
+  let ev = await runDevelop(w.deps, w.evolution.id);
+  ev = await w.store.transition(
+    ev.id,
+    { type: 'requestApproval', shownSqlHash: ev.v2.hash, ttlMs: 60_000 },
+    'U0OWNER1',
+  );
+  ev = await w.store.transition(ev.id, { type: 'approve', shownSqlHash: ev.v2.hash }, 'U0APPR1');
+  ev = await runDeploy(w.deps, ev.id);
+  ev = await w.store.transition(
+    ev.id,
+    { type: 'startBackfill', runId: 'run-1', rate: 100, mode: 'full' },
+    'U0OWNER1',
+  );
+  expect(ev.status).toBe('BACKFILLING');
+  return { ...w, evolution: ev };
+}
+
+const partition = {
+  refreshed: 10,
+  deleted: 2,
+  unchanged: 5,
+  repaired: 1,
+  conflicts: 0,
+  durationMs: 900,
+};
+
+describe('finishBackfill', () => {
+  it('sums partition reports', () => {
+    expect(sumReports([partition, { ...partition, conflicts: 2 }], 1500)).toEqual({
+      refreshed: 20,
+      deleted: 4,
+      unchanged: 10,
+      repaired: 2,
+      conflicts: 2,
+      durationMs: 1500,
+    });
+  });
+
+  it('completes without conflicts: TEMP deleted, final figures on the card', async () => {
+    const w = await backfillingWorld();
+    const ev = await finishBackfill(w.deps, w.evolution.id, 'run-1', sumReports([partition], 1000));
+    expect(ev.status).toBe('COMPLETED');
+    expect(ev.backfill?.report?.refreshed).toBe(10);
+    expect(ev.backfill?.progress).toMatchObject({ emitted: 13, planned: 13 });
+    expect(w.kafka.topics.has(ev.shadow.tempTopic)).toBe(false);
+    expect(w.notifier.milestones.at(-1)?.text).toMatch(
+      /complete and verified: 10 refreshed, 2 deleted/,
+    );
+  });
+
+  it('with conflicts left keeps TEMP and goes back to LIVE so the backfill can run again', async () => {
+    const w = await backfillingWorld();
+    const ev = await finishBackfill(
+      w.deps,
+      w.evolution.id,
+      'run-1',
+      sumReports([{ ...partition, conflicts: 3 }], 1000),
+    );
+    expect(ev.status).toBe('LIVE');
+    expect(ev.backfill?.error?.message).toMatch(/3 keys still differ/);
+    expect(w.kafka.topics.has(ev.shadow.tempTopic)).toBe(true);
+  });
+
+  it('ignores the report of a run that is not the current one', async () => {
+    const w = await backfillingWorld();
+    const ev = await finishBackfill(
+      w.deps,
+      w.evolution.id,
+      'old-run',
+      sumReports([partition], 1000),
+    );
+    expect(ev.status).toBe('BACKFILLING');
+  });
+});
