@@ -130,8 +130,14 @@ describe('PartitionScanner', () => {
     expect(lso!.end).toBe(1);
     await open.commit();
     await producer.disconnect();
-    const [after] = await admin.snapshotOffsets(topic);
-    expect(after!.end).toBe(3);
+    // EndTxn returns before the coordinator has written the commit marker to
+    // the partition; the last stable offset moves when the marker lands.
+    let after = (await admin.snapshotOffsets(topic))[0]!;
+    for (let i = 0; i < 100 && after.end !== 3; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = (await admin.snapshotOffsets(topic))[0]!;
+    }
+    expect(after.end).toBe(3);
     await admin.close();
   });
 
