@@ -172,7 +172,7 @@ export class SlackEvolveService implements EvolveService {
 
   private async shadowHealth(ev: Evolution | undefined): Promise<ShadowHealth | undefined> {
     if (!ev?.shadow.jobId) return undefined;
-    return { state: await this.d.service.jobState(ev.pipeline, ev.shadow.jobId) };
+    return this.d.service.shadowHealth(ev);
   }
 
   async status(_actor: SlackActor, name: string): Promise<StatusView> {

@@ -233,6 +233,31 @@ export class TopicAdmin {
     return found.end;
   }
 
+  /**
+   * How far a consumer group is behind the topics' last stable offsets,
+   * summed over partitions: the shadow's lag behind the production inputs
+   * (Flink commits its source offsets to the group at each checkpoint). A
+   * partition the group never committed counts from the log start.
+   */
+  async consumerLag(groupId: string, topics: readonly string[]): Promise<number> {
+    await this.connect();
+    let lag = 0;
+    for (const topic of topics) {
+      const ends = await this.snapshotOffsets(topic);
+      const committed = await this.call(`reading offsets of group ${groupId}`, () =>
+        this.admin.fetchOffsets({ groupId, topics: [topic] }),
+      );
+      const byPartition = new Map(
+        (committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]),
+      );
+      for (const e of ends) {
+        const at = byPartition.get(e.partition) ?? -1;
+        lag += Math.max(0, e.end - (at >= 0 ? at : e.start));
+      }
+    }
+    return lag;
+  }
+
   private async existingPartitions(topic: string): Promise<number | undefined> {
     const topics = await this.call('listing topics', () => this.admin.listTopics());
     if (!topics.includes(topic)) return undefined;

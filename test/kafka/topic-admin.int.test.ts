@@ -122,3 +122,41 @@ describe('TopicAdmin', () => {
     await admin.close();
   });
 });
+
+describe('TopicAdmin.consumerLag', () => {
+  it('sums, per partition, the records a group has not committed yet (never committed: from the log start)', async () => {
+    const topic = uniqueName('lag');
+    topics.push(topic);
+    await createTopic(kafka, topic, 2);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: [0, 1].flatMap((partition) =>
+        Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: 'v', partition })),
+      ),
+    });
+    await producer.disconnect();
+    const groupId = uniqueName('lag-group');
+    const raw = kafka.admin();
+    await raw.connect();
+    await raw.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '3' }] });
+    const admin = newAdmin();
+    try {
+      expect(await admin.consumerLag(groupId, [topic])).toBe(2 + 5);
+      await raw.setOffsets({
+        groupId,
+        topic,
+        partitions: [
+          { partition: 0, offset: '5' },
+          { partition: 1, offset: '5' },
+        ],
+      });
+      expect(await admin.consumerLag(groupId, [topic])).toBe(0);
+    } finally {
+      await raw.deleteGroups([groupId]).catch(() => undefined);
+      await raw.disconnect();
+      await admin.close();
+    }
+  });
+});
