@@ -8,6 +8,7 @@ import type {
 import type { Milestone, Notifier } from '../../src/evolution/ports/notifier.js';
 import type { WorkflowDeps } from '../../src/evolution/workflow/workflow-deps.js';
 import { newEvolution } from '../../src/evolution/new-evolution.js';
+import { runDevelop } from '../../src/evolution/workflow/run-develop.js';
 import { FakeClock } from './fake-clock.js';
 import { InMemoryFlink } from './in-memory-flink.js';
 import { InMemoryKafka } from './in-memory-kafka.js';
@@ -155,4 +156,20 @@ export async function workflowWorld() {
     v1JobId,
     evolution,
   };
+}
+
+/** The world after develop, a deploy request by an owner and an approval by an approver: DEPLOYING. */
+export async function approvedWorld() {
+  const w = await workflowWorld();
+  let ev = await runDevelop(w.deps, w.evolution.id);
+  ev = await w.store.transition(
+    ev.id,
+    { type: 'requestApproval', shownSqlHash: ev.v2.hash, ttlMs: 60_000 },
+    'U0OWNER1',
+  );
+  ev = await w.store.transition(ev.id, { type: 'approve', shownSqlHash: ev.v2.hash }, 'U0APPR1');
+  if (ev.status !== 'DEPLOYING') throw new Error(`expected DEPLOYING, got ${ev.status}`);
+  // Kill-at-write tests count from here.
+  w.evolutions.writes = 0;
+  return { ...w, evolution: ev };
 }

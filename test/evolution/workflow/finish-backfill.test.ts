@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { finishBackfill, sumReports } from '../../../src/evolution/workflow/finish-backfill.js';
 import { runDeploy } from '../../../src/evolution/workflow/run-deploy.js';
-import { runDevelop } from '../../../src/evolution/workflow/run-develop.js';
-import { workflowWorld } from '../../support/workflow-world.js';
+import { approvedWorld } from '../../support/workflow-world.js';
 
 async function backfillingWorld() {
-  const w = await workflowWorld();
-  let ev = await runDevelop(w.deps, w.evolution.id);
-  ev = await w.store.transition(
-    ev.id,
-    { type: 'requestApproval', shownSqlHash: ev.v2.hash, ttlMs: 60_000 },
-    'U0OWNER1',
-  );
-  ev = await w.store.transition(ev.id, { type: 'approve', shownSqlHash: ev.v2.hash }, 'U0APPR1');
-  ev = await runDeploy(w.deps, ev.id);
+  const w = await approvedWorld();
+  let ev = await runDeploy(w.deps, w.evolution.id);
   ev = await w.store.transition(
     ev.id,
     { type: 'startBackfill', runId: 'run-1', rate: 100, mode: 'full' },

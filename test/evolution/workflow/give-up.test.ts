@@ -2,19 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { EvolveError } from '../../../src/errors.js';
 import { giveUp } from '../../../src/evolution/workflow/give-up.js';
 import { runDeploy } from '../../../src/evolution/workflow/run-deploy.js';
-import { runDevelop } from '../../../src/evolution/workflow/run-develop.js';
-import { workflowWorld } from '../../support/workflow-world.js';
+import { approvedWorld, workflowWorld } from '../../support/workflow-world.js';
 
 describe('giveUp (the last retry of a step met the same outage)', () => {
   it('hands the deploy to a human with where it stopped, and leaves the running jobs alone', async () => {
-    const w = await workflowWorld();
-    let ev = await runDevelop(w.deps, w.evolution.id);
-    ev = await w.store.transition(
-      ev.id,
-      { type: 'requestApproval', shownSqlHash: ev.v2.hash, ttlMs: 60_000 },
-      'U0OWNER1',
-    );
-    ev = await w.store.transition(ev.id, { type: 'approve', shownSqlHash: ev.v2.hash }, 'U0APPR1');
+    const w = await approvedWorld();
+    let ev = w.evolution;
     const outage = new EvolveError(
       'FLINK_UNREACHABLE',
       'Flink REST API is unreachable (ECONNREFUSED)',

@@ -1,23 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runDeploy } from '../../../src/evolution/workflow/run-deploy.js';
-import { runDevelop } from '../../../src/evolution/workflow/run-develop.js';
 import { EvolveError } from '../../../src/errors.js';
-import { ProcessKilled, workflowWorld } from '../../support/workflow-world.js';
+import { approvedWorld, ProcessKilled, workflowWorld } from '../../support/workflow-world.js';
 import { V2_SQL } from '../../support/pipeline-fixture.js';
-
-async function approvedWorld() {
-  const w = await workflowWorld();
-  let ev = await runDevelop(w.deps, w.evolution.id);
-  ev = await w.store.transition(
-    ev.id,
-    { type: 'requestApproval', shownSqlHash: ev.v2.hash, ttlMs: 60_000 },
-    'U0OWNER1',
-  );
-  ev = await w.store.transition(ev.id, { type: 'approve', shownSqlHash: ev.v2.hash }, 'U0APPR1');
-  expect(ev.status).toBe('DEPLOYING');
-  w.evolutions.writes = 0;
-  return { ...w, evolution: ev };
-}
 
 describe('runDeploy', () => {
   it('stops shadow then v1 with savepoints, starts v2 from S2 on production and records the cutover', async () => {
