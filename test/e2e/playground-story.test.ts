@@ -12,8 +12,13 @@ import { SqlGatewayClient } from '../../src/flink/sql-gateway-client.js';
 import { startPlayground, type RunningPlayground } from '../../src/playground/index.js';
 import { FakeSlackApi } from '../../src/slack-fake/index.js';
 import { ensureChromium } from '../support/ensure-chromium.js';
-import { readAll, withAdmin, withProducer } from '../support/kafka-test-client.js';
-import { makeOrders, ordersPipelineSql, type Order } from '../support/orders-pipeline.js';
+import { latestByKey, readAll, withAdmin, withProducer } from '../support/kafka-test-client.js';
+import {
+  expectedV2,
+  makeOrders,
+  ordersPipelineSql,
+  type Order,
+} from '../support/orders-pipeline.js';
 import { aPipeline } from '../support/pipeline-fixture.js';
 import { deleteKeysWithPrefix } from '../support/redis-test-keys.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
@@ -218,6 +223,12 @@ describe('the playground in a real browser: develop -> approve -> deploy -> back
       await waitForText(thread(), /Shadow job \w+ is RUNNING/);
       await shot('02-shadow-running');
 
+      // diff: the approver's facts, to the person who asked (keys same / changed / to delete).
+      await command(`/evolve diff ${pipelineName}`);
+      const diffReply = channel().locator('li.ephemeral', { hasText: 'Same' }).last();
+      await diffReply.waitFor({ timeout: 60_000 });
+      expect(await diffReply.textContent()).toMatch(/Changed/);
+
       // deploy: the approval request lands in the thread with the SQL diff and the buttons.
       await command(`/evolve deploy ${pipelineName}`);
       await waitForText(thread(), `Deploy v2 of ${pipelineName}?`);
@@ -270,6 +281,18 @@ describe('the playground in a real browser: develop -> approve -> deploy -> back
       });
       expect(evolution.requester).toBe(OWNER);
       expect(evolution.approval?.decidedBy).toBe(APPROVER);
+      // And the production topic says what v2 says, for every key; TEMP is gone.
+      expect(await withAdmin((a) => a.listTopics())).not.toContain(evolution.shadow.tempTopic);
+      const latest = latestByKey(await readAll(revenueTopic));
+      for (const [customer, want] of expectedV2(orders)) {
+        const got = latest.get(JSON.stringify({ customer_id: customer }));
+        if (want === null) expect(got, customer).toBeNull();
+        else
+          expect(JSON.parse(got ?? 'null'), customer).toMatchObject({
+            total: want.total,
+            orders: want.orders,
+          });
+      }
     },
     STORY_TIMEOUT_MS,
   );

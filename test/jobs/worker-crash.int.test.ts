@@ -196,9 +196,10 @@ async function deployKill(lane: Lane, id: string, point: DeployPoint): Promise<v
     `deploy ${point}`,
     async () => {
       const marker = (await rt.workflow.evolutions.load(id)).deploy?.steps[step];
-      return mark === 'done'
-        ? marker?.doneAt !== undefined
-        : marker !== undefined && marker.doneAt === undefined;
+      // An intent is caught between its write and its done marker when the
+      // poll is fast enough; a step quicker than one poll (verifyV2 when v2 is
+      // already RUNNING) is caught just after, and the landing line says so.
+      return mark === 'done' ? marker?.doneAt !== undefined : marker !== undefined;
     },
     async () => {
       const ev = await rt.workflow.evolutions.load(id);
