@@ -2,11 +2,7 @@ import { z } from 'zod';
 import { FlinkUnexpectedResponseError, SqlScriptInvalidError } from './flink-errors.js';
 import { FlinkHttp, type FlinkHttpOptions } from './flink-http.js';
 import { collectOperation, type StatementResult } from './gateway-operation.js';
-import {
-  openSessionSchema,
-  operationHandleSchema,
-  operationStatusSchema,
-} from './sql-gateway-schemas.js';
+import { openSessionSchema, operationHandleSchema } from './sql-gateway-schemas.js';
 import {
   explainStatement,
   isJobStatement,
@@ -138,17 +134,11 @@ export class SqlGatewayClient {
     const operation = this.http.expect(submitted, operationHandleSchema, [200]).operationHandle;
     const operationPath = `${sessionPath}/operations/${encodeURIComponent(operation)}`;
     try {
-      const result = await collectOperation(this.http, operationPath, operation, {
+      return await collectOperation(this.http, operationPath, operation, {
         statement,
         statementIndex: index,
         timeoutMs: options.timeoutMs ?? 180_000,
       });
-      // The job id can be known while the INSERT's operation is still
-      // RUNNING; closing a running operation cancels it, and with it the
-      // job it just started. Seen under load: a shadow cancelled ~1 s after
-      // RUNNING. So the operation is closed only once it has ended.
-      if (result.jobId !== undefined) await this.awaitOperationEnd(operationPath);
-      return result;
     } finally {
       // Frees the result on the gateway; the job an INSERT started is not affected.
       await this.http
@@ -159,22 +149,6 @@ export class SqlGatewayClient {
           idempotent: true,
         })
         .catch(() => undefined);
-    }
-  }
-
-  private async awaitOperationEnd(operationPath: string, timeoutMs = 60_000): Promise<void> {
-    const deadline = performance.now() + timeoutMs;
-    while (performance.now() < deadline) {
-      const res = await this.http.send({
-        method: 'GET',
-        path: `${operationPath}/status`,
-        endpoint: 'GET /v2/sessions/:session/operations/:operation/status',
-        idempotent: true,
-      });
-      if (res.status !== 200) return;
-      const { status } = this.http.expect(res, operationStatusSchema, [200]);
-      if (!['INITIALIZED', 'PENDING', 'RUNNING'].includes(status)) return;
-      await new Promise((r) => setTimeout(r, 100));
     }
   }
 
