@@ -77,9 +77,24 @@ export class FlinkAdapter implements FlinkPort {
     }
   }
 
+  /**
+   * RUNNING here means every task runs, not only the job: Flink refuses a
+   * savepoint ("not all required tasks are currently running") while tasks
+   * are still being deployed, and a deploy that follows at once would fail.
+   */
   async waitRunning(jobId: string, timeoutMs: number): Promise<FlinkJobState> {
+    const deadline = Date.now() + timeoutMs;
     try {
-      return (await this.rest.waitForJobState(jobId, ['RUNNING'], { timeoutMs })).state;
+      const job = await this.rest.waitForJobState(jobId, ['RUNNING'], { timeoutMs });
+      if (job.state !== 'RUNNING') return job.state;
+      for (;;) {
+        const now = await this.rest.getJob(jobId);
+        if (now.state !== 'RUNNING') return now.state;
+        if (now.vertices.every((v) => v.status === 'RUNNING' || v.status === 'FINISHED'))
+          return 'RUNNING';
+        if (Date.now() > deadline) return 'INITIALIZING';
+        await new Promise((r) => setTimeout(r, 200));
+      }
     } catch (err) {
       if (err instanceof PollTimeout) return this.jobState(jobId);
       throw err;
