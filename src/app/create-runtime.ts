@@ -127,7 +127,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     await cluster(pipeline).gateway.explain(analysis.statements.map((s) => s.executable));
     return { outputTopic: analysis.outputTopic };
   };
-  const queues = new EvolveQueues(redis, options.namespace ?? config.queueNamespace);
+  const queues = new EvolveQueues(
+    redis,
+    options.namespace ?? config.queueNamespace,
+    config.stepRetry,
+  );
   const service = new EvolutionService({
     workflow,
     queues,

@@ -153,6 +153,18 @@ export const ENV_VARS = {
     schema: integer('milliseconds', 1_000),
     default: '120000',
   }),
+  EVOLVE_STEP_RETRY_ATTEMPTS: envVar({
+    description:
+      'Attempts of a develop, deploy or rollback step that meets an outage (Flink or Kafka unreachable) before the evolution is handed to a human as FAILED.',
+    schema: integer('attempts', 1),
+    default: '12',
+  }),
+  EVOLVE_STEP_RETRY_DELAY_MS: envVar({
+    description:
+      'First wait between two attempts of a step; each later wait doubles it (the default 12 attempts from 2 s wait about 68 minutes in all).',
+    schema: integer('milliseconds', 100),
+    default: '2000',
+  }),
   EVOLVE_APPROVAL_TTL_MS: envVar({
     description: 'How long an approval request stays valid, unless the pipeline sets its own.',
     schema: integer('milliseconds', 60_000),

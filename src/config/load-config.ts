@@ -34,6 +34,8 @@ export interface Config {
   sqlUrlAllowedHosts: string[];
   backfillDefaultRate: number;
   deployRunningTimeoutMs: number;
+  /** How a step that meets an outage is retried before the evolution is FAILED. */
+  stepRetry: { attempts: number; delayMs: number };
   approvalTtlMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
   bullBoardToken?: string;
@@ -170,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqlUrlAllowedHosts: e.EVOLVE_SQL_URL_ALLOWED_HOSTS,
     backfillDefaultRate: e.EVOLVE_BACKFILL_DEFAULT_RATE,
     deployRunningTimeoutMs: e.EVOLVE_DEPLOY_RUNNING_TIMEOUT_MS,
+    stepRetry: { attempts: e.EVOLVE_STEP_RETRY_ATTEMPTS, delayMs: e.EVOLVE_STEP_RETRY_DELAY_MS },
     approvalTtlMs: e.EVOLVE_APPROVAL_TTL_MS,
     logLevel: e.EVOLVE_LOG_LEVEL,
     ...(e.EVOLVE_BULL_BOARD_TOKEN ? { bullBoardToken: e.EVOLVE_BULL_BOARD_TOKEN } : {}),

@@ -44,17 +44,29 @@ export interface BackfillJobData {
   startedAt: number;
 }
 
+export interface StepRetryPolicy {
+  attempts: number;
+  /** First backoff; BullMQ doubles it for each later attempt. */
+  delayMs: number;
+}
+
+/** 12 attempts from 2 s: the last one about 68 minutes after the first failure. */
+export const DEFAULT_STEP_RETRY: StepRetryPolicy = { attempts: 12, delayMs: 2_000 };
+
 /**
  * Steps are waited out through outages: a transient failure (Flink or Kafka
  * unreachable) fails the attempt and BullMQ retries it with backoff; the
- * handler resumes from the persisted step markers.
+ * handler resumes from the persisted step markers. The last attempt that
+ * meets the outage gives up (FAILED), see stepProcessor.
  */
-const STEP_RETRIES: JobsOptions = {
-  attempts: 12,
-  backoff: { type: 'exponential', delay: 2_000 },
-  removeOnComplete: { count: 1_000 },
-  removeOnFail: { count: 1_000 },
-};
+function stepJobOptions(retry: StepRetryPolicy): JobsOptions {
+  return {
+    attempts: retry.attempts,
+    backoff: { type: 'exponential', delay: retry.delayMs },
+    removeOnComplete: { count: 1_000 },
+    removeOnFail: { count: 1_000 },
+  };
+}
 
 /**
  * The producer side of the queues. Job ids are deterministic (`deploy-<id>`),
@@ -68,8 +80,10 @@ export class EvolveQueues {
   readonly partitions: Queue<PartitionJobData>;
   readonly observe: Queue<StepJobData>;
   private readonly flows: FlowProducer;
+  private readonly stepOptions: JobsOptions;
 
-  constructor(connection: Redis, namespace?: string) {
+  constructor(connection: Redis, namespace?: string, retry: StepRetryPolicy = DEFAULT_STEP_RETRY) {
+    this.stepOptions = stepJobOptions(retry);
     this.names = queueNames(namespace);
     this.steps = new Queue(this.names.steps, { connection });
     this.backfill = new Queue(this.names.backfill, { connection });
@@ -82,7 +96,7 @@ export class EvolveQueues {
     await this.steps.add(
       name,
       { evolutionId },
-      { ...STEP_RETRIES, jobId: `${name}-${evolutionId}` },
+      { ...this.stepOptions, jobId: `${name}-${evolutionId}` },
     );
   }
 
@@ -92,14 +106,16 @@ export class EvolveQueues {
       name: 'backfill',
       queueName: this.names.backfill,
       data: parent,
-      opts: { ...STEP_RETRIES, jobId: `backfill-${parent.evolutionId}-${parent.runId}` },
+      opts: { ...this.stepOptions, jobId: `backfill-${parent.evolutionId}-${parent.runId}` },
       children: children.map((data) => ({
         name: 'partition',
         queueName: this.names.partitions,
         data,
         opts: {
-          ...STEP_RETRIES,
-          attempts: 50,
+          ...this.stepOptions,
+          // A partition's attempts also absorb worker takeovers and broker
+          // blips over a long run, so they never go below 50.
+          attempts: Math.max(50, this.stepOptions.attempts ?? 0),
           jobId: `backfill-${data.evolutionId}-${data.runId}-p${data.partition}`,
         },
       })),

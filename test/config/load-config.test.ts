@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       sqlUrlAllowedHosts: [],
       backfillDefaultRate: 1000,
       deployRunningTimeoutMs: 120_000,
+      stepRetry: { attempts: 12, delayMs: 2_000 },
       approvalTtlMs: 86_400_000,
       logLevel: 'info',
     });
@@ -61,6 +62,8 @@ describe('loadConfig', () => {
       EVOLVE_SQL_URL_ALLOWED_HOSTS: 'git.example.com, raw.example.com:8443',
       EVOLVE_BACKFILL_DEFAULT_RATE: '250.5',
       EVOLVE_DEPLOY_RUNNING_TIMEOUT_MS: '60000',
+      EVOLVE_STEP_RETRY_ATTEMPTS: '3',
+      EVOLVE_STEP_RETRY_DELAY_MS: '500',
       EVOLVE_APPROVAL_TTL_MS: '3600000',
       EVOLVE_LOG_LEVEL: 'debug',
       EVOLVE_BULL_BOARD_TOKEN: 'a-long-random-board-token',
@@ -80,6 +83,7 @@ describe('loadConfig', () => {
       sqlUrlAllowedHosts: ['git.example.com', 'raw.example.com:8443'],
       backfillDefaultRate: 250.5,
       deployRunningTimeoutMs: 60_000,
+      stepRetry: { attempts: 3, delayMs: 500 },
       approvalTtlMs: 3_600_000,
       logLevel: 'debug',
       bullBoardToken: 'a-long-random-board-token',
@@ -127,6 +131,12 @@ describe('loadConfig', () => {
       { EVOLVE_DEPLOY_RUNNING_TIMEOUT_MS: '1.5' },
       'milliseconds',
     ],
+    [
+      'EVOLVE_STEP_RETRY_ATTEMPTS',
+      { EVOLVE_STEP_RETRY_ATTEMPTS: '0' },
+      'attempts: a whole number from 1',
+    ],
+    ['EVOLVE_STEP_RETRY_DELAY_MS', { EVOLVE_STEP_RETRY_DELAY_MS: '10' }, 'from 100'],
     ['EVOLVE_APPROVAL_TTL_MS', { EVOLVE_APPROVAL_TTL_MS: '1000' }, 'from 60000'],
     ['EVOLVE_LOG_LEVEL', { EVOLVE_LOG_LEVEL: 'verbose' }, 'debug'],
     ['EVOLVE_BULL_BOARD_TOKEN', { EVOLVE_BULL_BOARD_TOKEN: 'short' }, 'at least 16'],
@@ -229,7 +239,7 @@ describe('describeConfig', () => {
       expect(v.description.length).toBeGreaterThan(10);
       expect(v.name).toMatch(/^(EVOLVE_|SLACK_(BOT_TOKEN|APP_TOKEN|SIGNING_SECRET)$)/);
     }
-    expect(table).toHaveLength(25);
+    expect(table).toHaveLength(27);
   });
 
   it('documents defaults that loadConfig actually applies', () => {
