@@ -15,6 +15,7 @@ export * from './new-evolution.js';
 export * from './start-evolution.js';
 export * from './update-latest.js';
 export * from './shadow-names.js';
+export * from './kafka-names.js';
 export * from './deploy-steps.js';
 export * from './one-active-evolution.js';
 export * from './ports/clock.js';

@@ -1,3 +1,5 @@
+import { EvolveError } from '../errors.js';
+import { checkEvolutionId, KAFKA_NAME, KAFKA_TOPIC_MAX } from './kafka-names.js';
 import type { Pipeline } from './pipeline.js';
 
 export interface ShadowNames {
@@ -15,11 +17,31 @@ export function shadowNames(
   evolutionId: string,
 ): ShadowNames {
   return {
-    tempTopic: `${pipeline.kafka.outputTopic}.evolve.${evolutionId}`,
+    tempTopic: tempTopicName(pipeline.kafka.outputTopic, evolutionId),
     groupIdPrefix: `evolve.${pipeline.name}.${evolutionId}.shadow`,
     transactionalIdPrefix: `evolve.${pipeline.name}.${evolutionId}.shadow`,
     jobName: `evolve/${pipeline.name}/${evolutionId}/shadow`,
   };
+}
+
+/**
+ * TEMP = `<output>.evolve.<evolution-id>`: deterministic, so a retried step
+ * finds the topic it created, and recognisable, so only our topics are deleted.
+ * The one definition of the name: the domain, the shadow rewrite and the
+ * topic admin all take it from here, so they cannot drift apart.
+ */
+export function tempTopicName(outputTopic: string, evolutionId: string): string {
+  checkEvolutionId(evolutionId);
+  const name = `${outputTopic}.evolve.${evolutionId}`;
+  if (!KAFKA_NAME.test(name) || name.length > KAFKA_TOPIC_MAX) {
+    throw new EvolveError(
+      'INPUT_INVALID',
+      `The temporary topic name '${name}' is not a legal Kafka topic name (letters, digits, '.', '_' ` +
+        `and '-' only, at most ${KAFKA_TOPIC_MAX} characters). Check the pipeline's output topic ` +
+        `'${outputTopic}'; a shorter name may be needed.`,
+    );
+  }
+  return name;
 }
 
 const TEMP_TOPIC_PATTERN = /\.evolve\.ev-[0-9a-z]+-[0-9a-z]+$/;

@@ -1,7 +1,7 @@
 import { EvolveError } from '../errors.js';
 import { sameTable, type ScriptAnalysis } from './analyze-script.js';
 import { ShadowRewriteError } from './shadow-rewrite-error.js';
-import { checkEvolutionId, checkTopicName } from './shadow-names.js';
+import { checkEvolutionId, checkTopicName } from '../evolution/kafka-names.js';
 import type { ShadowOptions } from './shadow-rewrite.js';
 
 export const STARTUP_MODES = [

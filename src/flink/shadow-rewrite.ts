@@ -17,7 +17,6 @@ import { shadowGroupIds, shadowPipelineName, shadowTransactionalIdPrefix } from 
 import { quoteSqlString } from './sql-literals.js';
 import { productionGroupIds, verifyShadow } from './verify-shadow.js';
 
-export { tempTopicName } from './shadow-names.js';
 export { ShadowRewriteError } from './shadow-rewrite-error.js';
 
 export { STARTUP_MODES, type StartupMode } from './shadow-preconditions.js';

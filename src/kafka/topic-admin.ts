@@ -1,16 +1,12 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
+import { tempTopicName } from '../evolution/shadow-names.js';
 import {
   KafkaUnreachableError,
   PartitionsChangedError,
   TopicMissingError,
   TopicNotOursError,
 } from './kafka-errors.js';
-
-/** TEMP topics are named after the production topic and the evolution: deterministic, so a retry finds its own. */
-export function tempTopicName(outputTopic: string, evolutionId: string): string {
-  return `${outputTopic}.evolve.${evolutionId}`;
-}
 
 const TEMP_PATTERN = /^(.+)\.evolve\.([A-Za-z0-9][A-Za-z0-9_-]*)$/;
 
@@ -110,6 +106,7 @@ export class TopicAdmin {
    */
   async createTempTopic(outputTopic: string, evolutionId: string): Promise<CreatedTopic> {
     const topic = tempTopicName(outputTopic, evolutionId);
+    // A legal name may still be one deleteTempTopic would refuse (a '.' in the id): never create what cleanup cannot remove.
     if (!TEMP_PATTERN.test(topic))
       throw new TopicNotOursError(
         topic,

@@ -1,7 +1,8 @@
 import type { Admin } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeScript } from '../../src/flink/analyze-script.js';
-import { rewriteForShadow, tempTopicName } from '../../src/flink/shadow-rewrite.js';
+import { rewriteForShadow } from '../../src/flink/shadow-rewrite.js';
+import { tempTopicName } from '../../src/evolution/shadow-names.js';
 import { uniqueName } from '../support/unique-name.js';
 import {
   endOffsets,

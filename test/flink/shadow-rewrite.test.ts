@@ -4,7 +4,6 @@ import { analyzeScript, effectiveOption } from '../../src/flink/analyze-script.j
 import {
   rewriteForShadow,
   ShadowRewriteError,
-  tempTopicName,
   type ShadowOptions,
 } from '../../src/flink/shadow-rewrite.js';
 import { productionGroupIds, verifyShadow } from '../../src/flink/verify-shadow.js';
@@ -262,18 +261,5 @@ describe('verifyShadow', () => {
     const err = refusal(() => verifyShadow(unchanged, expected));
     expect(err.userMessage).toContain("INSERT INTO revenue would write to 'revenue'");
     expect(() => verifyShadow(rewriteForShadow(V1, OPTIONS), expected)).not.toThrow();
-  });
-});
-
-describe('tempTopicName', () => {
-  it('is <output>.evolve.<evolution-id>', () => {
-    expect(tempTopicName('revenue', '01J8ZK')).toBe('revenue.evolve.01J8ZK');
-  });
-
-  it('refuses names Kafka would refuse', () => {
-    expect(() => tempTopicName('revenue', 'a/b')).toThrow(EvolveError);
-    expect(() => tempTopicName('rev enue', 'e1')).toThrow(/not a legal Kafka topic name/);
-    expect(tempTopicName('r'.repeat(249 - '.evolve.e1'.length), 'e1')).toHaveLength(249);
-    expect(() => tempTopicName('r'.repeat(250 - '.evolve.e1'.length), 'e1')).toThrow(/at most 249/);
   });
 });

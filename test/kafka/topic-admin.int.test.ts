@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { uniqueName } from '../support/unique-name.js';
-import { TopicAdmin, tempTopicName } from '../../src/kafka/topic-admin.js';
+import { TopicAdmin } from '../../src/kafka/topic-admin.js';
+import { tempTopicName } from '../../src/evolution/shadow-names.js';
 import {
   PartitionsChangedError,
   TopicMissingError,

@@ -1,6 +1,6 @@
 import type { PartitionOffset } from '../../src/evolution/evolution.js';
 import type { KafkaPort } from '../../src/evolution/ports/kafka-port.js';
-import { isTempTopicName } from '../../src/evolution/shadow-names.js';
+import { isTempTopicName, tempTopicName } from '../../src/evolution/shadow-names.js';
 
 /** Topics and groups in memory; counts creations so tests can prove "created once". */
 export class InMemoryKafka implements KafkaPort {
@@ -16,7 +16,7 @@ export class InMemoryKafka implements KafkaPort {
   }
 
   async createTempTopic(outputTopic: string, evolutionId: string) {
-    const topic = `${outputTopic}.evolve.${evolutionId}`;
+    const topic = tempTopicName(outputTopic, evolutionId);
     const prod = this.topics.get(outputTopic);
     if (!prod) throw new Error(`topic ${outputTopic} missing`);
     if (this.topics.has(topic)) return { topic, partitions: prod.partitions, created: false };
