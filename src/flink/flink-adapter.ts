@@ -11,8 +11,9 @@ import {
   FlinkSavepointUnknownError,
   type SavepointOperation,
 } from './flink-errors.js';
-import { FlinkRestClient, PollTimeout } from './flink-rest-client.js';
+import { FlinkRestClient, PollTimeout, type JobException } from './flink-rest-client.js';
 import { TERMINAL_JOB_STATES } from './flink-rest-schemas.js';
+import { javaRootCause } from './java-root-cause.js';
 import { SqlGatewayClient } from './sql-gateway-client.js';
 
 /**
@@ -54,6 +55,20 @@ export class FlinkAdapter implements FlinkPort {
       return await this.rest.getJobState(jobId);
     } catch (err) {
       if (err instanceof FlinkJobNotFoundError) return 'NOT_FOUND';
+      throw err;
+    }
+  }
+
+  restartCount(jobId: string): Promise<number | undefined> {
+    return this.rest.restartCount(jobId);
+  }
+
+  async lastFailure(jobId: string): Promise<string | undefined> {
+    try {
+      const failure = await this.rest.latestException(jobId);
+      return failure && failureLine(failure);
+    } catch (err) {
+      if (err instanceof FlinkJobNotFoundError) return undefined;
       throw err;
     }
   }
@@ -161,4 +176,15 @@ export class FlinkAdapter implements FlinkPort {
       `the job is ${state} and Flink has no record of this request`,
     );
   }
+}
+
+/**
+ * The deepest cause, named by its simple class: Flink wraps a task's failure
+ * in "Recovery is suppressed by ..." when it gives up, and people need the
+ * ArithmeticException underneath, not the wrapper.
+ */
+function failureLine(failure: JobException): string {
+  const root = javaRootCause(failure.stacktrace);
+  const className = (root?.className ?? failure.exceptionName).split('.').at(-1);
+  return root?.message ? `${className}: ${root.message}` : (className ?? failure.exceptionName);
 }

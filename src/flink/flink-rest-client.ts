@@ -20,6 +20,7 @@ import {
   type JobOverview,
   type JobState,
 } from './flink-rest-schemas.js';
+import { jobExceptionsSchema, jobMetricsSchema, type JobException } from './job-health-schemas.js';
 import type {
   CompletedSavepoint,
   SavepointProgress,
@@ -35,6 +36,7 @@ export { newTriggerId } from './flink-ids.js';
 export { PollTimeout } from './poll-until.js';
 export type { WaitOptions } from './poll-until.js';
 export type * from './flink-rest-types.js';
+export type { JobException } from './job-health-schemas.js';
 
 export type FlinkRestClientOptions = FlinkHttpOptions;
 
@@ -83,6 +85,42 @@ export class FlinkRestClient {
         ? job
         : undefined;
     });
+  }
+
+  /**
+   * How often the job has restarted (its `numRestarts` metric); undefined
+   * while Flink does not report it, which is also how it answers for a job it
+   * does not know. The JobManager serves metrics from a cache it refreshes
+   * at most every `metrics.fetcher.update-interval` (10 s by default) and
+   * only while the job runs: the count may be a few seconds old, and stays
+   * at its last value once the job has ended.
+   */
+  async restartCount(jobId: string): Promise<number | undefined> {
+    checkJobId(jobId);
+    const res = await this.get(
+      `/jobs/${jobId}/metrics?get=numRestarts`,
+      'GET /jobs/:jobid/metrics',
+    );
+    const value = this.http
+      .expect(res, jobMetricsSchema, [200])
+      .find((m) => m.id === 'numRestarts')?.value;
+    const count = value === undefined ? NaN : Number(value);
+    return Number.isSafeInteger(count) && count >= 0 ? count : undefined;
+  }
+
+  /** The job's newest failure from its exception history; undefined when it never failed. */
+  async latestException(jobId: string): Promise<JobException | undefined> {
+    checkJobId(jobId);
+    const res = await this.get(
+      `/jobs/${jobId}/exceptions?maxExceptions=1`,
+      'GET /jobs/:jobid/exceptions',
+    );
+    if (res.status === 404) throw new FlinkJobNotFoundError(jobId, undefined, { cause: res.body });
+    const history = this.http.expect(res, jobExceptionsSchema, [200]).exceptionHistory.entries;
+    return history.reduce<JobException | undefined>(
+      (newest, e) => (newest && newest.timestamp >= e.timestamp ? newest : e),
+      undefined,
+    );
   }
 
   /** Savepoint of a running job that keeps running. Returns the trigger id to poll. */

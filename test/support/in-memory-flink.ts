@@ -11,6 +11,9 @@ interface FakeJob {
   config: ExecutionConfig;
   state: FlinkJobState;
   restoredFrom?: string;
+  /** undefined: the metric is not reported (yet). */
+  restarts?: number;
+  failures: string[];
 }
 
 /**
@@ -36,8 +39,19 @@ export class InMemoryFlink implements FlinkPort {
       config,
       state: this.failingSql.has(sql) ? 'FAILED' : 'RUNNING',
       restoredFrom: config['execution.savepoint.path'],
+      restarts: 0,
+      failures: this.failingSql.has(sql) ? ['RuntimeException: the job failed at start'] : [],
     });
     return jobId;
+  }
+
+  /** The job failed with `cause` and Flink restarted it: RUNNING again, one restart more. */
+  restart(jobId: string, cause = 'RuntimeException: injected failure'): void {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new Error(`job ${jobId} not found`);
+    job.failures.push(cause);
+    job.restarts = (job.restarts ?? 0) + 1;
+    job.state = 'RUNNING';
   }
 
   running(): FakeJob[] {
@@ -79,6 +93,14 @@ export class InMemoryFlink implements FlinkPort {
 
   async jobState(jobId: string): Promise<FlinkJobState> {
     return this.jobs.get(jobId)?.state ?? 'NOT_FOUND';
+  }
+
+  async restartCount(jobId: string): Promise<number | undefined> {
+    return this.jobs.get(jobId)?.restarts;
+  }
+
+  async lastFailure(jobId: string): Promise<string | undefined> {
+    return this.jobs.get(jobId)?.failures.at(-1);
   }
 
   async restoredFrom(jobId: string): Promise<string | undefined> {

@@ -33,6 +33,13 @@ export interface FlinkPort {
   /** Takes a savepoint and keeps the job running; returns its location. */
   triggerSavepoint(jobId: string, triggerId: string, options?: SavepointOptions): Promise<string>;
   jobState(jobId: string): Promise<FlinkJobState>;
+  /**
+   * How often the job restarted since it was submitted; undefined when Flink
+   * does not report it (not yet, or not for this job). May lag by seconds.
+   */
+  restartCount(jobId: string): Promise<number | undefined>;
+  /** The root cause of the job's newest failure, one line; undefined when it never failed. */
+  lastFailure(jobId: string): Promise<string | undefined>;
   /** Savepoint path the job restored from, if any. */
   restoredFrom(jobId: string): Promise<string | undefined>;
   /** The running or last job with this pipeline.name: how a resumed step finds what it submitted. */
