@@ -12,6 +12,7 @@ import { SqlGatewayClient } from '../flink/sql-gateway-client.js';
 import { sqlShadowPlanner } from '../flink/sql-shadow-planner.js';
 import { BackfillProgressRelay } from '../jobs/backfill-progress-relay.js';
 import { EvolutionService } from '../jobs/evolution-service.js';
+import { flinkTlsOptions, kafkaSslOption } from './tls-options.js';
 import { EvolveQueues } from '../jobs/evolve-queues.js';
 import { EvolveWorkers, type EvolveWorkersOptions } from '../jobs/evolve-workers.js';
 import { fanOutNotifier, RedisThreadLog } from '../jobs/redis-thread-log.js';
@@ -53,7 +54,10 @@ export interface Runtime {
     pipeline: Pick<Pipeline, 'flink'>,
   ): Promise<{ outputTopic: string | undefined }>;
   startWorkers(
-    options?: Pick<EvolveWorkersOptions, 'partitionConcurrency' | 'observeEveryMs' | 'wrap'>,
+    options?: Pick<
+      EvolveWorkersOptions,
+      'partitionConcurrency' | 'observeEveryMs' | 'observeLagThreshold' | 'wrap'
+    >,
   ): Promise<EvolveWorkers>;
   close(): Promise<void>;
 }
@@ -63,7 +67,7 @@ export function kafkaConfig(config: Config): KafkaConfig {
     clientId: 'flink-evolve',
     brokers: config.kafka.brokers,
     logLevel: logLevel.WARN,
-    ssl: config.kafka.ssl,
+    ssl: kafkaSslOption(config),
   };
   if (config.kafka.sasl) {
     const { mechanism, username, password } = config.kafka.sasl;
@@ -86,6 +90,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     clock: systemClock,
     prefix: keyPrefix,
   });
+  const tls = flinkTlsOptions(config);
   const headers: Record<string, string> = config.flink.authHeader
     ? { Authorization: config.flink.authHeader }
     : {};
@@ -100,8 +105,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     const key = `${pipeline.flink.restUrl} ${pipeline.flink.gatewayUrl}`;
     let c = clusters.get(key);
     if (!c) {
-      const rest = new FlinkRestClient({ baseUrl: pipeline.flink.restUrl, headers });
-      const gateway = new SqlGatewayClient({ baseUrl: pipeline.flink.gatewayUrl, headers });
+      const options = { headers, ...(tls ? { tls } : {}) };
+      const rest = new FlinkRestClient({ baseUrl: pipeline.flink.restUrl, ...options });
+      const gateway = new SqlGatewayClient({ baseUrl: pipeline.flink.gatewayUrl, ...options });
       c = { rest, gateway, port: new FlinkAdapter(rest, gateway) };
       clusters.set(key, c);
     }
@@ -161,6 +167,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         deps: workflow,
         queues,
         backfill: { redis, kafka, admin, keyPrefix, relay },
+        observeLagThreshold: config.observeLagThreshold,
         ...o,
       });
       await w.waitUntilReady();

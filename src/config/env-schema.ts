@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { bool, commaList, envVar, httpUrl, integer, isUrl, oneOf, port, text } from './env-var.js';
+import {
+  bool,
+  commaList,
+  envVar,
+  httpUrl,
+  integer,
+  isUrl,
+  oneOf,
+  pemFile,
+  port,
+  text,
+} from './env-var.js';
 
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -45,6 +56,11 @@ export const ENV_VARS = {
     schema: bool(),
     default: 'false',
   }),
+  EVOLVE_KAFKA_SSL_CA_FILE: envVar({
+    description:
+      "PEM file of the CA that signed the brokers' certificates, when it is not a public one (needs EVOLVE_KAFKA_SSL=true).",
+    schema: pemFile('one or more CA certificates'),
+  }),
   EVOLVE_KAFKA_SASL_MECHANISM: envVar({
     description: `Kafka SASL mechanism (${SASL_MECHANISMS.join(', ')}); unset for none.`,
     schema: oneOf(SASL_MECHANISMS),
@@ -73,6 +89,20 @@ export const ENV_VARS = {
       'Authorization header value sent to Flink REST and the SQL Gateway, e.g. "Bearer …".',
     schema: text('must not be empty; unset it to send no Authorization header'),
     secret: true,
+  }),
+  EVOLVE_FLINK_TLS_CA_FILE: envVar({
+    description:
+      'PEM file of the CA that signed the certificates of Flink REST and the SQL Gateway (https URLs), when it is not a public one.',
+    schema: pemFile('one or more CA certificates'),
+  }),
+  EVOLVE_FLINK_TLS_CERT_FILE: envVar({
+    description:
+      'PEM client certificate for Flink REST and the SQL Gateway when they require mutual TLS (security.ssl.rest.authentication-enabled); with EVOLVE_FLINK_TLS_KEY_FILE.',
+    schema: pemFile('a client certificate'),
+  }),
+  EVOLVE_FLINK_TLS_KEY_FILE: envVar({
+    description: 'PEM private key of EVOLVE_FLINK_TLS_CERT_FILE (unencrypted).',
+    schema: pemFile('a private key'),
   }),
   SLACK_BOT_TOKEN: envVar({
     description:
@@ -169,6 +199,18 @@ export const ENV_VARS = {
     description: 'How long an approval request stays valid, unless the pipeline sets its own.',
     schema: integer('milliseconds', 60_000),
     default: '86400000',
+  }),
+  EVOLVE_OBSERVE_LAG_THRESHOLD: envVar({
+    description:
+      "Input records the shadow may be behind its inputs and still count as caught up; the thread hears when it goes above, and when it is back at half of it or less. Flink commits the shadow's offsets at checkpoints, so keep it above input rate × checkpoint interval.",
+    schema: z
+      .string()
+      .refine((v) => /^\d+$/.test(v.trim()) && Number.isSafeInteger(Number(v)), {
+        error:
+          'must be a whole number of input records, 0 or more, for example EVOLVE_OBSERVE_LAG_THRESHOLD=1000',
+      })
+      .transform(Number),
+    default: '1000',
   }),
   EVOLVE_LOG_LEVEL: envVar({
     description: `Log level (${LOG_LEVELS.join(', ')}).`,

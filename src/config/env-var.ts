@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** What describeConfig() prints for each variable: kept on the schema so the docs cannot drift. */
@@ -100,4 +101,23 @@ export function commaList() {
 
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values, { error: `must be one of: ${values.join(', ')}` });
+}
+
+/**
+ * The path of a PEM file (certificate or key). Read once here so a wrong path
+ * is reported at start, naming its variable, not at the first TLS handshake.
+ */
+export function pemFile(what: string) {
+  return z.string().refine(
+    (path) => {
+      try {
+        return readFileSync(path, 'utf8').includes('-----BEGIN ');
+      } catch {
+        return false;
+      }
+    },
+    {
+      error: `must be the path of a readable PEM file holding ${what} (text starting with -----BEGIN)`,
+    },
+  );
 }

@@ -17,9 +17,17 @@ export interface Config {
   kafka: {
     brokers: string[];
     ssl: boolean;
+    /** CA of the brokers' certificates (EVOLVE_KAFKA_SSL_CA_FILE). */
+    sslCaFile?: string;
     sasl?: { mechanism: (typeof SASL_MECHANISMS)[number]; username: string; password: string };
   };
-  flink: { restUrl: string; gatewayUrl: string; authHeader?: string };
+  flink: {
+    restUrl: string;
+    gatewayUrl: string;
+    authHeader?: string;
+    /** PEM files for https endpoints signed by a private CA, and for mutual TLS. */
+    tls?: { caFile?: string; certFile?: string; keyFile?: string };
+  };
   /** Absent when no Slack workspace is configured (CLI, local playground). */
   slack?: {
     mode: 'socket' | 'http';
@@ -37,6 +45,8 @@ export interface Config {
   /** How a step that meets an outage is retried before the evolution is FAILED. */
   stepRetry: { attempts: number; delayMs: number };
   approvalTtlMs: number;
+  /** Input records above which the shadow counts as behind (EVOLVE_OBSERVE_LAG_THRESHOLD). */
+  observeLagThreshold: number;
   logLevel: (typeof LOG_LEVELS)[number];
   bullBoardToken?: string;
 }
@@ -86,6 +96,21 @@ function crossChecks(env: ParsedEnv, mode: 'socket' | 'http'): ConfigProblem[] {
       variable: 'SLACK_SIGNING_SECRET',
       message:
         'is required when EVOLVE_SLACK_MODE is http: copy the signing secret from the Slack app’s Basic Information page, or use Socket Mode with SLACK_APP_TOKEN',
+    });
+  }
+  if (env.EVOLVE_KAFKA_SSL_CA_FILE && !env.EVOLVE_KAFKA_SSL) {
+    problems.push({
+      variable: 'EVOLVE_KAFKA_SSL_CA_FILE',
+      message: 'is only used over TLS: set EVOLVE_KAFKA_SSL=true as well, or unset it',
+    });
+  }
+  if (Boolean(env.EVOLVE_FLINK_TLS_CERT_FILE) !== Boolean(env.EVOLVE_FLINK_TLS_KEY_FILE)) {
+    problems.push({
+      variable: env.EVOLVE_FLINK_TLS_CERT_FILE
+        ? 'EVOLVE_FLINK_TLS_KEY_FILE'
+        : 'EVOLVE_FLINK_TLS_CERT_FILE',
+      message:
+        'is required with its pair: mutual TLS needs both EVOLVE_FLINK_TLS_CERT_FILE and EVOLVE_FLINK_TLS_KEY_FILE',
     });
   }
   if (env.EVOLVE_KAFKA_SASL_MECHANISM) {
@@ -149,11 +174,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     redis: { url: e.EVOLVE_REDIS_URL, keyPrefix: e.EVOLVE_REDIS_PREFIX },
     queueNamespace: e.EVOLVE_QUEUE_NAMESPACE,
-    kafka: { brokers: e.EVOLVE_KAFKA_BROKERS, ssl: e.EVOLVE_KAFKA_SSL, ...(sasl ? { sasl } : {}) },
+    kafka: {
+      brokers: e.EVOLVE_KAFKA_BROKERS,
+      ssl: e.EVOLVE_KAFKA_SSL,
+      ...(e.EVOLVE_KAFKA_SSL_CA_FILE ? { sslCaFile: e.EVOLVE_KAFKA_SSL_CA_FILE } : {}),
+      ...(sasl ? { sasl } : {}),
+    },
     flink: {
       restUrl: e.EVOLVE_FLINK_REST_URL,
       gatewayUrl: e.EVOLVE_FLINK_GATEWAY_URL,
       ...(e.EVOLVE_FLINK_AUTH_HEADER ? { authHeader: e.EVOLVE_FLINK_AUTH_HEADER } : {}),
+      ...(e.EVOLVE_FLINK_TLS_CA_FILE || e.EVOLVE_FLINK_TLS_CERT_FILE
+        ? {
+            tls: {
+              ...(e.EVOLVE_FLINK_TLS_CA_FILE ? { caFile: e.EVOLVE_FLINK_TLS_CA_FILE } : {}),
+              ...(e.EVOLVE_FLINK_TLS_CERT_FILE ? { certFile: e.EVOLVE_FLINK_TLS_CERT_FILE } : {}),
+              ...(e.EVOLVE_FLINK_TLS_KEY_FILE ? { keyFile: e.EVOLVE_FLINK_TLS_KEY_FILE } : {}),
+            },
+          }
+        : {}),
     },
     ...(e.SLACK_BOT_TOKEN
       ? {
@@ -174,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deployRunningTimeoutMs: e.EVOLVE_DEPLOY_RUNNING_TIMEOUT_MS,
     stepRetry: { attempts: e.EVOLVE_STEP_RETRY_ATTEMPTS, delayMs: e.EVOLVE_STEP_RETRY_DELAY_MS },
     approvalTtlMs: e.EVOLVE_APPROVAL_TTL_MS,
+    observeLagThreshold: e.EVOLVE_OBSERVE_LAG_THRESHOLD,
     logLevel: e.EVOLVE_LOG_LEVEL,
     ...(e.EVOLVE_BULL_BOARD_TOKEN ? { bullBoardToken: e.EVOLVE_BULL_BOARD_TOKEN } : {}),
   };

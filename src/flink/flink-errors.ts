@@ -6,6 +6,13 @@ export type FlinkEndpoint = string;
 export type FlinkService = 'Flink REST API' | 'Flink SQL Gateway';
 
 /** Connection refused/reset, timeouts or 502/503/504 on every attempt. */
+/** Node's certificate and handshake error codes (tls / OpenSSL). */
+function isTlsFailure(reason: string): boolean {
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|EPROTO|HOSTNAME_MISMATCH|ALERT/.test(
+    reason,
+  );
+}
+
 export class FlinkUnreachableError extends EvolveError {
   constructor(
     readonly service: FlinkService,
@@ -21,7 +28,9 @@ export class FlinkUnreachableError extends EvolveError {
       'FLINK_UNREACHABLE',
       `The ${service} at ${origin} could not be reached (${endpoint}: ${reason}, ` +
         `${attempts} attempt${attempts === 1 ? '' : 's'}). ` +
-        'Check that the cluster is up and reachable from the worker (address, TLS settings), then retry.',
+        (isTlsFailure(reason)
+          ? "The TLS handshake failed: when Flink's certificate is signed by a private CA set EVOLVE_FLINK_TLS_CA_FILE, and for mutual TLS EVOLVE_FLINK_TLS_CERT_FILE and EVOLVE_FLINK_TLS_KEY_FILE; then retry."
+          : 'Check that the cluster is up and reachable from the worker (address, TLS settings), then retry.'),
       options,
     );
   }

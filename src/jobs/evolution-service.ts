@@ -9,10 +9,10 @@ import type { BackfillMode, Pipeline } from '../evolution/pipeline.js';
 import { startEvolution } from '../evolution/start-evolution.js';
 import { runAbort } from '../evolution/workflow/run-abort.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
-import { analyzeScript } from '../flink/analyze-script.js';
 import { TokenBucket } from '../kafka/token-bucket.js';
 import type { TopicAdmin } from '../kafka/topic-admin.js';
 import { backfillRunKeys } from './backfill-run-keys.js';
+import { shadowLag } from './shadow-lag.js';
 import { diffTopics, type DiffReport } from '../kafka/diff-report.js';
 import type { EvolveQueues } from './evolve-queues.js';
 
@@ -82,17 +82,8 @@ export class EvolutionService {
     const state = ev.shadow.jobId
       ? await this.jobState(ev.pipeline, ev.shadow.jobId)
       : 'NOT_STARTED';
-    try {
-      const topics = [...new Set(analyzeScript(ev.v2.sql).kafkaSources.flatMap((s) => s.topics))];
-      let lag = 0;
-      for (const group of ev.shadow.groupIds) lag += await this.d.admin.consumerLag(group, topics);
-      return ev.shadow.groupIds.length > 0 && topics.length > 0
-        ? { state, lagRecords: lag }
-        : { state };
-    } catch {
-      // A topic pattern or an unreachable broker: show the state without a lag.
-      return { state };
-    }
+    const lagRecords = await shadowLag(ev, this.d.admin);
+    return lagRecords === undefined ? { state } : { state, lagRecords };
   }
 
   /** A job's state on the pipeline's Flink cluster ('NOT_FOUND' when Flink does not know it). */

@@ -19,6 +19,8 @@ export interface EvolveWorkersOptions {
   /** Partitions this process works on at once. */
   partitionConcurrency?: number;
   observeEveryMs?: number;
+  /** Input records above which the observer reports the shadow as behind. Default 1000. */
+  observeLagThreshold?: number;
   /** Wraps each queue's processor (logging, metrics) without the processors knowing. */
   wrap?: ProcessorWrapper;
 }
@@ -59,7 +61,16 @@ export class EvolveWorkers {
       make('steps', stepProcessor(deps, queues, observeEveryMs), 4),
       make('partitions', partitionProcessor(backfill), options.partitionConcurrency ?? 2),
       make('backfill', backfillParentProcessor(deps), 2),
-      make('observe', observeProcessor(deps, queues, backfill.redis, backfill.keyPrefix), 1),
+      make(
+        'observe',
+        observeProcessor(deps, queues, {
+          redis: backfill.redis,
+          keyPrefix: backfill.keyPrefix,
+          admin: backfill.admin,
+          lagThreshold: options.observeLagThreshold ?? 1_000,
+        }),
+        1,
+      ),
     ];
   }
 

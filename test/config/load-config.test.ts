@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ENV_VARS } from '../../src/config/env-schema.js';
 import {
   ConfigError,
   configReferenceMarkdown,
@@ -10,6 +14,12 @@ const BOT = 'xoxb-1111-2222-abcdefSECRETbot';
 const APP = 'xapp-1-A0-3333-abcdefSECRETapp';
 const SIGNING = 'f00dS3CR3Tsigning1234';
 const base = { SLACK_BOT_TOKEN: BOT, SLACK_APP_TOKEN: APP };
+// loadConfig only checks that a PEM file is readable PEM text; TLS itself is tested on the real stack.
+const pemDir = mkdtempSync(join(tmpdir(), 'evolve-config-'));
+const PEM = join(pemDir, 'ca.pem');
+writeFileSync(PEM, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+const NOT_PEM = join(pemDir, 'ca.der');
+writeFileSync(NOT_PEM, 'binary');
 
 function problemsOf(env: NodeJS.ProcessEnv): ConfigError {
   try {
@@ -36,6 +46,7 @@ describe('loadConfig', () => {
       deployRunningTimeoutMs: 120_000,
       stepRetry: { attempts: 12, delayMs: 2_000 },
       approvalTtlMs: 86_400_000,
+      observeLagThreshold: 1000,
       logLevel: 'info',
     });
   });
@@ -56,6 +67,10 @@ describe('loadConfig', () => {
       EVOLVE_FLINK_REST_URL: 'https://flink.example:8081',
       EVOLVE_FLINK_GATEWAY_URL: 'https://flink.example:8083',
       EVOLVE_FLINK_AUTH_HEADER: 'Bearer abc',
+      EVOLVE_FLINK_TLS_CA_FILE: PEM,
+      EVOLVE_FLINK_TLS_CERT_FILE: PEM,
+      EVOLVE_FLINK_TLS_KEY_FILE: PEM,
+      EVOLVE_KAFKA_SSL_CA_FILE: PEM,
       EVOLVE_PORT: '8080',
       EVOLVE_METRICS_PORT: '9464',
       EVOLVE_PIPELINES_FILE: './pipelines.yaml',
@@ -65,6 +80,7 @@ describe('loadConfig', () => {
       EVOLVE_STEP_RETRY_ATTEMPTS: '3',
       EVOLVE_STEP_RETRY_DELAY_MS: '500',
       EVOLVE_APPROVAL_TTL_MS: '3600000',
+      EVOLVE_OBSERVE_LAG_THRESHOLD: '50000',
       EVOLVE_LOG_LEVEL: 'debug',
       EVOLVE_BULL_BOARD_TOKEN: 'a-long-random-board-token',
     });
@@ -73,9 +89,14 @@ describe('loadConfig', () => {
       kafka: {
         brokers: ['k1:9092', 'k2:9093'],
         ssl: true,
+        sslCaFile: PEM,
         sasl: { mechanism: 'scram-sha-512', username: 'evolve', password: 'kafka-pw' },
       },
-      flink: { restUrl: 'https://flink.example:8081', authHeader: 'Bearer abc' },
+      flink: {
+        restUrl: 'https://flink.example:8081',
+        authHeader: 'Bearer abc',
+        tls: { caFile: PEM, certFile: PEM, keyFile: PEM },
+      },
       slack: { mode: 'http', signingSecret: SIGNING, apiUrl: 'http://127.0.0.1:4000/api/' },
       http: { port: 8080 },
       metricsPort: 9464,
@@ -85,6 +106,7 @@ describe('loadConfig', () => {
       deployRunningTimeoutMs: 60_000,
       stepRetry: { attempts: 3, delayMs: 500 },
       approvalTtlMs: 3_600_000,
+      observeLagThreshold: 50_000,
       logLevel: 'debug',
       bullBoardToken: 'a-long-random-board-token',
     });
@@ -138,6 +160,11 @@ describe('loadConfig', () => {
     ],
     ['EVOLVE_STEP_RETRY_DELAY_MS', { EVOLVE_STEP_RETRY_DELAY_MS: '10' }, 'from 100'],
     ['EVOLVE_APPROVAL_TTL_MS', { EVOLVE_APPROVAL_TTL_MS: '1000' }, 'from 60000'],
+    [
+      'EVOLVE_OBSERVE_LAG_THRESHOLD',
+      { EVOLVE_OBSERVE_LAG_THRESHOLD: '-1' },
+      'whole number of input records, 0 or more, for example EVOLVE_OBSERVE_LAG_THRESHOLD=',
+    ],
     ['EVOLVE_LOG_LEVEL', { EVOLVE_LOG_LEVEL: 'verbose' }, 'debug'],
     ['EVOLVE_BULL_BOARD_TOKEN', { EVOLVE_BULL_BOARD_TOKEN: 'short' }, 'at least 16'],
   ];
@@ -239,7 +266,9 @@ describe('describeConfig', () => {
       expect(v.description.length).toBeGreaterThan(10);
       expect(v.name).toMatch(/^(EVOLVE_|SLACK_(BOT_TOKEN|APP_TOKEN|SIGNING_SECRET)$)/);
     }
-    expect(table).toHaveLength(27);
+    // Every variable the schema reads, in its order: the reference cannot skip one.
+    expect(table.map((v) => v.name)).toEqual(Object.keys(ENV_VARS));
+    expect(table.length).toBeGreaterThan(25);
   });
 
   it('documents defaults that loadConfig actually applies', () => {
