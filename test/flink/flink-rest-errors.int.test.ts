@@ -8,7 +8,7 @@ import {
 } from '../../src/flink/flink-errors.js';
 import { FlinkRestClient, newTriggerId } from '../../src/flink/flink-rest-client.js';
 import { uniqueName } from '../support/unique-name.js';
-import { gatewayClient, restClient, TestResources, waitForRunningTasks } from './flink-test-kit.js';
+import { gatewayClient, restClient, TestResources } from './flink-test-kit.js';
 
 /** A port nothing listens on: bound once by us, then released. */
 async function closedPort(): Promise<number> {
@@ -36,12 +36,9 @@ describe('FlinkRestClient failures against the real cluster', () => {
   let jobId = '';
 
   beforeAll(async () => {
-    const submitted = await gateway.submitScript(generatorScript(), {
+    jobId = await resources.startJob(gateway, generatorScript(), {
       'pipeline.name': uniqueName('evolve-test/errors'),
-      'parallelism.default': '1',
     });
-    jobId = resources.job(submitted.jobId);
-    await waitForRunningTasks(rest, jobId);
   });
 
   afterAll(async () => {
@@ -105,16 +102,13 @@ describe('FlinkRestClient failures against the real cluster', () => {
   });
 
   it('cancelling twice is harmless', async () => {
-    const submitted = await gateway.submitScript(generatorScript(), {
+    const submitted = await resources.startJob(gateway, generatorScript(), {
       'pipeline.name': uniqueName('evolve-test/cancel-twice'),
-      'parallelism.default': '1',
     });
-    resources.job(submitted.jobId);
-    await waitForRunningTasks(rest, submitted.jobId);
-    expect(await rest.cancelJob(submitted.jobId)).toBe('requested');
-    expect((await rest.waitForJobState(submitted.jobId, ['CANCELED'])).state).toBe('CANCELED');
+    expect(await rest.cancelJob(submitted)).toBe('requested');
+    expect((await rest.waitForJobState(submitted, ['CANCELED'])).state).toBe('CANCELED');
     // Flink accepts cancelling a CANCELED job again (202).
-    expect(await rest.cancelJob(submitted.jobId)).toBe('requested');
-    expect(await rest.getJobState(submitted.jobId)).toBe('CANCELED');
+    expect(await rest.cancelJob(submitted)).toBe('requested');
+    expect(await rest.getJobState(submitted)).toBe('CANCELED');
   });
 });

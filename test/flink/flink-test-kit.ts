@@ -1,7 +1,9 @@
+import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { FlinkRestClient } from '../../src/flink/flink-rest-client.js';
-import { SqlGatewayClient } from '../../src/flink/sql-gateway-client.js';
+import { SqlGatewayClient, type ExecutionConfig } from '../../src/flink/sql-gateway-client.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { uniqueName } from '../support/unique-name.js';
 
@@ -41,6 +43,7 @@ export class TestResources {
   readonly topics: string[] = [];
   readonly jobs: string[] = [];
   readonly groups: string[] = [];
+  readonly savepointDirectories: string[] = [];
   private admin: Admin | undefined;
 
   constructor(
@@ -78,6 +81,32 @@ export class TestResources {
     return jobId;
   }
 
+  /**
+   * Submits a script at parallelism 1 (one input partition is read in
+   * order), tracks the job, and returns once all its tasks run: a savepoint
+   * or a cancel before that would race the deployment.
+   */
+  async startJob(
+    gateway: SqlGatewayClient,
+    statements: readonly string[],
+    config: ExecutionConfig,
+  ): Promise<string> {
+    const { jobId } = await gateway.submitScript(statements, {
+      'parallelism.default': '1',
+      ...config,
+    });
+    this.job(jobId);
+    await waitForRunningTasks(this.rest, jobId);
+    return jobId;
+  }
+
+  /** A savepoint target directory of this test's own (a URL, as Flink takes it), removed by cleanup. */
+  savepointDirectory(prefix: string): string {
+    const url = `${endpoints().savepointDir}/${uniqueName(prefix)}`;
+    this.savepointDirectories.push(url);
+    return url;
+  }
+
   async cleanup(): Promise<void> {
     for (const jobId of this.jobs) {
       await this.rest.cancelJob(jobId).catch(() => undefined);
@@ -93,6 +122,8 @@ export class TestResources {
       await admin.deleteTopics({ topics: this.topics }).catch(() => undefined);
     await admin.disconnect();
     await this.rest.close();
+    for (const url of this.savepointDirectories)
+      rmSync(fileURLToPath(url), { recursive: true, force: true });
   }
 }
 

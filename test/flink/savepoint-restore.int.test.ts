@@ -1,8 +1,5 @@
-import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newTriggerId } from '../../src/flink/flink-rest-client.js';
-import { stackEndpoints } from '../support/stack-endpoints.js';
 import { uniqueName } from '../support/unique-name.js';
 import {
   eventually,
@@ -12,7 +9,6 @@ import {
   restClient,
   TestResources,
   totalsScript,
-  waitForRunningTasks,
   type Order,
   type Totals,
 } from './flink-test-kit.js';
@@ -30,12 +26,11 @@ describe('a savepoint restored into a job writing to another topic', () => {
   const rest = restClient();
   const gateway = gatewayClient();
   const resources = new TestResources(rest);
-  const targetDirectory = `${stackEndpoints().savepointDir}/${uniqueName('restore')}`;
+  const targetDirectory = resources.savepointDirectory('restore');
 
   afterAll(async () => {
     await resources.cleanup();
     await gateway.close();
-    rmSync(fileURLToPath(targetDirectory), { recursive: true, force: true });
   });
 
   it('restores from the savepoint and its counts continue over all input', async () => {
@@ -50,37 +45,31 @@ describe('a savepoint restored into a job writing to another topic', () => {
       { customer_id: 'c4', amount: 1 },
     ];
     await produceOrders(resources.k, input, before);
-    const v1 = await gateway.submitScript(totalsScript(input, v1Output, group), {
+    const v1 = await resources.startJob(gateway, totalsScript(input, v1Output, group), {
       'pipeline.name': uniqueName('evolve-test/restore-v1'),
-      'parallelism.default': '1',
     });
-    resources.job(v1.jobId);
-    await waitForRunningTasks(rest, v1.jobId);
     const v1Expected = expectedTotals(before);
     await eventually('v1 totals', async () => {
       const totals = await readTotals(resources.k, v1Output);
       return totals.size === v1Expected.size && totals.get('c1')?.cnt === 2 ? totals : undefined;
     });
 
-    const triggerId = await rest.stopWithSavepoint(v1.jobId, {
+    const triggerId = await rest.stopWithSavepoint(v1, {
       triggerId: newTriggerId(),
       targetDirectory,
     });
-    const { location } = await rest.waitForSavepoint(v1.jobId, triggerId, {
+    const { location } = await rest.waitForSavepoint(v1, triggerId, {
       operation: 'stop-with-savepoint',
     });
 
     // Same script, only the sink topic differs.
-    const v2 = await gateway.submitScript(totalsScript(input, v2Output, group), {
+    const v2 = await resources.startJob(gateway, totalsScript(input, v2Output, group), {
       'pipeline.name': uniqueName('evolve-test/restore-v2'),
-      'parallelism.default': '1',
       'execution.savepoint.path': location,
       'execution.savepoint.ignore-unclaimed-state': 'false',
     });
-    resources.job(v2.jobId);
-    await waitForRunningTasks(rest, v2.jobId);
     // Checkpoint statistics are cached for a few seconds by the REST server.
-    const restoredFrom = await eventually('restored path', () => rest.latestRestoredPath(v2.jobId));
+    const restoredFrom = await eventually('restored path', () => rest.latestRestoredPath(v2));
     expect(restoredFrom).toBe(location);
 
     const after: Order[] = [

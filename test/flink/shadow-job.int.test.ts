@@ -16,7 +16,6 @@ import {
   TestResources,
   totalsSinkDdl,
   TOTALS_INSERT,
-  waitForRunningTasks,
 } from './flink-test-kit.js';
 
 async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<string[]> {
@@ -56,19 +55,18 @@ describe('a shadow job built by rewriteForShadow', () => {
       { customer_id: 'c1', amount: 10 },
       { customer_id: 'c2', amount: 7 },
     ]);
-    const v1 = await gateway.submitScript(
+    const v1 = await resources.startJob(
+      gateway,
       analyzeScript(v1Sql).statements.map((s) => s.text),
-      { 'pipeline.name': uniqueName('evolve-test/shadow-v1'), 'parallelism.default': '1' },
+      { 'pipeline.name': uniqueName('evolve-test/shadow-v1') },
     );
-    resources.job(v1.jobId);
-    await waitForRunningTasks(rest, v1.jobId);
     const inputEndV1 = await endOffsets(resources.k, input);
     await eventually('v1 to commit its offsets', async () => {
       const committed = await committedOffsets(admin, productionGroup, input);
       return committed.join() === inputEndV1.join() ? true : undefined;
     });
-    await rest.cancelJob(v1.jobId);
-    await rest.waitForJobState(v1.jobId, ['CANCELED']);
+    await rest.cancelJob(v1);
+    await rest.waitForJobState(v1, ['CANCELED']);
 
     // While v1 is stopped, production's topic and group can only change through the shadow.
     await produceOrders(resources.k, input, [
@@ -89,13 +87,12 @@ describe('a shadow job built by rewriteForShadow', () => {
     expect(shadow.groupIds).toHaveLength(1);
     expect(shadow.groupIds).not.toContain(productionGroup);
     resources.groups.push(...shadow.groupIds);
-    const shadowJob = await gateway.submitScript(
+    const shadowJob = await resources.startJob(
+      gateway,
       analyzeScript(shadow.sql).statements.map((s) => s.text),
-      { ...shadow.executionConfig, 'parallelism.default': '1' },
+      shadow.executionConfig,
     );
-    resources.job(shadowJob.jobId);
-    await waitForRunningTasks(rest, shadowJob.jobId);
-    expect((await rest.getJob(shadowJob.jobId)).name).toBe(shadow.executionConfig['pipeline.name']);
+    expect((await rest.getJob(shadowJob)).name).toBe(shadow.executionConfig['pipeline.name']);
 
     // The shadow read all input from the start and wrote TEMP...
     const tempTotals = await eventually('shadow totals in TEMP', async () => {

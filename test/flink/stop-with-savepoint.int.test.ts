@@ -1,9 +1,8 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SavepointDisposalFailedError } from '../../src/flink/flink-errors.js';
 import { newTriggerId } from '../../src/flink/flink-rest-client.js';
-import { stackEndpoints } from '../support/stack-endpoints.js';
 import { uniqueName } from '../support/unique-name.js';
 import {
   eventually,
@@ -13,19 +12,17 @@ import {
   restClient,
   TestResources,
   totalsScript,
-  waitForRunningTasks,
 } from './flink-test-kit.js';
 
 describe('stop-with-savepoint through FlinkRestClient', () => {
   const rest = restClient();
   const gateway = gatewayClient();
   const resources = new TestResources(rest);
-  const targetDirectory = `${stackEndpoints().savepointDir}/${uniqueName('stop-twice')}`;
+  const targetDirectory = resources.savepointDirectory('stop-twice');
 
   afterAll(async () => {
     await resources.cleanup();
     await gateway.close();
-    rmSync(fileURLToPath(targetDirectory), { recursive: true, force: true });
   });
 
   it('a stop repeated with one trigger id, during and after completion, writes one savepoint', async () => {
@@ -37,12 +34,9 @@ describe('stop-with-savepoint through FlinkRestClient', () => {
       { customer_id: 'c1', amount: 5 },
       { customer_id: 'c2', amount: 7 },
     ]);
-    const { jobId } = await gateway.submitScript(totalsScript(input, output, group), {
+    const jobId = await resources.startJob(gateway, totalsScript(input, output, group), {
       'pipeline.name': uniqueName('evolve-test/stop-twice'),
-      'parallelism.default': '1',
     });
-    resources.job(jobId);
-    await waitForRunningTasks(rest, jobId);
     await eventually('totals in the output topic', async () =>
       (await readTotals(resources.k, output)).get('c1')?.cnt === 2 ? true : undefined,
     );
