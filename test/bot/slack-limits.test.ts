@@ -4,6 +4,7 @@ import {
   SLACK_LIMITS,
   TRUNCATION_MARK,
   codeBlock,
+  escapeMrkdwnKeepMentions,
   fitMessage,
   fitText,
 } from '../../src/bot/blocks/slack-limits.js';
@@ -21,6 +22,18 @@ const actions: KnownBlock = {
     { type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'A' }, value: 'v' },
   ],
 };
+
+describe('escapeMrkdwnKeepMentions', () => {
+  it('keeps user mentions live and escapes everything else', () => {
+    expect(escapeMrkdwnKeepMentions('Aborted by <@U0APPR1>: a < b & c > d')).toBe(
+      'Aborted by <@U0APPR1>: a &lt; b &amp; c &gt; d',
+    );
+    // Not a user id: a broadcast, a link, a lower-case look-alike stay escaped.
+    expect(escapeMrkdwnKeepMentions('<!channel> <http://x|y> <@u0abc> <@U0A|name>')).toBe(
+      '&lt;!channel&gt; &lt;http://x|y&gt; &lt;@u0abc&gt; &lt;@U0A|name&gt;',
+    );
+  });
+});
 
 describe('fitText and codeBlock', () => {
   it('leaves short text alone and cuts long text with the visible mark', () => {

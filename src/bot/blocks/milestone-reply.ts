@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { Milestone, MilestoneKind } from '../../evolution/ports/notifier.js';
 import { formatCount, formatDuration, progressBar } from './format.js';
-import { escapeMrkdwn, fitMessage } from './slack-limits.js';
+import { escapeMrkdwn, escapeMrkdwnKeepMentions, fitMessage } from './slack-limits.js';
 import type { SlackMessage } from './status-card.js';
 
 const ICONS: Readonly<Record<MilestoneKind, string>> = {
@@ -21,7 +21,7 @@ const ICONS: Readonly<Record<MilestoneKind, string>> = {
 
 /** A thread reply for one milestone: the sentence, then its details (location, size, rate, ETA…). */
 export function milestoneReply(milestone: Milestone): SlackMessage {
-  const text = `${ICONS[milestone.kind]} ${escapeMrkdwn(milestone.text)}`;
+  const text = `${ICONS[milestone.kind]} ${escapeMrkdwnKeepMentions(milestone.text)}`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
   const details = milestone.details ?? {};
   const bar = progressLine(milestone.kind, details);

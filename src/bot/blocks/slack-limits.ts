@@ -46,6 +46,16 @@ export function escapeMrkdwn(text: string): string {
 }
 
 /**
+ * Escapes like escapeMrkdwn but keeps user mentions (`<@U0123ABCD>`) live:
+ * milestones name who approved or aborted, and a raw id helps nobody. Only
+ * the exact mention form of a Slack user id is restored, so text that merely
+ * contains `<@` (a Flink error, a SQL comment) stays escaped.
+ */
+export function escapeMrkdwnKeepMentions(text: string): string {
+  return escapeMrkdwn(text).replace(/&lt;@([UW][A-Z0-9]{2,20})&gt;/g, '<@$1>');
+}
+
+/**
  * Makes a message Slack will accept: clamps every text to its limit, keeps
  * at most 50 blocks, and keeps the blocks JSON under the overall budget by
  * shortening the longest texts, then dropping blocks from the end. Actions
