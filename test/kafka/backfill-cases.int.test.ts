@@ -1,33 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Kafka } from 'kafkajs';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../support/unique-name.js';
 import { diffPartition, diffTopics } from '../../src/kafka/diff-report.js';
-import { BackfillScenario } from './backfill-scenario.js';
-import { hex, latestByKey, produce, testKafka, testRedis } from './kafka-test-kit.js';
+import { useBackfillScenarios } from './backfill-scenario.js';
+import { hex, latestByKey, produce } from './kafka-test-kit.js';
 
-let kafka: Kafka;
-let redis: Redis;
-const scenarios: BackfillScenario[] = [];
-
-beforeAll(() => {
-  kafka = testKafka();
-  redis = testRedis();
-});
-afterEach(async () => {
-  for (const s of scenarios.splice(0)) await s.tearDown();
-});
-afterAll(async () => {
-  await redis.quit();
-});
+const { kafka, scenario } = useBackfillScenarios();
 
 const RAW_KEY = Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x80]);
 const JSON_KEY = '{"tenant":"acme","id":7}';
 
 describe('runBackfillPartition: the key cases', () => {
   it('upserts, deletes and leaves alone exactly what DESIGN.md section 7 says, on both partitions', async () => {
-    const s = new BackfillScenario(kafka, redis, 2);
-    scenarios.push(s);
+    const s = scenario(2);
     await s.setUp(5000);
     for (const p of [0, 1]) {
       // v1's output.
@@ -135,8 +119,7 @@ describe('runBackfillPartition: the key cases', () => {
   });
 
   it('refresh-only mode never deletes', async () => {
-    const s = new BackfillScenario(kafka, redis, 1);
-    scenarios.push(s);
+    const s = scenario(1);
     await s.setUp(5000);
     await produce(kafka, s.prodTopic, [
       { key: 'gone', value: 'P', partition: 0 },
@@ -152,8 +135,7 @@ describe('runBackfillPartition: the key cases', () => {
   });
 
   it('stops on abort with a typed error and resumes to the right result', async () => {
-    const s = new BackfillScenario(kafka, redis, 1);
-    scenarios.push(s);
+    const s = scenario(1);
     await s.setUp(200);
     const keys = 300;
     await produce(
@@ -185,8 +167,7 @@ describe('runBackfillPartition: the key cases', () => {
   });
 
   it('refuses to run when the production topic gained partitions', async () => {
-    const s = new BackfillScenario(kafka, redis, 1);
-    scenarios.push(s);
+    const s = scenario(1);
     await s.setUp(5000);
     await s.cutOver();
     const raw = kafka.admin();

@@ -1,35 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Kafka } from 'kafkajs';
-import type { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
 import { stackEndpoints } from '../support/stack-endpoints.js';
-import { BackfillScenario } from './backfill-scenario.js';
-import {
-  endOffsets,
-  hex,
-  latestByKey,
-  produce,
-  readAll,
-  testKafka,
-  testRedis,
-} from './kafka-test-kit.js';
+import { useBackfillScenarios } from './backfill-scenario.js';
+import { endOffsets, hex, latestByKey, produce, readAll } from './kafka-test-kit.js';
 
-let kafka: Kafka;
-let redis: Redis;
-const scenarios: BackfillScenario[] = [];
+const { kafka, scenario } = useBackfillScenarios();
 const children: ChildProcess[] = [];
 
-beforeAll(() => {
-  kafka = testKafka();
-  redis = testRedis();
-});
-afterEach(async () => {
+// Registered after the scenarios' hook, so it runs first (vitest runs after-hooks as a stack):
+// no killed-late child writes into a torn-down scenario.
+afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-  for (const s of scenarios.splice(0)) await s.tearDown();
-});
-afterAll(async () => {
-  await redis.quit();
 });
 
 const fixture = fileURLToPath(new URL('./fixtures/backfill-one-partition.ts', import.meta.url));
@@ -64,8 +46,7 @@ function startBackfill(
 
 describe('backfill killed with SIGKILL', () => {
   it('resumes from its checkpoint and leaves every key right', async () => {
-    const s = new BackfillScenario(kafka, redis, 1);
-    scenarios.push(s);
+    const s = scenario(1);
     await s.setUp(400);
     const keys = 1200;
     const key = (i: number) => `acct-${i}`;

@@ -1,30 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Kafka } from 'kafkajs';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { verifyPartition } from '../../src/kafka/backfill-verifier.js';
 import { backfillHeaders } from '../../src/kafka/record-headers.js';
-import { BackfillScenario } from './backfill-scenario.js';
-import { hex, latestByKey, produce, testKafka, testRedis } from './kafka-test-kit.js';
+import { useBackfillScenarios } from './backfill-scenario.js';
+import { hex, latestByKey, produce } from './kafka-test-kit.js';
 
-let kafka: Kafka;
-let redis: Redis;
-const scenarios: BackfillScenario[] = [];
-
-beforeAll(() => {
-  kafka = testKafka();
-  redis = testRedis();
-});
-afterEach(async () => {
-  for (const s of scenarios.splice(0)) await s.tearDown();
-});
-afterAll(async () => {
-  await redis.quit();
-});
+const { kafka, scenario } = useBackfillScenarios();
 
 describe('backfill racing v2', () => {
   it('repairs backfill records that clobbered a later v2 write, including a v2 delete', async () => {
-    const s = new BackfillScenario(kafka, redis, 1);
-    scenarios.push(s);
+    const s = scenario(1);
     await s.setUp(5000);
     await produce(
       kafka,
@@ -72,8 +56,7 @@ describe('backfill racing v2', () => {
   });
 
   it('ends with no conflict while v2 writes live updates during the whole backfill', async () => {
-    const s = new BackfillScenario(kafka, redis, 2);
-    scenarios.push(s);
+    const s = scenario(2);
     // Throttled low: the emission lasts seconds, so v2's writes land between tails and sends.
     await s.setUp(1500);
     const keys = 3000;

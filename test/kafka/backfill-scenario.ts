@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { afterEach } from 'vitest';
 import type { Redis } from 'ioredis';
 import { uniqueName } from '../support/unique-name.js';
 import { BackfillCheckpoints } from '../../src/kafka/backfill-checkpoint.js';
@@ -10,6 +11,7 @@ import {
 import { TokenBucket } from '../../src/kafka/token-bucket.js';
 import { TopicAdmin } from '../../src/kafka/topic-admin.js';
 import { createTopic, deleteRedisKeys, deleteTopics, endOffsets } from './kafka-test-kit.js';
+import { useKafkaAndRedis } from './use-kafka-and-redis.js';
 
 /** A production topic, its TEMP (created the product's way), a Redis prefix and a throttle, torn down together. */
 export class BackfillScenario {
@@ -68,4 +70,27 @@ export class BackfillScenario {
     await this.admin.close();
     await deleteRedisKeys(this.redis, this.prefix);
   }
+}
+
+/**
+ * Kafka and Redis for a test file of backfill scenarios: `scenario(n)` makes
+ * one with n partitions, torn down after the test that made it.
+ */
+export function useBackfillScenarios(): {
+  kafka: Kafka;
+  scenario: (partitions: number) => BackfillScenario;
+} {
+  const { kafka, redis } = useKafkaAndRedis();
+  const made: BackfillScenario[] = [];
+  afterEach(async () => {
+    for (const s of made.splice(0)) await s.tearDown();
+  });
+  return {
+    kafka,
+    scenario: (partitions) => {
+      const s = new BackfillScenario(kafka, redis, partitions);
+      made.push(s);
+      return s;
+    },
+  };
 }

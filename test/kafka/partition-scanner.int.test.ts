@@ -1,5 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Kafka } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../support/unique-name.js';
 import {
   PartitionScanner,
@@ -7,33 +6,10 @@ import {
   type ScannedRecord,
 } from '../../src/kafka/partition-scanner.js';
 import { TopicAdmin } from '../../src/kafka/topic-admin.js';
-import {
-  createTopic,
-  deleteRedisKeys,
-  deleteTopics,
-  endOffsets,
-  produce,
-  testKafka,
-  testRedis,
-} from './kafka-test-kit.js';
-import type { Redis } from 'ioredis';
+import { createTopic, endOffsets, produce } from './kafka-test-kit.js';
+import { useKafkaAndRedis } from './use-kafka-and-redis.js';
 
-let kafka: Kafka;
-let redis: Redis;
-const topics: string[] = [];
-const prefixes: string[] = [];
-
-beforeAll(() => {
-  kafka = testKafka();
-  redis = testRedis();
-});
-afterEach(async () => {
-  await deleteTopics(kafka, topics.splice(0));
-  for (const p of prefixes.splice(0)) await deleteRedisKeys(redis, p);
-});
-afterAll(async () => {
-  await redis.quit();
-});
+const { kafka, redis, topics, prefixes } = useKafkaAndRedis();
 
 async function collect(
   topic: string,

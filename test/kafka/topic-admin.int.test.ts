@@ -1,6 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Kafka } from 'kafkajs';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../support/unique-name.js';
 import { TopicAdmin } from '../../src/kafka/topic-admin.js';
 import { tempTopicName } from '../../src/evolution/shadow-names.js';
@@ -9,30 +7,10 @@ import {
   TopicMissingError,
   TopicNotOursError,
 } from '../../src/kafka/kafka-errors.js';
-import {
-  createTopic,
-  deleteRedisKeys,
-  deleteTopics,
-  testKafka,
-  testRedis,
-} from './kafka-test-kit.js';
+import { createTopic, deleteTopics } from './kafka-test-kit.js';
+import { useKafkaAndRedis } from './use-kafka-and-redis.js';
 
-let kafka: Kafka;
-let redis: Redis;
-const topics: string[] = [];
-const prefixes: string[] = [];
-
-beforeAll(() => {
-  kafka = testKafka();
-  redis = testRedis();
-});
-afterEach(async () => {
-  await deleteTopics(kafka, topics.splice(0));
-  for (const p of prefixes.splice(0)) await deleteRedisKeys(redis, p);
-});
-afterAll(async () => {
-  await redis.quit();
-});
+const { kafka, redis, topics, prefixes } = useKafkaAndRedis();
 
 function newAdmin(): TopicAdmin {
   const prefix = uniqueName('topic-admin-test');
