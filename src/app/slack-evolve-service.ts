@@ -282,7 +282,7 @@ export class SlackEvolveService implements EvolveService {
     const pipeline = await this.pipeline(name);
     const ev = await this.d.service.abort(name, await this.actor(actor, pipeline));
     return {
-      text: `Evolution ${ev.id} aborted; the shadow job and ${ev.shadow.tempTopic} are removed. Production was not touched.`,
+      text: `Evolution ${ev.id} aborted: the shadow job and ${ev.shadow.tempTopic} are being removed (the thread says when). Production was not touched.`,
       evolutionId: ev.id,
     };
   }

@@ -292,6 +292,9 @@ export class EvolutionService {
   async abort(pipelineName: string, actor: Actor, reason?: string): Promise<Evolution> {
     const current = await this.active(pipelineName);
     const ev = await runAbort(this.w, current.id, actor.id, { actorGroups: actor.groups, reason });
+    // The shadow and TEMP are removed by a retried step; the observer queues
+    // it too for an ABORTED evolution, should this process die right here.
+    await this.d.queues.step('cleanup', ev.id);
     await this.d.queues.unwatch(ev.id);
     return ev;
   }

@@ -21,7 +21,7 @@ export function queueNames(namespace = 'evolve'): QueueNames {
   };
 }
 
-export type StepName = 'develop' | 'deploy' | 'rollback';
+export type StepName = 'develop' | 'deploy' | 'rollback' | 'cleanup';
 
 export interface StepJobData {
   evolutionId: string;

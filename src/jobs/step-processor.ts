@@ -4,6 +4,7 @@ import type { Evolution } from '../evolution/evolution.js';
 import { giveUp } from '../evolution/workflow/give-up.js';
 import { runDeploy } from '../evolution/workflow/run-deploy.js';
 import { runDevelop } from '../evolution/workflow/run-develop.js';
+import { runCleanup, cleanupGaveUp } from '../evolution/workflow/run-cleanup.js';
 import { runRollback } from '../evolution/workflow/run-rollback.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import type { EvolveQueues, StepJobData, StepName } from './evolve-queues.js';
@@ -12,6 +13,7 @@ const RUN: Record<StepName, (deps: WorkflowDeps, id: string) => Promise<Evolutio
   develop: runDevelop,
   deploy: runDeploy,
   rollback: runRollback,
+  cleanup: runCleanup,
 };
 
 /** One handler per step; the workflow functions carry the logic, this only adapts BullMQ. */
@@ -27,7 +29,10 @@ export function stepProcessor(deps: WorkflowDeps, queues: EvolveQueues, observeE
     } catch (err) {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (isTransientError(err) && lastAttempt) {
-        const ev = await giveUp(deps, job.data.evolutionId, job.name, err);
+        const ev =
+          job.name === 'cleanup'
+            ? await cleanupGaveUp(deps, job.data.evolutionId, err)
+            : await giveUp(deps, job.data.evolutionId, job.name, err);
         return { status: ev.status };
       }
       throw err;

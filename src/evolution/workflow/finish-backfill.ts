@@ -1,6 +1,6 @@
 import type { BackfillReport, Evolution } from '../evolution.js';
 import { SYSTEM_ACTOR } from '../evolution-action.js';
-import { cleanupShadow } from './run-rollback.js';
+import { cleanupShadow } from './cleanup-shadow.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
 /** Sums the per-partition reports of a run into the evolution's report. */

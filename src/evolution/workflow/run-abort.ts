@@ -1,12 +1,13 @@
 import type { Evolution } from '../evolution.js';
 import type { TransitionOptions } from '../ports/evolution-repository.js';
-import { cleanupShadow } from './run-rollback.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
 /**
- * `/evolve abort`: the transition first (it checks the actor and the state,
- * and is audited either way), then the shadow and TEMP are removed. Abort is
- * refused once v2 is live: production is v2's from then on.
+ * `/evolve abort`: the transition (it checks the actor and the state, and is
+ * audited either way). It only records the decision: the caller queues the
+ * cleanup step (runCleanup) that stops the shadow and deletes TEMP, so a
+ * crash right after the abort leaves nothing running. Abort is refused once
+ * v2 is live: production is v2's from then on.
  */
 export async function runAbort(
   deps: WorkflowDeps,
@@ -20,10 +21,9 @@ export async function runAbort(
     actor,
     options,
   );
-  await cleanupShadow(deps, ev);
   await deps.notifier.postMilestone(ev, {
     kind: 'info',
-    text: `Aborted by <@${actor}>: shadow job stopped, ${ev.shadow.tempTopic} deleted. Production was not touched.`,
+    text: `Aborted by <@${actor}>${options.reason ? ` (${options.reason})` : ''}. Stopping the shadow job and deleting ${ev.shadow.tempTopic}; production is not touched.`,
   });
   await deps.notifier.updateStatusCard(ev);
   return ev;

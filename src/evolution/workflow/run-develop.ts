@@ -1,6 +1,7 @@
 import { EvolveError, isTransientError } from '../../errors.js';
 import type { Evolution } from '../evolution.js';
 import { SYSTEM_ACTOR } from '../evolution-action.js';
+import { cleanupShadow } from './cleanup-shadow.js';
 import { actionError } from './step-error.js';
 import { jobName, type WorkflowDeps } from './workflow-deps.js';
 
@@ -12,6 +13,11 @@ import { jobName, type WorkflowDeps } from './workflow-deps.js';
  */
 export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promise<Evolution> {
   let ev = await deps.evolutions.load(evolutionId);
+  // A develop resumed after an abort removes what its first run may have made.
+  if (ev.status === 'ABORTED') {
+    await cleanupShadow(deps, ev);
+    return ev;
+  }
   if (ev.status !== 'DEVELOPING') return ev;
   const pipeline = await deps.pipelines.load(ev.pipeline);
   const flink = deps.flinkFor(pipeline);
@@ -78,6 +84,14 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
     await deps.notifier.updateStatusCard(ev);
     return ev;
   } catch (err) {
+    // Aborted while this step was creating TEMP or starting the shadow: the
+    // cleanup may have run before the shadow existed, so whatever this step
+    // made is removed here too (a refused shadowStarted lands here).
+    const now = await deps.evolutions.load(ev.id);
+    if (now.status === 'ABORTED') {
+      await cleanupShadow(deps, now);
+      return now;
+    }
     // Waited out by the job's retries: the step resumes where it stopped.
     if (isTransientError(err)) throw err;
     const failed = await deps.evolutions.transition(

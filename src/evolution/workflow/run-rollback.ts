@@ -2,11 +2,11 @@ import { EvolveError, isTransientError } from '../../errors.js';
 import type { Evolution } from '../evolution.js';
 import { SYSTEM_ACTOR } from '../evolution-action.js';
 import { markStepDone, markStepIntent } from '../deploy-steps.js';
-import type { FlinkJobState } from '../ports/flink-port.js';
+import { cleanupShadow } from './cleanup-shadow.js';
 import { actionError } from './step-error.js';
 import { jobName, type WorkflowDeps } from './workflow-deps.js';
 
-const GONE: ReadonlySet<FlinkJobState> = new Set(['FAILED', 'CANCELED', 'FINISHED', 'NOT_FOUND']);
+import { GONE } from './cleanup-shadow.js';
 
 /**
  * After a failed deploy: make sure v2 no longer writes to production, then
@@ -91,17 +91,4 @@ export async function runRollback(deps: WorkflowDeps, evolutionId: string): Prom
     await deps.notifier.updateStatusCard(failed);
     return failed;
   }
-}
-
-/** Cancels the shadow if it still runs, deletes TEMP (ours by name and record) and the shadow's groups. */
-export async function cleanupShadow(deps: WorkflowDeps, ev: Evolution): Promise<void> {
-  const pipeline = await deps.pipelines.load(ev.pipeline);
-  const flink = deps.flinkFor(pipeline);
-  const kafka = deps.kafkaFor(pipeline);
-  const shadow =
-    ev.shadow.jobId ?? (await flink.findJobByName(jobName(pipeline.name, ev.id, 'shadow')))?.jobId;
-  if (shadow && !GONE.has(await flink.jobState(shadow))) await flink.cancel(shadow);
-  if (await kafka.topicExists(ev.shadow.tempTopic))
-    await kafka.deleteTempTopic(ev.shadow.tempTopic);
-  if (ev.shadow.groupIds.length > 0) await kafka.deleteConsumerGroups(ev.shadow.groupIds);
 }

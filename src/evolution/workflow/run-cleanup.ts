@@ -1,0 +1,38 @@
+import type { Evolution } from '../evolution.js';
+import { actionError } from './step-error.js';
+import { cleanupShadow } from './cleanup-shadow.js';
+import type { WorkflowDeps } from './workflow-deps.js';
+
+/**
+ * The cleanup step after an abort: the abort itself is only the recorded
+ * decision (ABORTED), so the shadow and TEMP are removed here, by a retried
+ * job that any worker resumes after a crash. Safe to run any number of times:
+ * each removal first looks whether there is still something to remove.
+ */
+export async function runCleanup(deps: WorkflowDeps, evolutionId: string): Promise<Evolution> {
+  const ev = await deps.evolutions.load(evolutionId);
+  if (ev.status !== 'ABORTED') return ev;
+  await cleanupShadow(deps, ev);
+  await deps.notifier.postMilestone(ev, {
+    kind: 'info',
+    text: `Cleaned up: shadow job ${ev.shadow.jobId ?? '(never started)'} stopped, ${ev.shadow.tempTopic} deleted. Production was not touched.`,
+  });
+  await deps.notifier.updateStatusCard(ev);
+  return ev;
+}
+
+/** The cleanup met the same outage on its last attempt: say what is left, so a human removes it. */
+export async function cleanupGaveUp(
+  deps: WorkflowDeps,
+  evolutionId: string,
+  err: unknown,
+): Promise<Evolution> {
+  const ev = await deps.evolutions.load(evolutionId);
+  await deps.notifier.postMilestone(ev, {
+    kind: 'failed',
+    text:
+      `Cleanup could not finish after repeated retries: ${actionError(err, 'cleanup').message} ` +
+      `Remove what is left by hand: cancel the shadow job ${ev.shadow.jobId ?? `named evolve/${ev.pipeline}/${ev.id}/shadow`} in Flink and delete the topic ${ev.shadow.tempTopic}.`,
+  });
+  return ev;
+}
