@@ -12,17 +12,25 @@ import { SqlGatewayClient } from '../../src/flink/sql-gateway-client.js';
 import { startPlayground, type RunningPlayground } from '../../src/playground/index.js';
 import { FakeSlackApi } from '../../src/slack-fake/index.js';
 import { ensureChromium } from '../support/ensure-chromium.js';
-import { latestByKey, readAll, withAdmin, withProducer } from '../support/kafka-test-client.js';
 import {
+  deleteTopicsStartingWith,
+  latestByKey,
+  readAll,
+  withAdmin,
+} from '../support/kafka-test-client.js';
+import {
+  createOrdersTopics,
   expectedV2,
   makeOrders,
+  onlyCancelledOrders,
   ordersPipelineSql,
-  type Order,
+  sendOrders,
 } from '../support/orders-pipeline.js';
 import { aPipeline } from '../support/pipeline-fixture.js';
 import { deleteKeysWithPrefix } from '../support/redis-test-keys.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { uniqueName } from '../support/unique-name.js';
+import { until } from '../support/until.js';
 
 const OWNER = 'U0DEMOOWNER';
 const APPROVER = 'U0DEMOAPPR';
@@ -32,22 +40,6 @@ const SHOTS = join('test-artifacts', 'playground');
 const STATE_WAIT_MS = 150_000;
 const STORY_TIMEOUT_MS = 900_000;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + STATE_WAIT_MS;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function sendOrders(topic: string, orders: readonly Order[]): Promise<void> {
-  await withProducer((p) =>
-    p.send({ topic, messages: orders.map((o) => ({ key: o.order_id, value: JSON.stringify(o) })) }),
-  );
-}
-
 describe('the playground in a real browser: develop -> approve -> deploy -> backfill on the real stack', () => {
   const e = stackEndpoints();
   const ordersTopic = uniqueName('pg-orders');
@@ -56,16 +48,8 @@ describe('the playground in a real browser: develop -> approve -> deploy -> back
   const runName = uniqueName('pg');
   const keyPrefix = `${runName}:`;
   const sql = ordersPipelineSql(ordersTopic, revenueTopic, `${pipelineName}-v1`);
-  const orders: Order[] = [
-    // Customers whose every order was cancelled: v2 drops them, so the backfill deletes keys.
-    ...Array.from({ length: 6 }, (_, i): Order => ({
-      order_id: `x-${i}`,
-      customer_id: `gone${i % 3}`,
-      amount: 10,
-      status: 'cancelled',
-    })),
-    ...makeOrders('o', 300, 40),
-  ];
+  // Customers whose every order was cancelled: v2 drops them, so the backfill deletes keys.
+  const orders = [...onlyCancelledOrders(), ...makeOrders('o', 300, 40)];
   const rest = new FlinkRestClient({ baseUrl: e.flinkRestUrl });
   const gateway = new SqlGatewayClient({ baseUrl: e.flinkGatewayUrl });
   const flink = new FlinkAdapter(rest, gateway);
@@ -78,19 +62,7 @@ describe('the playground in a real browser: develop -> approve -> deploy -> back
 
   beforeAll(async () => {
     const executablePath = await ensureChromium();
-    await withAdmin((a) =>
-      a.createTopics({
-        waitForLeaders: true,
-        topics: [
-          { topic: ordersTopic, numPartitions: 2 },
-          {
-            topic: revenueTopic,
-            numPartitions: 2,
-            configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-          },
-        ],
-      }),
-    );
+    await createOrdersTopics(ordersTopic, revenueTopic);
     await sendOrders(ordersTopic, orders);
     const v1JobId = await flink.submitJob(sql.v1, { 'pipeline.name': `${pipelineName}-v1` });
     expect(await flink.waitRunning(v1JobId, 90_000)).toBe('RUNNING');
@@ -121,8 +93,11 @@ describe('the playground in a real browser: develop -> approve -> deploy -> back
         approvers: [APPROVER],
       }),
     );
-    await until('v1 output', async () =>
-      (await readAll(revenueTopic)).length >= 30 ? true : undefined,
+    await until(
+      'v1 output',
+      async () => ((await readAll(revenueTopic)).length >= 30 ? true : undefined),
+      STATE_WAIT_MS,
+      1000,
     );
 
     playground = await startPlayground({
@@ -166,12 +141,7 @@ describe('the playground in a real browser: develop -> approve -> deploy -> back
     }
     await fake.stop();
     await Promise.all([rest.close(), gateway.close()]);
-    const topics = await withAdmin((a) => a.listTopics());
-    await withAdmin((a) =>
-      a.deleteTopics({
-        topics: topics.filter((t) => t.startsWith(ordersTopic) || t.startsWith(revenueTopic)),
-      }),
-    );
+    await deleteTopicsStartingWith(ordersTopic, revenueTopic);
   });
 
   const channel = () => page.locator('#timeline');
@@ -275,10 +245,15 @@ describe('the playground in a real browser: develop -> approve -> deploy -> back
       await shot('06-backfill-completed');
 
       // The page showed what the service did: the evolution really completed.
-      const evolution = await until('the evolution COMPLETED', async () => {
-        const view = await slackBot!.runtime.service.status(pipelineName);
-        return view.evolution?.status === 'COMPLETED' ? view.evolution : undefined;
-      });
+      const evolution = await until(
+        'the evolution COMPLETED',
+        async () => {
+          const view = await slackBot!.runtime.service.status(pipelineName);
+          return view.evolution?.status === 'COMPLETED' ? view.evolution : undefined;
+        },
+        STATE_WAIT_MS,
+        1000,
+      );
       expect(evolution.requester).toBe(OWNER);
       expect(evolution.approval?.decidedBy).toBe(APPROVER);
       // And the production topic says what v2 says, for every key; TEMP is gone.

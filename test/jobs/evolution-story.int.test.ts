@@ -1,50 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/app/create-runtime.js';
-import type { Evolution } from '../../src/evolution/evolution.js';
-import type { EvolutionStatus } from '../../src/evolution/evolution-status.js';
 import { sqlHash } from '../../src/evolution/sql-hash.js';
 import { FlinkAdapter } from '../../src/flink/flink-adapter.js';
 import { FlinkRestClient } from '../../src/flink/flink-rest-client.js';
 import { SqlGatewayClient } from '../../src/flink/sql-gateway-client.js';
-import { latestByKey, readAll, withAdmin, withProducer } from '../support/kafka-test-client.js';
+import { untilStatus } from '../support/crash-lane.js';
 import {
+  deleteTopicsStartingWith,
+  latestByKey,
+  readAll,
+  withAdmin,
+} from '../support/kafka-test-client.js';
+import {
+  createOrdersTopics,
   expectedV2,
   makeOrders,
+  onlyCancelledOrders,
   ordersPipelineSql,
-  type Order,
+  sendOrders,
 } from '../support/orders-pipeline.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { disposeRuntime, testRuntime } from '../support/test-runtime.js';
 import { uniqueName } from '../support/unique-name.js';
+import { until } from '../support/until.js';
 import { RecordingNotifier } from '../support/workflow-world.js';
 import { aPipeline } from '../support/pipeline-fixture.js';
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 150_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(
-    `timed out waiting for ${what}${last instanceof Error ? ` (${last.message})` : ''}`,
-  );
-}
-
-async function sendOrders(topic: string, orders: readonly Order[]): Promise<void> {
-  await withProducer((p) =>
-    p.send({ topic, messages: orders.map((o) => ({ key: o.order_id, value: JSON.stringify(o) })) }),
-  );
-}
 
 describe('the whole evolution on the real stack: develop -> approve -> deploy -> backfill', () => {
   const e = stackEndpoints();
@@ -58,37 +38,11 @@ describe('the whole evolution on the real stack: develop -> approve -> deploy ->
   const flink = new FlinkAdapter(rest, gateway);
   let rt: Runtime;
   // Customers whose every order was cancelled exist only in v1's answer: the backfill must delete them.
-  const onlyCancelled: Order[] = Array.from({ length: 6 }, (_, i) => ({
-    order_id: `x-${i}`,
-    customer_id: `gone${i % 3}`,
-    amount: 10,
-    status: 'cancelled',
-  }));
-  const orders = [...onlyCancelled, ...makeOrders('o', 400, 60)];
-  const status = async (id: string, want: EvolutionStatus): Promise<Evolution> =>
-    until(`evolution ${want}`, async () => {
-      const ev = await rt.workflow.evolutions.load(id);
-      if (ev.status === 'FAILED' || ev.status === 'ROLLED_BACK') {
-        throw new Error(`evolution ended ${ev.status}: ${ev.error?.message}`);
-      }
-      return ev.status === want ? ev : undefined;
-    });
+  const orders = [...onlyCancelledOrders(), ...makeOrders('o', 400, 60)];
   const jobs: string[] = [];
 
   beforeAll(async () => {
-    await withAdmin((a) =>
-      a.createTopics({
-        waitForLeaders: true,
-        topics: [
-          { topic: ordersTopic, numPartitions: 2 },
-          {
-            topic: revenueTopic,
-            numPartitions: 2,
-            configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-          },
-        ],
-      }),
-    );
+    await createOrdersTopics(ordersTopic, revenueTopic);
     await sendOrders(ordersTopic, orders.slice(0, 306));
     const v1JobId = await flink.submitJob(sql.v1, { 'pipeline.name': `${pipelineName}-v1` });
     jobs.push(v1JobId);
@@ -116,12 +70,7 @@ describe('the whole evolution on the real stack: develop -> approve -> deploy ->
     for (const id of jobs) await flink.cancel(id).catch(() => undefined);
     await Promise.all([rest.close(), gateway.close()]);
     if (rt) await disposeRuntime(rt);
-    const topics = await withAdmin((a) => a.listTopics());
-    await withAdmin((a) =>
-      a.deleteTopics({
-        topics: topics.filter((t) => t.startsWith(ordersTopic) || t.startsWith(revenueTopic)),
-      }),
-    );
+    await deleteTopicsStartingWith(ordersTopic, revenueTopic);
   });
 
   it('ends COMPLETED with the production topic holding v2 for every key and TEMP deleted', async () => {
@@ -143,7 +92,7 @@ describe('the whole evolution on the real stack: develop -> approve -> deploy ->
         channel: 'C0EVOLVE',
       }),
     ).rejects.toThrow(ev.id);
-    ev = await status(ev.id, 'SHADOW_RUNNING');
+    ev = await untilStatus(rt, ev.id, 'SHADOW_RUNNING');
     const shadowJobId = ev.shadow.jobId!;
     await until('shadow output in TEMP', async () =>
       (await readAll(ev.shadow.tempTopic)).length >= 40 ? true : undefined,
@@ -169,7 +118,7 @@ describe('the whole evolution on the real stack: develop -> approve -> deploy ->
       decision: 'approve',
     });
 
-    ev = await status(ev.id, 'LIVE');
+    ev = await untilStatus(rt, ev.id, 'LIVE');
     expect(await flink.jobState(shadowJobId)).toBe('FINISHED');
     expect(await flink.jobState(jobs[0]!)).toBe('FINISHED');
     expect(await flink.jobState(ev.v2JobId!)).toBe('RUNNING');
@@ -181,7 +130,7 @@ describe('the whole evolution on the real stack: develop -> approve -> deploy ->
     // Live v2 writes after the cutover must survive the backfill.
     await sendOrders(ordersTopic, orders.slice(306));
     await rt.service.startBackfill(pipelineName, owner, { rate: 2000 });
-    ev = await status(ev.id, 'COMPLETED');
+    ev = await untilStatus(rt, ev.id, 'COMPLETED');
     expect(ev.backfill?.report?.conflicts).toBe(0);
     expect(ev.backfill!.report!.deleted).toBe(3);
     expect((await withAdmin((a) => a.listTopics())).includes(ev.shadow.tempTopic)).toBe(false);

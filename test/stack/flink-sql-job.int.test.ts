@@ -3,6 +3,7 @@ import { closeSession, openSession, runStatement } from '../support/gateway-sess
 import { latestByKey, readAll, withAdmin, withProducer } from '../support/kafka-test-client.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { uniqueName } from '../support/unique-name.js';
+import { until } from '../support/until.js';
 
 const rest = () => stackEndpoints().flinkRestUrl;
 
@@ -20,22 +21,8 @@ async function restJson(
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 
-async function poll<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 async function jobRunning(jobId: string): Promise<void> {
-  await poll(`job ${jobId} RUNNING`, async () => {
+  await until(`job ${jobId} RUNNING`, async () => {
     const job = await restJson(`/jobs/${jobId}`);
     if (job.state === 'FAILED') throw new Error(`job ${jobId} failed`);
     const vertices = job.vertices as Array<{ status: string }>;
@@ -46,7 +33,7 @@ async function jobRunning(jobId: string): Promise<void> {
 }
 
 async function expectCounts(topic: string, expected: Record<string, number>): Promise<void> {
-  await poll(`counts ${JSON.stringify(expected)} in ${topic}`, async () => {
+  await until(`counts ${JSON.stringify(expected)} in ${topic}`, async () => {
     const latest = latestByKey(await readAll(topic));
     const counts = Object.fromEntries(
       [...latest].map(([k, v]) => [
@@ -114,7 +101,7 @@ describe('local stack: Flink SQL through the gateway', () => {
       method: 'POST',
       body: { drain: false, targetDirectory: stackEndpoints().savepointDir },
     });
-    const savepoint = await poll('savepoint', async () => {
+    const savepoint = await until('savepoint', async () => {
       const s = await restJson(`/jobs/${first}/savepoints/${String(triggerId)}`);
       const op = s.operation as { location?: string; 'failure-cause'?: unknown } | undefined;
       if (op?.['failure-cause'])
@@ -122,7 +109,7 @@ describe('local stack: Flink SQL through the gateway', () => {
       return (s.status as { id: string }).id === 'COMPLETED' ? op?.location : undefined;
     });
     expect(savepoint).toMatch(/^file:.*savepoint-/);
-    await poll('v1 FINISHED', async () =>
+    await until('v1 FINISHED', async () =>
       (await restJson(`/jobs/${first}`)).state === 'FINISHED' ? true : undefined,
     );
 

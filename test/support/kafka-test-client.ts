@@ -26,6 +26,14 @@ export async function withProducer<T>(f: (producer: Producer) => Promise<T>): Pr
   }
 }
 
+/** Deletes the topics a story created: every topic whose name starts with one of the prefixes (TEMP included). */
+export async function deleteTopicsStartingWith(...prefixes: string[]): Promise<void> {
+  await withAdmin(async (a) => {
+    const doomed = (await a.listTopics()).filter((t) => prefixes.some((p) => t.startsWith(p)));
+    if (doomed.length > 0) await a.deleteTopics({ topics: doomed });
+  });
+}
+
 export interface ReadRecord {
   key: Buffer | null;
   value: Buffer | null;

@@ -1,4 +1,5 @@
 import { demoPipelineSql, type Order } from '../../src/demo/demo-pipeline.js';
+import { withAdmin, withProducer } from './kafka-test-client.js';
 import { stackEndpoints } from './stack-endpoints.js';
 
 export { makeOrders, type Order } from '../../src/demo/demo-pipeline.js';
@@ -24,4 +25,42 @@ export function expectedV2(
     out.set(o.customer_id, { total: cur.total + o.amount, orders: cur.orders + 1 });
   }
   return out;
+}
+
+/**
+ * Six orders, all cancelled, of three customers (gone0..gone2) who order
+ * nothing else: they exist only in v1's answer, so the backfill has 3 keys
+ * to delete, not only updates.
+ */
+export function onlyCancelledOrders(): Order[] {
+  return Array.from({ length: 6 }, (_, i) => ({
+    order_id: `x-${i}`,
+    customer_id: `gone${i % 3}`,
+    amount: 10,
+    status: 'cancelled',
+  }));
+}
+
+/** The pipeline's input and its compacted upsert output, two partitions each. */
+export async function createOrdersTopics(ordersTopic: string, revenueTopic: string): Promise<void> {
+  await withAdmin((a) =>
+    a.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: ordersTopic, numPartitions: 2 },
+        {
+          topic: revenueTopic,
+          numPartitions: 2,
+          configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+        },
+      ],
+    }),
+  );
+}
+
+/** Keyed by order id, as the demo's generator writes them. */
+export async function sendOrders(topic: string, orders: readonly Order[]): Promise<void> {
+  await withProducer((p) =>
+    p.send({ topic, messages: orders.map((o) => ({ key: o.order_id, value: JSON.stringify(o) })) }),
+  );
 }
