@@ -15,7 +15,7 @@ describe('tempTopicName', () => {
     expect(() => tempTopicName('r'.repeat(250 - '.evolve.e1'.length), 'e1')).toThrow(/at most 249/);
   });
 
-  it("says which output topic to shorten, as an INPUT_INVALID the user can act on", () => {
+  it('says which output topic to shorten, as an INPUT_INVALID the user can act on', () => {
     const long = 'r'.repeat(250);
     try {
       tempTopicName(long, 'e1');
