@@ -143,7 +143,9 @@ function milestoneOf(
   },
 ): Milestone {
   const job = `The ${c.role} job ${c.jobId}`;
-  const cause = c.failure ? ` Its last exception: ${c.failure}` : '';
+  const cause = c.failure
+    ? ` Its last exception: ${c.failure}${/[.!?…]$/.test(c.failure) ? '' : '.'}`
+    : '';
   switch (change.kind) {
     case 'state': {
       const healthy = change.to === 'RUNNING';
