@@ -1,45 +1,30 @@
-import { WebClient } from '@slack/web-api';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SlackGroupDirectory } from '../../src/bot/slack-group-directory.js';
 import { SlackOutbox } from '../../src/bot/slack-outbox.js';
 import { SlackThreadNotifier } from '../../src/bot/slack-thread-notifier.js';
 import { sqlHash } from '../../src/evolution/sql-hash.js';
-import { FakeSlackApi } from '../../src/slack-fake/index.js';
 import { anEvolutionIn } from '../support/evolution-fixture.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { useFakeSlack } from '../support/use-fake-slack.js';
 
-let fake: FakeSlackApi;
-let client: WebClient;
-
-beforeEach(async () => {
-  fake = new FakeSlackApi();
-  client = new WebClient(fake.botToken, {
-    slackApiUrl: await fake.start(),
-    rejectRateLimitedCalls: true,
-    retryConfig: { retries: 0 },
-  });
-});
-
-afterEach(async () => {
-  await fake.stop();
-});
+const slack = useFakeSlack();
 
 describe('SlackThreadNotifier over the fake Slack API', () => {
   it('creates one thread whose parent is the status card, then reuses it', async () => {
-    const notifier = new SlackThreadNotifier(new SlackOutbox(client, { minIntervalMs: 0 }));
+    const notifier = new SlackThreadNotifier(new SlackOutbox(slack.client, { minIntervalMs: 0 }));
     const ev = anEvolutionIn('SHADOW_RUNNING', new FakeClock());
     const ids = await notifier.ensureThread(ev);
     expect(ids.threadTs).toBe(ids.statusMessageTs);
     ev.slack = { ...ev.slack, ...ids };
     expect(await notifier.ensureThread(ev)).toEqual(ids);
-    expect(fake.workspace.channelHistory(ev.slack.channel)).toHaveLength(1);
-    expect(fake.workspace.message(ev.slack.channel, ids.statusMessageTs)?.text).toContain(
+    expect(slack.fake.workspace.channelHistory(ev.slack.channel)).toHaveLength(1);
+    expect(slack.fake.workspace.message(ev.slack.channel, ids.statusMessageTs)?.text).toContain(
       'Shadow running',
     );
   });
 
   it('edits the card in place and posts milestones as ordered replies', async () => {
-    const outbox = new SlackOutbox(client, { minIntervalMs: 0 });
+    const outbox = new SlackOutbox(slack.client, { minIntervalMs: 0 });
     const notifier = new SlackThreadNotifier(outbox);
     const ev = anEvolutionIn('DEPLOYING', new FakeClock());
     ev.slack = { ...ev.slack, ...(await notifier.ensureThread(ev)) };
@@ -59,7 +44,7 @@ describe('SlackThreadNotifier over the fake Slack API', () => {
     await notifier.updateStatusCard({ ...ev, status: 'LIVE', v2JobId: 'c'.repeat(32) });
     await outbox.idle();
 
-    const replies = fake.workspace.threadReplies(ev.slack.channel, ev.slack.threadTs!);
+    const replies = slack.fake.workspace.threadReplies(ev.slack.channel, ev.slack.threadTs!);
     expect(replies.map((r) => r.text)).toEqual([
       'Savepoint S2 triggered',
       'S2 in progress',
@@ -67,13 +52,13 @@ describe('SlackThreadNotifier over the fake Slack API', () => {
     ]);
     expect(JSON.stringify(replies[1]?.blocks)).toContain('3 / 4 subtasks acknowledged');
     expect(JSON.stringify(replies[2]?.blocks)).toContain('3.0 MiB');
-    const card = fake.workspace.message(ev.slack.channel, ev.slack.statusMessageTs!);
+    const card = slack.fake.workspace.message(ev.slack.channel, ev.slack.statusMessageTs!);
     expect(card?.editCount).toBe(1);
     expect(card?.text).toContain('Live');
   });
 
   it('posts the approval request in the thread and uploads a large diff there as a file', async () => {
-    const notifier = new SlackThreadNotifier(new SlackOutbox(client, { minIntervalMs: 0 }));
+    const notifier = new SlackThreadNotifier(new SlackOutbox(slack.client, { minIntervalMs: 0 }));
     const base = anEvolutionIn('AWAITING_APPROVAL', new FakeClock());
     const big = Array.from({ length: 300 }, (_, i) => `SELECT ${i} FROM t;`).join('\n');
     const ev = { ...base, v2: { sql: big, hash: sqlHash(big) } };
@@ -81,7 +66,7 @@ describe('SlackThreadNotifier over the fake Slack API', () => {
     ev.slack = { ...ev.slack, ...(await notifier.ensureThread(ev)) };
     const { messageTs } = await notifier.postApprovalRequest(ev);
 
-    const replies = fake.workspace.threadReplies(ev.slack.channel, ev.slack.threadTs!);
+    const replies = slack.fake.workspace.threadReplies(ev.slack.channel, ev.slack.threadTs!);
     expect(replies.map((r) => r.ts)[0]).toBe(messageTs);
     const file = replies[1]?.files?.[0];
     expect(file?.bytes?.toString('utf8')).toContain('+SELECT 299 FROM t;');
@@ -90,15 +75,15 @@ describe('SlackThreadNotifier over the fake Slack API', () => {
 
 describe('SlackGroupDirectory', () => {
   it("returns the listed groups the user belongs to, ignoring unknown groups and ids that aren't groups", async () => {
-    fake.setUserGroup('S0APPROVERS', ['U1', 'U2']);
-    fake.setUserGroup('S0OWNERS', ['U3']);
-    const directory = new SlackGroupDirectory(client);
+    slack.fake.setUserGroup('S0APPROVERS', ['U1', 'U2']);
+    slack.fake.setUserGroup('S0OWNERS', ['U3']);
+    const directory = new SlackGroupDirectory(slack.client);
     expect(await directory.groupsOf('U1', ['S0APPROVERS', 'S0OWNERS', 'S0GONE', 'U1'])).toEqual([
       'S0APPROVERS',
     ]);
     await directory.groupsOf('U2', ['S0APPROVERS']);
     expect(
-      fake.callsOf('usergroups.users.list').filter((c) => c.args.usergroup === 'S0APPROVERS'),
+      slack.fake.callsOf('usergroups.users.list').filter((c) => c.args.usergroup === 'S0APPROVERS'),
     ).toHaveLength(1);
   });
 });
