@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
@@ -13,6 +14,7 @@ import { TokenBucket } from '../kafka/token-bucket.js';
 import type { TopicAdmin } from '../kafka/topic-admin.js';
 import type { BackfillProgressRelay } from './backfill-progress-relay.js';
 import { backfillRunKeys } from './backfill-run-keys.js';
+import { PartitionLease } from './partition-lease.js';
 import type { BackfillJobData, PartitionJobData } from './evolve-queues.js';
 
 export interface BackfillRuntime {
@@ -23,6 +25,8 @@ export interface BackfillRuntime {
   relay: BackfillProgressRelay;
   /** How often a running partition looks for a cancel. */
   cancelPollMs?: number;
+  /** The partition lease's lifetime without renewal (default 30 s). */
+  leaseTtlMs?: number;
 }
 
 /** One partition of a run: the engine does the work; this wires cancel, throttle and progress. */
@@ -34,8 +38,17 @@ export function partitionProcessor(rt: BackfillRuntime) {
   ): Promise<PartitionBackfillReport | { cancelled: true }> => {
     const d = job.data;
     const keys = backfillRunKeys(rt.keyPrefix, d.runId);
+    // Before anything else: a second runner of this partition (a job taken
+    // over while its first worker still lives) waits for the first to end.
+    const lease = await PartitionLease.acquire(
+      rt.redis,
+      keys.lease(d.partition),
+      `Partition ${d.partition} of backfill ${d.runId}`,
+      { owner: `${hostname()}:${process.pid}`, ...(rt.leaseTtlMs ? { ttlMs: rt.leaseTtlMs } : {}) },
+    );
     const abort = new AbortController();
     signal?.addEventListener('abort', () => abort.abort(), { once: true });
+    lease.signal.addEventListener('abort', () => abort.abort(), { once: true });
     const poll = setInterval(() => {
       void rt.redis.exists(keys.cancel).then(
         (n) => n === 1 && abort.abort(),
@@ -69,6 +82,7 @@ export function partitionProcessor(rt: BackfillRuntime) {
       throw err;
     } finally {
       clearInterval(poll);
+      await lease.release();
     }
   };
 }

@@ -10,6 +10,8 @@ export function backfillRunKeys(prefix: string, runId: string) {
     progress: `${base}:progress`,
     /** Who posts the next progress update to the thread (SET NX PX). */
     poster: `${base}:poster`,
+    /** Which worker runs partition p now (a lease renewed while it runs). */
+    lease: (partition: number) => `${base}:lease:p${partition}`,
     /** Prefix for the per-partition emission checkpoints. */
     checkpoints: `${prefix}backfill-checkpoints`,
   };

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/app/create-runtime.js';
 import type { Evolution } from '../../src/evolution/evolution.js';
 import { sqlHash } from '../../src/evolution/sql-hash.js';
+import { backfillRunKeys } from '../../src/jobs/backfill-run-keys.js';
 import { FlinkAdapter } from '../../src/flink/flink-adapter.js';
 import { FlinkRestClient } from '../../src/flink/flink-rest-client.js';
 import { SqlGatewayClient } from '../../src/flink/sql-gateway-client.js';
@@ -13,8 +14,8 @@ import {
   until,
   untilStatus,
 } from '../support/crash-lane.js';
-import { testKafka, withProducer } from '../support/kafka-test-client.js';
-import { makeOrders, ordersPipelineSql } from '../support/orders-pipeline.js';
+import { latestByKey, readAll, testKafka, withProducer } from '../support/kafka-test-client.js';
+import { expectedV2, makeOrders, ordersPipelineSql } from '../support/orders-pipeline.js';
 import { aPipeline } from '../support/pipeline-fixture.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { disposeRuntime, testRuntime } from '../support/test-runtime.js';
@@ -45,6 +46,12 @@ type DeployPoint =
   | 'startV2.done'
   | 'verifyV2.intent'
   | 'verifyV2.done';
+type BackfillPoint = 'midRun';
+interface KillPlan {
+  develop?: DevelopPoint;
+  deploy?: DeployPoint;
+  backfill?: BackfillPoint;
+}
 
 interface Lane {
   pipeline: string;
@@ -65,6 +72,7 @@ const rest = new FlinkRestClient({ baseUrl: e.flinkRestUrl });
 const gateway = new SqlGatewayClient({ baseUrl: e.flinkGatewayUrl });
 const flink = new FlinkAdapter(rest, gateway);
 const ordersTopic = uniqueName('crash-orders');
+const orders = makeOrders('o', 600, 60);
 const lanes: Lane[] = [];
 const landings: Landing[] = [];
 const lastKillAt = new Map<Lane, number>();
@@ -217,11 +225,36 @@ async function deployKill(lane: Lane, id: string, point: DeployPoint): Promise<v
   );
 }
 
+/**
+ * A backfill killed mid-run (a partition indexed and about to emit): the job is taken over by the
+ * new worker once the dead one's lock lapses, and its partition lease (held by
+ * the dead worker until it expires) makes the takeover wait rather than run
+ * beside a possible survivor. It resumes from the checkpoint.
+ */
+async function backfillKill(lane: Lane): Promise<void> {
+  const { rt, pipeline } = lane;
+  // Slow enough to be caught mid-partition: ~60 keys at 4 records/s.
+  const started = await rt.service.startBackfill(pipeline, { id: 'U0OWNER1' }, { rate: 4 });
+  const keys = backfillRunKeys(rt.keyPrefix, started.backfill!.runId);
+  const progress = async () =>
+    Object.values(await rt.redis.hgetall(keys.progress)).map(
+      (v) => JSON.parse(v) as { partition: number; phase: string; done: number; total: number },
+    );
+  await killWhen(
+    lane,
+    'backfill mid-run',
+    // Emission reports per acknowledged chunk (500 records), more than a
+    // partition holds here; so the kill goes in once a partition has indexed,
+    // while its first chunk waits for tokens (the bucket starts empty: ~5 s).
+    async () =>
+      (await progress()).some((p) => p.phase === 'index' && p.total > 0 && p.done === p.total),
+    async () =>
+      (await progress()).map((p) => `p${p.partition} ${p.phase} ${p.done}/${p.total}`).join(', '),
+  );
+}
+
 /** develop (killed at `develop` if given) -> approval -> deploy (killed at `deploy` if given) -> LIVE, then the once-only checks. */
-async function evolveWithKills(
-  lane: Lane,
-  kills: { develop?: DevelopPoint; deploy?: DeployPoint },
-): Promise<void> {
+async function evolveWithKills(lane: Lane, kills: KillPlan): Promise<void> {
   const { rt, pipeline } = lane;
   const sql = ordersPipelineSql(ordersTopic, lane.revenueTopic, `${pipeline}-v1`);
   let ev = await rt.service.develop({
@@ -304,15 +337,31 @@ async function evolveWithKills(
       expect(taken.directories, `one savepoint directory of the ${what} job`).toBe(1);
   }
   expect((await rt.workflow.pipelines.load(pipeline)).production.flinkJobId).toBe(ev.v2JobId);
+  if (kills.backfill) {
+    await backfillKill(lane);
+    ev = await untilStatus(rt, ev.id, 'COMPLETED', 300_000);
+    const partitionJobs = await rt.queues.partitions.getJobs(['completed']);
+    console.log(
+      `[kill] ${pipeline}: COMPLETED${sinceKill(lane)}; partition job attempts ${partitionJobs
+        .map((j) => `p${j.data.partition}:${j.attemptsMade}`)
+        .join(' ')}`,
+    );
+    expect(ev.backfill?.report?.conflicts).toBe(0);
+    expect((await admin.listTopics()).includes(ev.shadow.tempTopic), 'TEMP deleted').toBe(false);
+    const latest = latestByKey(await readAll(lane.revenueTopic));
+    for (const [customer, v] of expectedV2(orders)) {
+      const got = latest.get(JSON.stringify({ customer_id: customer }));
+      expect(got === null || got === undefined ? null : JSON.parse(got), customer).toEqual(
+        v === null ? null : expect.objectContaining(v),
+      );
+    }
+  }
   // Free the slot for the next lanes (8 slots, shared).
   await flink.cancel(ev.v2JobId!);
 }
 
 /** Every lane runs to its end (so no lane of one round still holds slots in the next), then the first failure is thrown. */
-async function runLanes(
-  lanes: readonly Lane[],
-  plans: readonly { develop?: DevelopPoint; deploy?: DeployPoint }[],
-): Promise<void> {
+async function runLanes(lanes: readonly Lane[], plans: readonly KillPlan[]): Promise<void> {
   const results = await Promise.allSettled(
     lanes.map((lane, i) => evolveWithKills(lane, plans[i]!)),
   );
@@ -330,7 +379,7 @@ describe('a worker process SIGKILLed at each step boundary resumes without doing
     await withProducer((p) =>
       p.send({
         topic: ordersTopic,
-        messages: makeOrders('o', 600, 60).map((o) => ({
+        messages: orders.map((o) => ({
           key: o.order_id,
           value: JSON.stringify(o),
         })),
@@ -386,8 +435,12 @@ describe('a worker process SIGKILLed at each step boundary resumes without doing
 
   // A deploy killed while v2 is being verified (or just after) resumes by
   // verifying the same v2 job: never a second submit, never a rollback.
-  it('deploy while v2 is verified and after it was verified ends LIVE', async () => {
-    const plans = [{ deploy: 'verifyV2.intent' }, { deploy: 'verifyV2.done' }] as const;
+  it('deploy while v2 is verified and after it was verified ends LIVE; a backfill killed mid-run ends COMPLETED', async () => {
+    const plans = [
+      { deploy: 'verifyV2.intent' },
+      { deploy: 'verifyV2.done' },
+      { backfill: 'midRun' },
+    ] as const;
     const started = await newLanes('c', plans.length);
     await runLanes(started, plans);
   }, 900_000);
