@@ -1,29 +1,20 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SavepointProgress } from '../../src/evolution/ports/flink-port.js';
 import { FlinkAdapter } from '../../src/flink/flink-adapter.js';
 import { newTriggerId } from '../../src/flink/flink-rest-client.js';
 import { uniqueName } from '../support/unique-name.js';
 import {
-  gatewayClient,
   ordersSourceDdl,
   produceOrders,
-  restClient,
-  TestResources,
-  totalsSinkDdl,
   TOTALS_INSERT,
+  totalsSinkDdl,
+  useFlinkTestResources,
   waitForRunningTasks,
 } from './flink-test-kit.js';
 
 describe('FlinkAdapter (the domain FlinkPort) on the real cluster', () => {
-  const rest = restClient();
-  const gateway = gatewayClient();
-  const resources = new TestResources(rest);
+  const { rest, gateway, resources } = useFlinkTestResources();
   const flink = new FlinkAdapter(rest, gateway);
-
-  afterAll(async () => {
-    await resources.cleanup();
-    await gateway.close();
-  });
 
   it('submits a script, finds it by name, and resolves a resumed stop from the job itself', async () => {
     const input = await resources.topic('adapter-in');

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   FlinkJobNotFoundError,
   FlinkSavepointFailedError,
@@ -8,7 +8,7 @@ import {
 } from '../../src/flink/flink-errors.js';
 import { FlinkRestClient, newTriggerId } from '../../src/flink/flink-rest-client.js';
 import { uniqueName } from '../support/unique-name.js';
-import { gatewayClient, restClient, TestResources } from './flink-test-kit.js';
+import { useFlinkTestResources } from './flink-test-kit.js';
 
 /** A port nothing listens on: bound once by us, then released. */
 async function closedPort(): Promise<number> {
@@ -30,20 +30,13 @@ function generatorScript(): string[] {
 }
 
 describe('FlinkRestClient failures against the real cluster', () => {
-  const rest = restClient();
-  const gateway = gatewayClient();
-  const resources = new TestResources(rest);
+  const { rest, gateway, resources } = useFlinkTestResources();
   let jobId = '';
 
   beforeAll(async () => {
     jobId = await resources.startJob(gateway, generatorScript(), {
       'pipeline.name': uniqueName('evolve-test/errors'),
     });
-  });
-
-  afterAll(async () => {
-    await resources.cleanup();
-    await gateway.close();
   });
 
   it('an unreachable Flink gives FlinkUnreachableError after the retries', async () => {

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { afterAll } from 'vitest';
 import { FlinkRestClient } from '../../src/flink/flink-rest-client.js';
 import { SqlGatewayClient, type ExecutionConfig } from '../../src/flink/sql-gateway-client.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
@@ -125,6 +126,27 @@ export class TestResources {
     for (const url of this.savepointDirectories)
       rmSync(fileURLToPath(url), { recursive: true, force: true });
   }
+}
+
+/**
+ * The clients of one Flink test file and what it creates: call it inside the
+ * describe. afterAll cancels the jobs and removes the topics, groups and
+ * savepoint directories the tests tracked (even after a failure half-way),
+ * then closes the clients.
+ */
+export function useFlinkTestResources(): {
+  rest: FlinkRestClient;
+  gateway: SqlGatewayClient;
+  resources: TestResources;
+} {
+  const rest = restClient();
+  const gateway = gatewayClient();
+  const resources = new TestResources(rest);
+  afterAll(async () => {
+    await resources.cleanup();
+    await gateway.close();
+  });
+  return { rest, gateway, resources };
 }
 
 export async function produceOrders(

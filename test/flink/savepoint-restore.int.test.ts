@@ -1,16 +1,14 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newTriggerId } from '../../src/flink/flink-rest-client.js';
 import { uniqueName } from '../support/unique-name.js';
 import {
   eventually,
-  gatewayClient,
+  type Order,
   produceOrders,
   readTotals,
-  restClient,
-  TestResources,
-  totalsScript,
-  type Order,
   type Totals,
+  totalsScript,
+  useFlinkTestResources,
 } from './flink-test-kit.js';
 
 function expectedTotals(orders: readonly Order[]): Map<string, Totals> {
@@ -23,15 +21,8 @@ function expectedTotals(orders: readonly Order[]): Map<string, Totals> {
 }
 
 describe('a savepoint restored into a job writing to another topic', () => {
-  const rest = restClient();
-  const gateway = gatewayClient();
-  const resources = new TestResources(rest);
+  const { rest, gateway, resources } = useFlinkTestResources();
   const targetDirectory = resources.savepointDirectory('restore');
-
-  afterAll(async () => {
-    await resources.cleanup();
-    await gateway.close();
-  });
 
   it('restores from the savepoint and its counts continue over all input', async () => {
     const input = await resources.topic('restore-in');

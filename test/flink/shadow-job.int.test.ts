@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { analyzeScript } from '../../src/flink/analyze-script.js';
 import { rewriteForShadow } from '../../src/flink/shadow-rewrite.js';
 import { tempTopicName } from '../../src/evolution/shadow-names.js';
@@ -7,15 +7,13 @@ import { uniqueName } from '../support/unique-name.js';
 import {
   endOffsets,
   eventually,
-  gatewayClient,
   ordersSourceDdl,
   produceOrders,
   readTopic,
   readTotals,
-  restClient,
-  TestResources,
-  totalsSinkDdl,
   TOTALS_INSERT,
+  totalsSinkDdl,
+  useFlinkTestResources,
 } from './flink-test-kit.js';
 
 async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<string[]> {
@@ -25,14 +23,7 @@ async function committedOffsets(admin: Admin, groupId: string, topic: string): P
 
 /** Invariant 1 (DESIGN.md section 5) on the real cluster, with the real rewrite. */
 describe('a shadow job built by rewriteForShadow', () => {
-  const rest = restClient();
-  const gateway = gatewayClient();
-  const resources = new TestResources(rest);
-
-  afterAll(async () => {
-    await resources.cleanup();
-    await gateway.close();
-  });
+  const { rest, gateway, resources } = useFlinkTestResources();
 
   it('never writes the production topic nor commits under the production group', async () => {
     const admin = await resources.kafkaAdmin();

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   FlinkUnexpectedResponseError,
   SqlScriptInvalidError,
@@ -7,13 +7,11 @@ import {
 import { uniqueName } from '../support/unique-name.js';
 import {
   eventually,
-  gatewayClient,
   ordersSourceDdl,
-  restClient,
-  TestResources,
+  TOTALS_INSERT,
   totalsScript,
   totalsSinkDdl,
-  TOTALS_INSERT,
+  useFlinkTestResources,
   waitForRunningTasks,
 } from './flink-test-kit.js';
 
@@ -22,14 +20,7 @@ const GENERATOR =
 const BLACKHOLE = "CREATE TABLE sink (n BIGINT) WITH ('connector' = 'blackhole')";
 
 describe('SqlGatewayClient against the real gateway', () => {
-  const rest = restClient();
-  const gateway = gatewayClient();
-  const resources = new TestResources(rest);
-
-  afterAll(async () => {
-    await resources.cleanup();
-    await gateway.close();
-  });
+  const { rest, gateway, resources } = useFlinkTestResources();
 
   it('executes DDL and an INSERT in a session; the INSERT returns its job, named by the statement config', async () => {
     const session = await gateway.openSession({ sessionName: uniqueName('evolve-test') });

@@ -1,29 +1,20 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SavepointDisposalFailedError } from '../../src/flink/flink-errors.js';
 import { newTriggerId } from '../../src/flink/flink-rest-client.js';
 import { uniqueName } from '../support/unique-name.js';
 import {
   eventually,
-  gatewayClient,
   produceOrders,
   readTotals,
-  restClient,
-  TestResources,
   totalsScript,
+  useFlinkTestResources,
 } from './flink-test-kit.js';
 
 describe('stop-with-savepoint through FlinkRestClient', () => {
-  const rest = restClient();
-  const gateway = gatewayClient();
-  const resources = new TestResources(rest);
+  const { rest, gateway, resources } = useFlinkTestResources();
   const targetDirectory = resources.savepointDirectory('stop-twice');
-
-  afterAll(async () => {
-    await resources.cleanup();
-    await gateway.close();
-  });
 
   it('a stop repeated with one trigger id, during and after completion, writes one savepoint', async () => {
     const input = await resources.topic('stop-in');
