@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Job } from 'bullmq';
+import { WaitingError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import type { BackfillReport } from '../evolution/evolution.js';
@@ -33,7 +33,7 @@ export interface BackfillRuntime {
 export function partitionProcessor(rt: BackfillRuntime) {
   return async (
     job: Job<PartitionJobData>,
-    _token?: string,
+    token?: string,
     signal?: AbortSignal,
   ): Promise<PartitionBackfillReport | { cancelled: true }> => {
     const d = job.data;
@@ -47,7 +47,16 @@ export function partitionProcessor(rt: BackfillRuntime) {
       { owner: `${hostname()}:${process.pid}`, ...(rt.leaseTtlMs ? { ttlMs: rt.leaseTtlMs } : {}) },
     );
     const abort = new AbortController();
-    signal?.addEventListener('abort', () => abort.abort(), { once: true });
+    // BullMQ aborts `signal` when this worker shuts down (EvolveWorkers.close).
+    let shuttingDown = false;
+    signal?.addEventListener(
+      'abort',
+      () => {
+        shuttingDown = true;
+        abort.abort();
+      },
+      { once: true },
+    );
     lease.signal.addEventListener('abort', () => abort.abort(), { once: true });
     const poll = setInterval(() => {
       void rt.redis.exists(keys.cancel).then(
@@ -79,6 +88,14 @@ export function partitionProcessor(rt: BackfillRuntime) {
     } catch (err) {
       if (abort.signal.aborted && (await rt.redis.exists(keys.cancel)) === 1)
         return { cancelled: true };
+      if (shuttingDown && token) {
+        // SIGTERM: hand the partition back without spending an attempt; any
+        // worker resumes it from its checkpoint. The lease goes first, so the
+        // next runner does not find it busy.
+        await lease.release();
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
       throw err;
     } finally {
       clearInterval(poll);

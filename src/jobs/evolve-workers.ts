@@ -37,6 +37,7 @@ export type ProcessorWrapper = <T, R>(
  */
 export class EvolveWorkers {
   readonly workers: Worker[];
+  private readonly partitions: Worker;
 
   constructor(options: EvolveWorkersOptions) {
     const { deps, queues, backfill } = options;
@@ -57,9 +58,14 @@ export class EvolveWorkers {
         // Completed/failed counts for queue.exportPrometheusMetrics(); without them it reports 0.
         metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
       });
+    this.partitions = make(
+      'partitions',
+      partitionProcessor(backfill),
+      options.partitionConcurrency ?? 2,
+    );
     this.workers = [
       make('steps', stepProcessor(deps, queues, observeEveryMs), 4),
-      make('partitions', partitionProcessor(backfill), options.partitionConcurrency ?? 2),
+      this.partitions,
       make('backfill', backfillParentProcessor(deps), 2),
       make(
         'observe',
@@ -78,8 +84,14 @@ export class EvolveWorkers {
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
   }
 
-  /** Lets running jobs finish their current step (SIGTERM); unfinished ones resume elsewhere. */
+  /**
+   * SIGTERM: develop, deploy and rollback steps finish what they are doing
+   * (minutes at most; a deploy half-done is worse than a slower stop), while
+   * backfill partitions, which can run for hours, are handed back at their
+   * next chunk and resume from their checkpoints on any worker.
+   */
   async close(): Promise<void> {
+    this.partitions.cancelAllJobs('worker shutting down');
     await Promise.all(this.workers.map((w) => w.close()));
   }
 }

@@ -46,7 +46,7 @@ type DeployPoint =
   | 'startV2.done'
   | 'verifyV2.intent'
   | 'verifyV2.done';
-type BackfillPoint = 'midRun';
+type BackfillPoint = 'midRun' | 'sigterm';
 interface KillPlan {
   develop?: DevelopPoint;
   deploy?: DeployPoint;
@@ -231,7 +231,7 @@ async function deployKill(lane: Lane, id: string, point: DeployPoint): Promise<v
  * the dead worker until it expires) makes the takeover wait rather than run
  * beside a possible survivor. It resumes from the checkpoint.
  */
-async function backfillKill(lane: Lane): Promise<void> {
+async function backfillKill(lane: Lane, how: BackfillPoint): Promise<void> {
   const { rt, pipeline } = lane;
   // Slow enough to be caught mid-partition: ~60 keys at 4 records/s.
   const started = await rt.service.startBackfill(pipeline, { id: 'U0OWNER1' }, { rate: 4 });
@@ -240,17 +240,40 @@ async function backfillKill(lane: Lane): Promise<void> {
     Object.values(await rt.redis.hgetall(keys.progress)).map(
       (v) => JSON.parse(v) as { partition: number; phase: string; done: number; total: number },
     );
-  await killWhen(
-    lane,
-    'backfill mid-run',
-    // Emission reports per acknowledged chunk (500 records), more than a
-    // partition holds here; so the kill goes in once a partition has indexed,
-    // while its first chunk waits for tokens (the bucket starts empty: ~5 s).
-    async () =>
-      (await progress()).some((p) => p.phase === 'index' && p.total > 0 && p.done === p.total),
-    async () =>
-      (await progress()).map((p) => `p${p.partition} ${p.phase} ${p.done}/${p.total}`).join(', '),
+  // Emission reports per acknowledged chunk (500 records), more than a
+  // partition holds here; so the kill goes in once a partition has indexed,
+  // while its first chunk waits for tokens (the bucket starts empty: ~5 s).
+  const indexed = async () =>
+    (await progress()).some((p) => p.phase === 'index' && p.total > 0 && p.done === p.total);
+  const landed = async () =>
+    (await progress()).map((p) => `p${p.partition} ${p.phase} ${p.done}/${p.total}`).join(', ');
+  if (how === 'midRun') {
+    await killWhen(lane, 'backfill mid-run', indexed, landed);
+    return;
+  }
+  // SIGTERM, as an orchestrator stopping the worker: it hands its running
+  // partitions back at once (no attempt spent) and exits 0; the next worker resumes them.
+  await until(
+    `${pipeline} to index a partition`,
+    async () => ((await indexed()) ? true : undefined),
+    300_000,
+    50,
   );
+  const where = await landed();
+  const stop = await lane.workers.at(-1)!.terminate();
+  console.log(
+    `[kill] ${pipeline} SIGTERM at backfill mid-run (${where}): exit ${stop.code} after ${stop.ms} ms`,
+  );
+  expect(stop.code, 'the worker stops cleanly on SIGTERM').toBe(0);
+  // Well under the 30 s an orchestrator waits before SIGKILL, though the partition had minutes to go.
+  expect(stop.ms).toBeLessThan(20_000);
+  const handedBack = await rt.queues.partitions.getJobs(['waiting', 'prioritized']);
+  expect(handedBack.length, 'running partitions are back in the queue').toBeGreaterThan(0);
+  for (const j of handedBack)
+    expect(j.attemptsMade, `p${j.data.partition} spent no attempt`).toBe(0);
+  lastKillAt.set(lane, Date.now());
+  landings.push({ lane: pipeline, point: 'backfill SIGTERM', landed: where });
+  await startWorker(lane);
 }
 
 /** develop (killed at `develop` if given) -> approval -> deploy (killed at `deploy` if given) -> LIVE, then the once-only checks. */
@@ -338,7 +361,7 @@ async function evolveWithKills(lane: Lane, kills: KillPlan): Promise<void> {
   }
   expect((await rt.workflow.pipelines.load(pipeline)).production.flinkJobId).toBe(ev.v2JobId);
   if (kills.backfill) {
-    await backfillKill(lane);
+    await backfillKill(lane, kills.backfill);
     ev = await untilStatus(rt, ev.id, 'COMPLETED', 300_000);
     const partitionJobs = await rt.queues.partitions.getJobs(['completed']);
     console.log(
@@ -435,11 +458,12 @@ describe('a worker process SIGKILLed at each step boundary resumes without doing
 
   // A deploy killed while v2 is being verified (or just after) resumes by
   // verifying the same v2 job: never a second submit, never a rollback.
-  it('deploy while v2 is verified and after it was verified ends LIVE; a backfill killed mid-run ends COMPLETED', async () => {
+  it('deploy while v2 is verified and after it was verified ends LIVE; a backfill killed mid-run, or its worker stopped by SIGTERM, ends COMPLETED', async () => {
     const plans = [
       { deploy: 'verifyV2.intent' },
       { deploy: 'verifyV2.done' },
       { backfill: 'midRun' },
+      { backfill: 'sigterm' },
     ] as const;
     const started = await newLanes('c', plans.length);
     await runLanes(started, plans);

@@ -70,6 +70,23 @@ export class WorkerChild {
     }
   }
 
+  /**
+   * SIGTERM to the worker process only (tsx passes it on to the node process
+   * running the worker; signalling the whole group would deliver it twice),
+   * as an orchestrator stopping a pod does. Resolves with the exit code and
+   * how long the shutdown took, or SIGKILLs after `timeoutMs`.
+   */
+  async terminate(timeoutMs = 60_000): Promise<{ code: number | null; ms: number }> {
+    if (this.exited) return { code: this.child.exitCode, ms: 0 };
+    const started = Date.now();
+    const exit = once(this.child, 'exit') as Promise<[number | null, string | null]>;
+    process.kill(this.pid, 'SIGTERM');
+    const timer = setTimeout(() => this.kill(), timeoutMs);
+    const [code] = await exit;
+    clearTimeout(timer);
+    return { code, ms: Date.now() - started };
+  }
+
   async killAndWait(): Promise<void> {
     if (this.exited) return;
     const exit = once(this.child, 'exit');
