@@ -56,6 +56,9 @@ export function observeProcessor(
   ): Promise<{ watched?: string; state?: string; restarts?: number; lagRecords?: number }> => {
     const ev = await deps.evolutions.get(job.data.evolutionId);
     if (!ev || isTerminalStatus(ev.status) || ev.status === 'FAILED') {
+      // An abort whose process died before it queued the cleanup: queue it
+      // here (same job id, so never twice while the first is kept).
+      if (ev?.status === 'ABORTED') await queues.step('cleanup', ev.id);
       await queues.unwatch(job.data.evolutionId);
       return {};
     }
