@@ -26,17 +26,13 @@ import { sqlHash } from '../src/evolution/sql-hash.js';
 import { FlinkAdapter } from '../src/flink/flink-adapter.js';
 import { FlinkRestClient, newTriggerId } from '../src/flink/flink-rest-client.js';
 import { SqlGatewayClient } from '../src/flink/sql-gateway-client.js';
-import { stackConfig } from '../stack/stack-config.js';
 import { aPipeline } from '../test/support/pipeline-fixture.js';
 import { makeOrders, ordersPipelineSql } from '../test/support/orders-pipeline.js';
+import { disposeRuntime } from '../test/support/test-runtime.js';
+import { benchEndpoints } from './bench-endpoints.js';
+import { benchRuns, timedRuns } from './timed-runs.js';
 
-const cfg = stackConfig();
-const brokers = process.env.EVOLVE_BENCH_KAFKA_BROKERS ?? `127.0.0.1:${cfg.kafka.port}`;
-const restUrl = process.env.EVOLVE_BENCH_FLINK_REST_URL ?? `http://127.0.0.1:${cfg.flink.restPort}`;
-const gatewayUrl =
-  process.env.EVOLVE_BENCH_FLINK_GATEWAY_URL ?? `http://127.0.0.1:${cfg.flink.gatewayPort}`;
-const redisUrl = process.env.EVOLVE_BENCH_REDIS_URL ?? `redis://127.0.0.1:${cfg.redis.port}`;
-const runs = Number(process.env.EVOLVE_BENCH_RUNS ?? 5);
+const { brokers, restUrl, gatewayUrl, redisUrl } = benchEndpoints();
 const ORDERS = 2_000;
 const CUSTOMERS = 200;
 const POLL_MS = 100;
@@ -47,11 +43,7 @@ const ordersTopic = `bench-gap-orders-${suffix}`;
 const rest = new FlinkRestClient({ baseUrl: restUrl });
 const gateway = new SqlGatewayClient({ baseUrl: gatewayUrl });
 const flink = new FlinkAdapter(rest, gateway);
-const kafka = new Kafka({
-  clientId: `bench-${suffix}`,
-  brokers: [brokers],
-  logLevel: logLevel.NOTHING,
-});
+const kafka = new Kafka({ clientId: `bench-${suffix}`, brokers, logLevel: logLevel.NOTHING });
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 300_000) {
   const deadline = Date.now() + timeoutMs;
@@ -101,7 +93,8 @@ async function baseline(sql: string, name: string, jobId: string): Promise<Basel
 interface Run {
   gapMs: number;
   deployMs: number;
-  baseline: Baseline;
+  baselineGapMs: number;
+  baselineTotalMs: number;
 }
 
 async function oneRun(rt: Runtime, run: number, jobs: string[], topics: string[]): Promise<Run> {
@@ -161,27 +154,23 @@ async function oneRun(rt: Runtime, run: number, jobs: string[], topics: string[]
   const deployMs = performance.now() - approved;
   jobs.push(ev.v2JobId!);
   await flink.cancel(ev.v2JobId!);
-  return { gapMs: ev.deploy!.cutoverGapMs!, deployMs, baseline: b };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? NaN)
-    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+  return {
+    gapMs: ev.deploy!.cutoverGapMs!,
+    deployMs,
+    baselineGapMs: b.gapMs,
+    baselineTotalMs: b.totalMs,
+  };
 }
 
 const ms = (n: number) => `${Math.round(n)} ms`.padStart(10);
 
 async function main(): Promise<void> {
-  if (!(Number.isInteger(runs) && runs > 0))
-    throw new Error('EVOLVE_BENCH_RUNS must be a whole number > 0');
+  const runs = benchRuns();
   const name = `bench-gap-${suffix}`;
   const rt = await createRuntime(
     loadConfig({
       EVOLVE_REDIS_URL: redisUrl,
-      EVOLVE_KAFKA_BROKERS: brokers,
+      EVOLVE_KAFKA_BROKERS: brokers.join(','),
       EVOLVE_FLINK_REST_URL: restUrl,
       EVOLVE_FLINK_GATEWAY_URL: gatewayUrl,
       EVOLVE_DEPLOY_RUNNING_TIMEOUT_MS: '120000',
@@ -190,7 +179,6 @@ async function main(): Promise<void> {
   );
   const jobs: string[] = [];
   const topics: string[] = [ordersTopic];
-  const results: Run[] = [];
   try {
     await rt.startWorkers({ observeEveryMs: 60_000 });
     const admin = kafka.admin();
@@ -216,17 +204,18 @@ async function main(): Promise<void> {
     console.log(
       'run  workflow gap  deploy total   baseline gap  baseline total (stop+savepoint, resubmit)',
     );
-    for (let run = 1; run <= runs; run++) {
-      const r = await oneRun(rt, run, jobs, topics);
-      results.push(r);
-      console.log(
-        `${String(run).padStart(3)} ${ms(r.gapMs)}  ${ms(r.deployMs)}   ${ms(r.baseline.gapMs)}  ${ms(r.baseline.totalMs)}`,
-      );
-    }
-    const gapMedianMs = median(results.map((r) => r.gapMs));
-    const deployMedianMs = median(results.map((r) => r.deployMs));
-    const baselineGapMedianMs = median(results.map((r) => r.baseline.gapMs));
-    const baselineTotalMedianMs = median(results.map((r) => r.baseline.totalMs));
+    const { each: results, median } = await timedRuns(
+      runs,
+      (run) => oneRun(rt, run, jobs, topics),
+      (run, r) =>
+        `${String(run).padStart(3)} ${ms(r.gapMs)}  ${ms(r.deployMs)}   ${ms(r.baselineGapMs)}  ${ms(r.baselineTotalMs)}`,
+    );
+    const {
+      gapMs: gapMedianMs,
+      deployMs: deployMedianMs,
+      baselineGapMs: baselineGapMedianMs,
+      baselineTotalMs: baselineTotalMedianMs,
+    } = median;
     const ratio = gapMedianMs / baselineGapMedianMs;
     console.log(
       `median ${ms(gapMedianMs)}  ${ms(deployMedianMs)}   ${ms(baselineGapMedianMs)}  ${ms(baselineTotalMedianMs)}`,
@@ -240,8 +229,8 @@ async function main(): Promise<void> {
         customers: CUSTOMERS,
         gapMs: results.map((r) => Math.round(r.gapMs)),
         deployMs: results.map((r) => Math.round(r.deployMs)),
-        baselineGapMs: results.map((r) => Math.round(r.baseline.gapMs)),
-        baselineTotalMs: results.map((r) => Math.round(r.baseline.totalMs)),
+        baselineGapMs: results.map((r) => Math.round(r.baselineGapMs)),
+        baselineTotalMs: results.map((r) => Math.round(r.baselineTotalMs)),
         gapMedianMs: Math.round(gapMedianMs),
         deployMedianMs: Math.round(deployMedianMs),
         baselineGapMedianMs: Math.round(baselineGapMedianMs),
@@ -251,14 +240,7 @@ async function main(): Promise<void> {
     );
   } finally {
     for (const id of jobs) await flink.cancel(id).catch(() => undefined);
-    await rt.queues.obliterate().catch(() => undefined);
-    let cursor = '0';
-    do {
-      const [next, keys] = await rt.redis.scan(cursor, 'MATCH', `${rt.keyPrefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await rt.redis.del(...keys);
-    } while (cursor !== '0');
-    await rt.close();
+    await disposeRuntime(rt);
     const admin = kafka.admin();
     await admin.connect();
     const existing = new Set(await admin.listTopics());

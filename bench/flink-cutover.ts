@@ -16,16 +16,10 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { FlinkRestClient, newTriggerId } from '../src/flink/flink-rest-client.js';
 import { SqlGatewayClient, type ExecutionConfig } from '../src/flink/sql-gateway-client.js';
-import { stackConfig } from '../stack/stack-config.js';
+import { benchEndpoints } from './bench-endpoints.js';
+import { benchRuns, timedRuns } from './timed-runs.js';
 
-const cfg = stackConfig();
-const brokers = (process.env.EVOLVE_BENCH_KAFKA_BROKERS ?? `127.0.0.1:${cfg.kafka.port}`).split(
-  ',',
-);
-const restUrl = process.env.EVOLVE_BENCH_FLINK_REST_URL ?? `http://127.0.0.1:${cfg.flink.restPort}`;
-const gatewayUrl =
-  process.env.EVOLVE_BENCH_FLINK_GATEWAY_URL ?? `http://127.0.0.1:${cfg.flink.gatewayPort}`;
-const runs = Number(process.env.EVOLVE_BENCH_RUNS ?? 5);
+const { brokers, restUrl, gatewayUrl } = benchEndpoints();
 const keys = 2_000;
 const records = 20_000;
 const POLL_MS = 100;
@@ -125,19 +119,10 @@ async function baseline(jobId: string): Promise<{ totalMs: number; jobId: string
   return { totalMs: performance.now() - started, jobId: next.jobId };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? NaN)
-    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
-}
-
 const ms = (n: number) => `${Math.round(n)} ms`.padStart(9);
 
 async function main(): Promise<void> {
-  if (!(Number.isInteger(runs) && runs > 0))
-    throw new Error('EVOLVE_BENCH_RUNS must be a whole number > 0');
+  const runs = benchRuns();
   const admin = kafka.admin();
   await admin.connect();
   const savepoints: string[] = [];
@@ -169,22 +154,23 @@ async function main(): Promise<void> {
       'run   cutover (savepoint + to running + confirmed)   baseline (cancel + fresh submit)',
     );
 
-    const cutoverMs: number[] = [];
-    const baselineMs: number[] = [];
-    for (let run = 1; run <= runs; run++) {
-      const c = await cutover(jobId);
-      jobId = c.jobId;
-      savepoints.push(c.location);
-      cutoverMs.push(c.totalMs);
-      const b = await baseline(jobId);
-      jobId = b.jobId;
-      baselineMs.push(b.totalMs);
-      console.log(
-        `${String(run).padStart(3)} ${ms(c.totalMs)} (${[c.savepointMs, c.restartMs, c.confirmMs].map((n) => ms(n).trim()).join(' + ')})    ${ms(b.totalMs)}`,
-      );
-    }
-    const cutoverMedianMs = median(cutoverMs);
-    const baselineMedianMs = median(baselineMs);
+    // Alternating, on the job the previous step left running: both see the same cluster load.
+    const { each, median } = await timedRuns(
+      runs,
+      async () => {
+        const c = await cutover(jobId!);
+        jobId = c.jobId;
+        savepoints.push(c.location);
+        const b = await baseline(jobId);
+        jobId = b.jobId;
+        const { totalMs, savepointMs, restartMs, confirmMs } = c;
+        return { cutoverMs: totalMs, savepointMs, restartMs, confirmMs, baselineMs: b.totalMs };
+      },
+      (run, f) =>
+        `${String(run).padStart(3)} ${ms(f.cutoverMs)} (${[f.savepointMs, f.restartMs, f.confirmMs].map((n) => ms(n).trim()).join(' + ')})    ${ms(f.baselineMs)}`,
+    );
+    const cutoverMedianMs = median.cutoverMs;
+    const baselineMedianMs = median.baselineMs;
     const ratio = cutoverMedianMs / baselineMedianMs;
     console.log(`median ${ms(cutoverMedianMs)}${' '.repeat(36)}${ms(baselineMedianMs)}`);
     console.log(`ratio cutover/baseline: ${ratio.toFixed(2)}`);
@@ -194,8 +180,8 @@ async function main(): Promise<void> {
         runs,
         records,
         keys,
-        cutoverMs: cutoverMs.map(Math.round),
-        baselineMs: baselineMs.map(Math.round),
+        cutoverMs: each.map((f) => Math.round(f.cutoverMs)),
+        baselineMs: each.map((f) => Math.round(f.baselineMs)),
         cutoverMedianMs: Math.round(cutoverMedianMs),
         baselineMedianMs: Math.round(baselineMedianMs),
         ratio: Number(ratio.toFixed(3)),

@@ -1,6 +1,7 @@
 import { loadConfig } from '../../src/config/load-config.js';
 import { createRuntime, type Runtime } from '../../src/app/create-runtime.js';
 import type { Notifier } from '../../src/evolution/ports/notifier.js';
+import { deleteKeysWithPrefix } from './redis-test-keys.js';
 import { stackEndpoints } from './stack-endpoints.js';
 import { uniqueName } from './unique-name.js';
 
@@ -28,11 +29,6 @@ export async function testRuntime(
 /** Deletes every Redis key of a test runtime (its prefix) and its queues. */
 export async function disposeRuntime(rt: Runtime): Promise<void> {
   await rt.queues.obliterate().catch(() => undefined);
-  let cursor = '0';
-  do {
-    const [next, keys] = await rt.redis.scan(cursor, 'MATCH', `${rt.keyPrefix}*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await rt.redis.del(...keys);
-  } while (cursor !== '0');
+  await deleteKeysWithPrefix(rt.redis, rt.keyPrefix);
   await rt.close();
 }
