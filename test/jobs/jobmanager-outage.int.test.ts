@@ -4,7 +4,7 @@ import { sqlHash } from '../../src/evolution/sql-hash.js';
 import { FlinkAdapter } from '../../src/flink/flink-adapter.js';
 import { FlinkRestClient } from '../../src/flink/flink-rest-client.js';
 import { SqlGatewayClient } from '../../src/flink/sql-gateway-client.js';
-import { evolutionJobs, savepointsOf, until, untilStatus } from '../support/crash-lane.js';
+import { evolutionJobs, savepointsOf, untilStatus } from '../support/crash-lane.js';
 import { withAdmin, withProducer } from '../support/kafka-test-client.js';
 import { makeOrders, ordersPipelineSql } from '../support/orders-pipeline.js';
 import { aPipeline } from '../support/pipeline-fixture.js';
@@ -12,6 +12,7 @@ import { stackEndpoints } from '../support/stack-endpoints.js';
 import { SwitchableProxy } from '../support/switchable-proxy.js';
 import { disposeRuntime, testRuntime } from '../support/test-runtime.js';
 import { uniqueName } from '../support/unique-name.js';
+import { until } from '../support/until.js';
 import { RecordingNotifier } from '../support/workflow-world.js';
 
 /**

@@ -11,7 +11,6 @@ import {
   describeSteps,
   evolutionJobs,
   savepointsOf,
-  until,
   untilStatus,
 } from '../support/crash-lane.js';
 import { latestByKey, readAll, testKafka, withProducer } from '../support/kafka-test-client.js';
@@ -20,6 +19,7 @@ import { aPipeline } from '../support/pipeline-fixture.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { disposeRuntime, testRuntime } from '../support/test-runtime.js';
 import { uniqueName } from '../support/unique-name.js';
+import { until } from '../support/until.js';
 import { WorkerChild } from '../support/worker-child.js';
 import { RecordingNotifier } from '../support/workflow-world.js';
 

@@ -7,29 +7,6 @@ import { jobName } from '../../src/evolution/workflow/workflow-deps.js';
 import type { FlinkRestClient } from '../../src/flink/flink-rest-client.js';
 import { stackEndpoints } from './stack-endpoints.js';
 
-/** Polls `probe` every `everyMs` until it returns a value; errors count as "not yet". */
-export async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 180_000,
-  everyMs = 500,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(
-    `timed out waiting for ${what}${last instanceof Error ? ` (${last.message})` : ''}`,
-  );
-}
-
 /** Waits for an evolution to reach `want`; a failure state ends the wait at once with its error. */
 export async function untilStatus(
   rt: Runtime,
