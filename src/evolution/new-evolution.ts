@@ -3,7 +3,7 @@ import type { Clock } from './ports/clock.js';
 import type { Evolution } from './evolution.js';
 import type { Pipeline } from './pipeline.js';
 import { sqlHash } from './sql-hash.js';
-import { shadowNames } from './shadow-names.js';
+import { tempTopicName } from './shadow-names.js';
 
 /** `ev-<base36 ms>-<6 base36>`: sortable by time, lowercase, safe in URLs, topic names and job ids. */
 export function newEvolutionId(
@@ -34,7 +34,6 @@ export function newEvolution(input: NewEvolutionInput): Evolution {
   const { pipeline, clock } = input;
   const now = clock.now();
   const id = input.id ?? newEvolutionId(clock);
-  const names = shadowNames(pipeline, id);
   return {
     id,
     pipeline: pipeline.name,
@@ -44,7 +43,11 @@ export function newEvolution(input: NewEvolutionInput): Evolution {
     slack: { ...input.slack },
     status: 'DEVELOPING',
     version: 0,
-    shadow: { tempTopic: names.tempTopic, groupIds: [], startupMode: pipeline.shadowStartupMode },
+    shadow: {
+      tempTopic: tempTopicName(pipeline.kafka.outputTopic, id),
+      groupIds: [],
+      startupMode: pipeline.shadowStartupMode,
+    },
     savepoints: {},
     createdAt: now,
     updatedAt: now,

@@ -1,28 +1,5 @@
 import { EvolveError } from '../errors.js';
 import { checkEvolutionId, KAFKA_NAME, KAFKA_TOPIC_MAX } from './kafka-names.js';
-import type { Pipeline } from './pipeline.js';
-
-export interface ShadowNames {
-  /** `<output>.evolve.<evolution-id>`: deterministic, so a retry finds the topic it created. */
-  tempTopic: string;
-  /** Prefix for the shadow's consumer groups; never a production group. */
-  groupIdPrefix: string;
-  transactionalIdPrefix: string;
-  /** Flink `pipeline.name` of the shadow job. */
-  jobName: string;
-}
-
-export function shadowNames(
-  pipeline: Pick<Pipeline, 'name' | 'kafka'>,
-  evolutionId: string,
-): ShadowNames {
-  return {
-    tempTopic: tempTopicName(pipeline.kafka.outputTopic, evolutionId),
-    groupIdPrefix: `evolve.${pipeline.name}.${evolutionId}.shadow`,
-    transactionalIdPrefix: `evolve.${pipeline.name}.${evolutionId}.shadow`,
-    jobName: `evolve/${pipeline.name}/${evolutionId}/shadow`,
-  };
-}
 
 /**
  * TEMP = `<output>.evolve.<evolution-id>`: deterministic, so a retried step

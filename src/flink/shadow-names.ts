@@ -2,10 +2,6 @@ export function shadowTransactionalIdPrefix(evolutionId: string): string {
   return `evolve-${evolutionId}-shadow`;
 }
 
-export function shadowPipelineName(pipeline: string, evolutionId: string): string {
-  return `evolve/${pipeline}/${evolutionId}/shadow`;
-}
-
 /**
  * One consumer group per source table, derived from the evolution and the
  * table name only, so a retry gets the same ids; names that clean up to the

@@ -13,7 +13,8 @@ import {
   resolveOutputTopic,
   type StartupMode,
 } from './shadow-preconditions.js';
-import { shadowGroupIds, shadowPipelineName, shadowTransactionalIdPrefix } from './shadow-names.js';
+import { jobName } from '../evolution/workflow/workflow-deps.js';
+import { shadowGroupIds, shadowTransactionalIdPrefix } from './shadow-names.js';
 import { quoteSqlString } from './sql-literals.js';
 import { productionGroupIds, verifyShadow } from './verify-shadow.js';
 
@@ -134,14 +135,14 @@ export function rewriteForShadow(sql: string, options: ShadowOptions): ShadowRew
   const rewritten = applyEdits(sql, edits);
   const result: ShadowRewrite = {
     sql: rewritten,
-    executionConfig: { 'pipeline.name': shadowPipelineName(options.pipeline, options.evolutionId) },
+    executionConfig: { 'pipeline.name': jobName(options.pipeline, options.evolutionId, 'shadow') },
     groupIds: [...groupIds.values()],
     transactionalIdPrefix: prefix,
     outputTopic,
     tempTopic: options.tempTopic,
     changes: [
       ...changes,
-      `pipeline.name = '${shadowPipelineName(options.pipeline, options.evolutionId)}'.`,
+      `pipeline.name = '${jobName(options.pipeline, options.evolutionId, 'shadow')}'.`,
     ],
   };
   verifyShadow(result, {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newEvolution, newEvolutionId } from '../../src/evolution/new-evolution.js';
 import { sqlHash, shortHash } from '../../src/evolution/sql-hash.js';
-import { isTempTopicName, shadowNames } from '../../src/evolution/shadow-names.js';
+import { isTempTopicName, tempTopicName } from '../../src/evolution/shadow-names.js';
 import { markStepDone, markStepIntent, stepState } from '../../src/evolution/deploy-steps.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { aPipeline, V1_SQL, V2_SQL } from '../support/pipeline-fixture.js';
@@ -51,15 +51,11 @@ describe('newEvolution', () => {
   });
 });
 
-describe('shadowNames', () => {
+describe('TEMP topic name', () => {
   it('never equals production names, and only TEMP-shaped topics pass the deletion check', () => {
-    const names = shadowNames(aPipeline(), 'ev-abc-123xyz');
-    expect(names).toEqual({
-      tempTopic: 'revenue-by-region.evolve.ev-abc-123xyz',
-      groupIdPrefix: 'evolve.revenue.ev-abc-123xyz.shadow',
-      transactionalIdPrefix: 'evolve.revenue.ev-abc-123xyz.shadow',
-      jobName: 'evolve/revenue/ev-abc-123xyz/shadow',
-    });
+    expect(tempTopicName(aPipeline().kafka.outputTopic, 'ev-abc-123xyz')).toBe(
+      'revenue-by-region.evolve.ev-abc-123xyz',
+    );
     expect(isTempTopicName('revenue-by-region')).toBe(false);
     expect(isTempTopicName('revenue-by-region.evolve.ev-abc-123xyz.backup')).toBe(false);
   });
