@@ -285,4 +285,26 @@ FROM ticks;
     }
     expect(thread.texts(ev.id).some((t) => t.includes(' restarted '))).toBe(false);
   });
+
+  it('queues the cleanup of an aborted evolution it still watches, when the abort did not get to', async () => {
+    const sink = uniqueName('obs-aborted');
+    await createTopics(sink);
+    const later = Math.floor(Date.now() / 1000) + 3600;
+    const { ev, jobId } = await watchedShadow(failingBetween(sink, later, later + 1), {
+      // Never created: this cleanup has a shadow to stop and no TEMP to delete.
+      tempTopic: `${uniqueName('obs-never-created')}`,
+      groupIds: [],
+    });
+    // The abort's transition only, as if its process died before it queued the cleanup step.
+    await rt.workflow.evolutions.transition(ev.id, { type: 'abort' }, ev.requester);
+    expect(await flink.jobState(jobId)).toBe('RUNNING');
+
+    await until('the shadow stopped by the cleanup the observer queued', async () =>
+      (await flink.jobState(jobId)) === 'CANCELED' ? true : undefined,
+    );
+    expect(await rt.queues.steps.getJobState(`cleanup-${ev.id}`)).toBe('completed');
+    expect(
+      thread.texts(ev.id).some((t) => t.startsWith(`Cleaned up: shadow job ${jobId} stopped`)),
+    ).toBe(true);
+  });
 });
