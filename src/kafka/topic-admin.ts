@@ -166,16 +166,37 @@ export class TopicAdmin {
         refused.push(groupId);
         continue;
       }
-      await this.admin.deleteGroups([groupId]).catch((err: unknown) => {
-        // A group that is already gone is the state we want.
-        const groups = (err as { groups?: { error?: { type?: string } }[] }).groups ?? [];
-        if (groups.length === 0 || !groups.every((g) => g.error?.type === 'GROUP_ID_NOT_FOUND'))
-          throw err;
-      });
+      await this.deleteGroup(groupId);
       await this.redis.srem(this.groupsKey, groupId);
       deleted.push(groupId);
     }
     return { deleted, refused };
+  }
+
+  /**
+   * One group. Gone already is the state we want; a coordinator that is
+   * loading or moving (a fresh group, a broker restart) is waited for a few
+   * seconds, then reported as Kafka unreachable, so the step retries later.
+   */
+  private async deleteGroup(groupId: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.call(`deleting consumer group ${groupId}`, () =>
+          this.admin.deleteGroups([groupId]),
+        );
+        return;
+      } catch (err) {
+        const errors = ((err as { groups?: { error?: GroupError }[] }).groups ?? []).map(
+          (g) => g.error,
+        );
+        if (errors.length === 0) throw err;
+        if (errors.every((e) => e?.type === 'GROUP_ID_NOT_FOUND')) return;
+        if (!errors.every((e) => e?.retriable || COORDINATOR_BUSY.has(e?.type ?? ''))) throw err;
+        if (attempt >= 5)
+          throw new KafkaUnreachableError(`deleting consumer group ${groupId}`, err);
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
   }
 
   /**
@@ -303,6 +324,18 @@ export class TopicAdmin {
     await this.connect();
   }
 }
+
+interface GroupError {
+  type?: string;
+  retriable?: boolean;
+}
+
+/** Group coordinator states that pass by themselves. */
+const COORDINATOR_BUSY: ReadonlySet<string> = new Set([
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR',
+]);
 
 function isUnknownTopic(err: unknown): boolean {
   const e = err as { type?: string; message?: string } | undefined;
