@@ -4,9 +4,13 @@
 // in the same run: the same 200 signed requests to a bare node:http server
 // that checks the signature and answers 200 (the least an ack can cost).
 // `npx tsx bench/slack.ts [--commands=200] [--keys=40000]`; needs the local stack.
+import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { startSlackBot } from '../src/app/start-slack-bot.js';
 import { loadConfig } from '../src/config/load-config.js';
@@ -16,6 +20,7 @@ import { runBackfillPartition } from '../src/kafka/run-backfill-partition.js';
 import { TokenBucket } from '../src/kafka/token-bucket.js';
 import { FakeSlackApi, signSlackRequest, slashCommandBody } from '../src/slack-fake/index.js';
 
+const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 const arg = (name: string, fallback: number): number =>
   Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const COMMANDS = arg('commands', 200);
@@ -28,25 +33,46 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Fires all requests at once; returns each one's time to the HTTP response, in ms. */
+/**
+ * Fires all requests at once from a separate process (bench/slack-storm.ts),
+ * so the client's own work never shares the event loop it measures; returns
+ * each one's time to the HTTP response, in ms, sorted.
+ */
 async function storm(url: string, bodies: string[]): Promise<number[]> {
-  return Promise.all(
-    bodies.map(async (body) => {
-      const headers = signSlackRequest(body, secret);
-      const t0 = performance.now();
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-        body,
-      });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`ack ${res.status}`);
-      return performance.now() - t0;
-    }),
-  ).then((t) => t.sort((a, b) => a - b));
+  const requests = bodies.map((body) => ({ body, headers: signSlackRequest(body, secret) }));
+  const child = spawn(
+    process.execPath,
+    [tsxCli, fileURLToPath(new URL('./slack-storm.ts', import.meta.url))],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  child.stdin.end(JSON.stringify({ url, requests }));
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (c: string) => (out += c));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`storm client exited ${code}`);
+  return JSON.parse(out.trim().split('\n').at(-1)!) as number[];
 }
 
-async function bareServer(): Promise<{ url: string; close: () => Promise<void> }> {
+/**
+ * Server-side ack time of every request: from the request's headers parsed
+ * (Node's 'request' event, before any handler) to the response written. It
+ * leaves out the client's own queueing and the kernel's accept queue, so it
+ * is the part of an ack our process decides.
+ */
+function timeRequests(server: Server): { times: number[]; stop: () => void } {
+  const times: number[] = [];
+  const onRequest = (_req: IncomingMessage, res: ServerResponse) => {
+    const t0 = performance.now();
+    res.once('finish', () => times.push(performance.now() - t0));
+  };
+  server.prependListener('request', onRequest);
+  return { times, stop: () => server.off('request', onRequest) };
+}
+
+async function bareServer(): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -62,6 +88,7 @@ async function bareServer(): Promise<{ url: string; close: () => Promise<void> }
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`,
+    server,
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
@@ -164,11 +191,17 @@ const bodies = (verb: string) =>
       responseUrl: fake.createResponseUrl({ channel: 'C0BENCH' }),
     }),
   );
+const oursTimer = timeRequests(proc.httpServer!);
 const ours = await storm(`http://127.0.0.1:${port}/slack/events`, bodies('status'));
+oursTimer.stop();
 const emittedDuring = emitted;
 const bare = await bareServer();
+const bareTimer = timeRequests(bare.server);
 const base = await storm(bare.url, bodies('status'));
+bareTimer.stop();
 await bare.close();
+const oursServer = oursTimer.times.sort((a, b) => a - b);
+const baseServer = bareTimer.times.sort((a, b) => a - b);
 const report = await backfill;
 
 const fig = (t: number[]) => ({
@@ -178,18 +211,23 @@ const fig = (t: number[]) => ({
 });
 const o = fig(ours);
 const b = fig(base);
+const os = fig(oursServer);
+const bs = fig(baseServer);
+const row = (name: string, f: ReturnType<typeof fig>) =>
+  `${name.padEnd(34)}${String(f.p50).padStart(8)}  ${String(f.p99).padStart(8)}  ${String(f.max).padStart(8)}`;
 console.log(
   `\n${COMMANDS} concurrent signed /evolve status commands, during a backfill at 5000 records/s`,
 );
-console.log('                         p50 ms    p99 ms    max ms');
+console.log(`${''.padEnd(34)}  p50 ms    p99 ms    max ms`);
+console.log(row('evolve bot, in the server', os));
+console.log(row('baseline (bare http), in the server', bs));
+console.log(row('evolve bot, seen by the client', o));
+console.log(row('baseline, seen by the client', b));
 console.log(
-  `evolve bot (Bolt)     ${String(o.p50).padStart(8)}  ${String(o.p99).padStart(8)}  ${String(o.max).padStart(8)}`,
+  `ratio p99 ours/baseline: in the server ${(os.p99 / bs.p99).toFixed(2)}, seen by the client ${(o.p99 / b.p99).toFixed(2)}`,
 );
 console.log(
-  `baseline (bare http)  ${String(b.p50).padStart(8)}  ${String(b.p99).padStart(8)}  ${String(b.max).padStart(8)}`,
-);
-console.log(
-  `ratio p99 ours/baseline: ${(o.p99 / b.p99).toFixed(2)}; goal p99 < 100 ms: ${o.p99 < 100 ? 'met' : 'NOT met'}`,
+  `goal p99 < 100 ms: in the server ${os.p99 < 100 ? 'met' : 'NOT met'}; seen by the client ${o.p99 < 100 ? 'met' : 'NOT met'} (the client's own 200 connections cost the bare baseline ${b.p99} ms)`,
 );
 console.log(
   `backfill emitted ${emittedDuring} records before the storm ended; final: ${report.refreshed} refreshed`,
@@ -203,12 +241,17 @@ await admin.disconnect();
 console.log(
   JSON.stringify({
     commands: COMMANDS,
+    serverAckP50Ms: os.p50,
+    serverAckP99Ms: os.p99,
+    serverBaselineP99Ms: bs.p99,
+    serverRatioP99: Math.round((os.p99 / bs.p99) * 100) / 100,
     ackP50Ms: o.p50,
     ackP99Ms: o.p99,
     ackMaxMs: o.max,
     baselineP50Ms: b.p50,
     baselineP99Ms: b.p99,
     ratioP99: Math.round((o.p99 / b.p99) * 100) / 100,
+    goalP99MetInServer: os.p99 < 100,
     goalP99Met: o.p99 < 100,
     backfillRate: 5000,
   }),

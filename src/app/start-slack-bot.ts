@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { Logger } from '@slack/bolt';
 import type { BoltBot } from '../bot/create-bolt-app.js';
 import { createBoltApp } from '../bot/create-bolt-app.js';
@@ -13,6 +14,8 @@ export interface SlackBotProcess {
   runtime: Runtime;
   bot: BoltBot;
   port?: number;
+  /** The HTTP server of HTTP mode (benchmarks time requests on it). */
+  httpServer?: Server;
   stop(): Promise<void>;
 }
 
@@ -70,6 +73,7 @@ export async function startSlackBot(
     runtime,
     bot,
     ...(started.port !== undefined ? { port: started.port } : {}),
+    ...(started.server ? { httpServer: started.server } : {}),
     async stop() {
       await bot.stop();
       await runtime.close();

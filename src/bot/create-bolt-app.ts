@@ -39,8 +39,8 @@ export interface BoltBot {
   app: App;
   outbox: SlackOutbox;
   notifier: SlackThreadNotifier;
-  /** Verifies the bot token (auth.test) and starts listening; resolves with the HTTP port in HTTP mode. */
-  start(): Promise<{ port?: number }>;
+  /** Verifies the bot token (auth.test) and starts listening; resolves with the HTTP server and port in HTTP mode. */
+  start(): Promise<{ port?: number; server?: Server }>;
   stop(): Promise<void>;
 }
 
@@ -103,7 +103,7 @@ export function createBoltApp(config: BoltAppConfig, service: EvolveService): Bo
         return {};
       }
       const server = (await app.start(config.port ?? 3000)) as Server;
-      return { port: (server.address() as AddressInfo).port };
+      return { port: (server.address() as AddressInfo).port, server };
     },
     async stop() {
       await app.stop();

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { parseEvolveCommand, type EvolveCommand } from '../../evolve-command.js';
 import { helpMessage } from '../../blocks/help-message.js';
+import { afterAck } from '../../after-ack.js';
 import { runEvolveVerb } from '../../run-evolve-verb.js';
 import { botDeps } from '../bot-deps.js';
 import { errorReply } from '../reply-error.js';
@@ -32,14 +33,16 @@ export async function evolveCommandCallback({
   await ack();
   const { service, notifier, now } = botDeps(context);
   try {
-    const reply = await runEvolveVerb(parsed, {
-      service,
-      notifier,
-      now,
-      client,
-      triggerId: command.trigger_id,
-      actor: { userId: command.user_id, channelId: command.channel_id, teamId: command.team_id },
-    });
+    const reply = await afterAck.run(() =>
+      runEvolveVerb(parsed, {
+        service,
+        notifier,
+        now,
+        client,
+        triggerId: command.trigger_id,
+        actor: { userId: command.user_id, channelId: command.channel_id, teamId: command.team_id },
+      }),
+    );
     if (reply) await respond({ response_type: 'ephemeral', ...reply });
   } catch (err) {
     await respond({ response_type: 'ephemeral', ...errorReply(err, logger) });
