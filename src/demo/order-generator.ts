@@ -1,4 +1,4 @@
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Order } from './demo-pipeline.js';
 
 /**
@@ -37,7 +37,11 @@ export class OrderGenerator {
   }
 
   async send(count: number): Promise<void> {
-    this.producer ??= this.kafka.producer({ allowAutoTopicCreation: false });
+    this.producer ??= this.kafka.producer({
+      allowAutoTopicCreation: false,
+      // Keys land where Java's Kafka clients would put them (murmur2), without kafkajs's warning.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await this.producer.connect();
     const orders = Array.from({ length: count }, () => this.next());
     await this.producer.send({

@@ -1,4 +1,4 @@
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { BackfillCheckpoints, type PartitionProgress } from './backfill-checkpoint.js';
 import { emitPlan } from './backfill-emitter.js';
 import { decideAll, indexPartition } from './backfill-planner.js';
@@ -150,6 +150,8 @@ async function runPartition(
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      // Every record names its partition; this only silences kafkajs's v2 partitioner warning.
+      createPartitioner: Partitioners.DefaultPartitioner,
     });
   if (ownProducer) await producer.connect();
   try {
