@@ -126,6 +126,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     shadowPlanner: sqlShadowPlanner,
     newTriggerId: () => randomBytes(16).toString('hex'),
     runningTimeoutMs: config.deployRunningTimeoutMs,
+    stableMs: config.deployStableMs,
   };
   // Parse (line/column errors), then a dry run through the gateway (planner errors); nothing is submitted.
   const validateSql = async (sql: string, pipeline: Pick<Pipeline, 'flink'>) => {

@@ -183,6 +183,12 @@ export const ENV_VARS = {
     schema: integer('milliseconds', 1_000),
     default: '120000',
   }),
+  EVOLVE_DEPLOY_STABLE_MS: envVar({
+    description:
+      'How long v2 must stay RUNNING after the cutover, without a restart or a failure, before the deploy counts it as up; otherwise v1 is restarted from S1. 0 skips the watch.',
+    schema: integer('milliseconds', 0),
+    default: '10000',
+  }),
   EVOLVE_STEP_RETRY_ATTEMPTS: envVar({
     description:
       'Attempts of a develop, deploy or rollback step that meets an outage (Flink or Kafka unreachable) before the evolution is handed to a human as FAILED.',

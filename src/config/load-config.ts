@@ -42,6 +42,8 @@ export interface Config {
   sqlUrlAllowedHosts: string[];
   backfillDefaultRate: number;
   deployRunningTimeoutMs: number;
+  /** EVOLVE_DEPLOY_STABLE_MS: how long v2 must stay up after the cutover. */
+  deployStableMs: number;
   /** How a step that meets an outage is retried before the evolution is FAILED. */
   stepRetry: { attempts: number; delayMs: number };
   approvalTtlMs: number;
@@ -211,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqlUrlAllowedHosts: e.EVOLVE_SQL_URL_ALLOWED_HOSTS,
     backfillDefaultRate: e.EVOLVE_BACKFILL_DEFAULT_RATE,
     deployRunningTimeoutMs: e.EVOLVE_DEPLOY_RUNNING_TIMEOUT_MS,
+    deployStableMs: e.EVOLVE_DEPLOY_STABLE_MS,
     stepRetry: { attempts: e.EVOLVE_STEP_RETRY_ATTEMPTS, delayMs: e.EVOLVE_STEP_RETRY_DELAY_MS },
     approvalTtlMs: e.EVOLVE_APPROVAL_TTL_MS,
     observeLagThreshold: e.EVOLVE_OBSERVE_LAG_THRESHOLD,

@@ -116,6 +116,25 @@ export class FlinkAdapter implements FlinkPort {
     }
   }
 
+  async waitStable(jobId: string, windowMs: number): Promise<{ stable: boolean; seen?: string }> {
+    const until = Date.now() + windowMs;
+    // Flink's REST caches job details for a few seconds; polling at 500 ms
+    // still sees a restart's RESTARTING (its delay is 1 s or more by default),
+    // and the failure and restart count checked at the end catch the rest.
+    for (;;) {
+      const state = await this.jobState(jobId);
+      if (state !== 'RUNNING') return { stable: false, seen: `state ${state}` };
+      if (Date.now() >= until) break;
+      await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, until - Date.now()))));
+    }
+    const failure = await this.lastFailure(jobId);
+    if (failure) return { stable: false, seen: `a failure: ${failure}` };
+    const restarts = await this.restartCount(jobId);
+    if (restarts !== undefined && restarts > 0)
+      return { stable: false, seen: `${restarts} restart${restarts === 1 ? '' : 's'}` };
+    return { stable: true };
+  }
+
   private async savepoint(
     operation: SavepointOperation,
     jobId: string,

@@ -118,6 +118,15 @@ export class InMemoryFlink implements FlinkPort {
     if (job && job.state !== 'FINISHED' && job.state !== 'FAILED') job.state = 'CANCELED';
   }
 
+  async waitStable(jobId: string): Promise<{ stable: boolean; seen?: string }> {
+    const job = this.jobs.get(jobId);
+    if (!job || job.state !== 'RUNNING')
+      return { stable: false, seen: `state ${job?.state ?? 'NOT_FOUND'}` };
+    if (job.failures.length > 0)
+      return { stable: false, seen: `a failure: ${job.failures.at(-1)}` };
+    return { stable: true };
+  }
+
   async waitRunning(jobId: string): Promise<FlinkJobState> {
     return this.jobs.get(jobId)?.state ?? 'NOT_FOUND';
   }

@@ -132,6 +132,7 @@ export async function workflowWorld() {
     },
     newTriggerId: () => (++triggers).toString(16).padStart(32, 'f'),
     runningTimeoutMs: 1_000,
+    stableMs: 1_000,
   };
   const evolution = await store.create(
     newEvolution({

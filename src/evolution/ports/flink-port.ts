@@ -47,4 +47,11 @@ export interface FlinkPort {
   cancel(jobId: string): Promise<void>;
   /** Resolves with the state once RUNNING, or the last state seen when the timeout passes. */
   waitRunning(jobId: string, timeoutMs: number): Promise<FlinkJobState>;
+  /**
+   * Watches a RUNNING job for `windowMs`: stable when it stayed RUNNING,
+   * never restarted and recorded no failure; otherwise says what was seen.
+   * A job that crash-loops is RUNNING between its restarts, so one look at
+   * its state cannot tell it apart from a healthy one.
+   */
+  waitStable(jobId: string, windowMs: number): Promise<{ stable: boolean; seen?: string }>;
 }

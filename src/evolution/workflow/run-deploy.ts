@@ -94,6 +94,8 @@ export async function runDeploy(deps: WorkflowDeps, evolutionId: string): Promis
       markStepIntent(cur, 'verifyV2', deps.clock),
     );
     const state = await flink.waitRunning(v2JobId, deps.runningTimeoutMs);
+    // The gap ends when v2 runs: production is served from here on.
+    const runningAt = deps.clock.now();
     const restored = state === 'RUNNING' ? await flink.restoredFrom(v2JobId) : undefined;
     if (state !== 'RUNNING' || restored !== ev.savepoints.s2!.location) {
       throw new EvolveError(
@@ -103,7 +105,19 @@ export async function runDeploy(deps: WorkflowDeps, evolutionId: string): Promis
           : `v2 job ${v2JobId} is RUNNING but restored from ${restored ?? 'no savepoint'}, not from the shadow's savepoint ${ev.savepoints.s2!.location}.`,
       );
     }
-    const gap = deps.clock.now() - (ev.savepoints.s1?.completedAt ?? deps.clock.now());
+    // A v2 that fails on its first production records (a sink the shadow
+    // never wrote to, a topic's limits) is RUNNING between its restarts:
+    // only watching it for a while tells it apart from one that is up.
+    if (deps.stableMs > 0) {
+      const watch = await flink.waitStable(v2JobId, deps.stableMs);
+      if (!watch.stable) {
+        throw new EvolveError(
+          'FLINK_STATEMENT_FAILED',
+          `v2 job ${v2JobId} reached RUNNING but did not stay up for ${Math.round(deps.stableMs / 1000)} s (${watch.seen}).`,
+        );
+      }
+    }
+    const gap = runningAt - (ev.savepoints.s1?.completedAt ?? runningAt);
     ev = await deps.evolutions.update(ev.id, ev.version, (cur) =>
       markStepDone(cur, 'verifyV2', deps.clock),
     );

@@ -25,6 +25,8 @@ export interface WorkflowDeps {
   newTriggerId(): string;
   /** How long v2 (or the shadow, or a rolled-back v1) may take to reach RUNNING. */
   runningTimeoutMs: number;
+  /** How long v2 must then stay RUNNING, without a restart or failure, to count as up (0: not watched). */
+  stableMs: number;
 }
 
 /** Flink `pipeline.name` of each job an evolution submits: how a resumed step finds it. */

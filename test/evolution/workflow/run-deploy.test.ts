@@ -44,6 +44,26 @@ describe('runDeploy', () => {
     );
   });
 
+  it('rolls back when v2 reaches RUNNING but does not stay up (a restart in the watch window)', async () => {
+    const w = await approvedWorld();
+    const submit = w.flink.submitJob.bind(w.flink);
+    // v2 fails on its first production records and Flink restarts it: RUNNING again at once.
+    w.flink.submitJob = async (sql, config) => {
+      const jobId = await submit(sql, config);
+      if (config['pipeline.name']?.endsWith('/v2'))
+        w.flink.restart(jobId, 'RecordTooLargeException: the message is 2100 bytes');
+      return jobId;
+    };
+    const ev = await runDeploy(w.deps, w.evolution.id);
+    expect(ev.status).toBe('ROLLED_BACK');
+    expect(ev.error?.message).toMatch(
+      /reached RUNNING but did not stay up for 1 s \(a failure: RecordTooLargeException/,
+    );
+    const running = w.flink.running();
+    expect(running.map((j) => j.restoredFrom)).toEqual([ev.savepoints.s1?.location]);
+    expect((await w.pipelines.load('revenue')).production.flinkJobId).toBe(running[0]?.jobId);
+  });
+
   it('leaves v1 untouched when its savepoint fails', async () => {
     const w = await approvedWorld();
     w.flink.failStopOf.add(w.v1JobId);
