@@ -55,6 +55,16 @@ export async function runRollback(deps: WorkflowDeps, evolutionId: string): Prom
           `v1 restarted from ${s1} as job ${v1JobId} but is ${state}, not RUNNING. Production has no running job: check Flink now.`,
         );
       }
+      // The same watch as v2's: "rolled back" must mean v1 serves production again.
+      if (deps.stableMs > 0) {
+        const watch = await flink.waitStable(v1JobId, deps.stableMs);
+        if (!watch.stable) {
+          throw new EvolveError(
+            'FLINK_STATEMENT_FAILED',
+            `v1 restarted from ${s1} as job ${v1JobId} reached RUNNING but did not stay up for ${Math.round(deps.stableMs / 1000)} s (${watch.seen}). Production may have no running job: check Flink now.`,
+          );
+        }
+      }
       await deps.pipelines.updateProduction(pipeline.name, {
         ...pipeline.production,
         flinkJobId: v1JobId,

@@ -64,6 +64,21 @@ describe('runDeploy', () => {
     expect((await w.pipelines.load('revenue')).production.flinkJobId).toBe(running[0]?.jobId);
   });
 
+  it('fails (never "rolled back") when the restarted v1 does not stay up either', async () => {
+    const w = await approvedWorld();
+    const submit = w.flink.submitJob.bind(w.flink);
+    w.flink.submitJob = async (sql, config) => {
+      const jobId = await submit(sql, config);
+      if (!config['pipeline.name']?.endsWith('/shadow'))
+        w.flink.restart(jobId, 'RuntimeException: the sink is down');
+      return jobId;
+    };
+    const ev = await runDeploy(w.deps, w.evolution.id);
+    expect(ev.status).toBe('FAILED');
+    expect(ev.error?.message).toMatch(/v1 restarted from .* did not stay up for 1 s/);
+    expect(w.notifier.milestones.at(-1)?.text).toMatch(/^Rollback failed: .*check Flink now/);
+  });
+
   it('leaves v1 untouched when its savepoint fails', async () => {
     const w = await approvedWorld();
     w.flink.failStopOf.add(w.v1JobId);
