@@ -93,6 +93,7 @@ export async function runDeploy(deps: WorkflowDeps, evolutionId: string): Promis
     ev = await deps.evolutions.update(ev.id, ev.version, (cur) =>
       markStepIntent(cur, 'verifyV2', deps.clock),
     );
+    const waitFrom = deps.clock.now();
     const state = await flink.waitRunning(v2JobId, deps.runningTimeoutMs);
     // The gap ends when v2 runs: production is served from here on.
     const runningAt = deps.clock.now();
@@ -101,7 +102,8 @@ export async function runDeploy(deps: WorkflowDeps, evolutionId: string): Promis
       throw new EvolveError(
         'FLINK_STATEMENT_FAILED',
         state !== 'RUNNING'
-          ? `v2 job ${v2JobId} did not reach RUNNING within ${Math.round(deps.runningTimeoutMs / 1000)} s (state ${state}).`
+          ? // waitRunning also returns early on a state that is not on the way to RUNNING (RESTARTING, FAILED).
+            `v2 job ${v2JobId} did not reach RUNNING: it was ${state} after ${Math.round((runningAt - waitFrom) / 1000)} s (limit ${Math.round(deps.runningTimeoutMs / 1000)} s).`
           : `v2 job ${v2JobId} is RUNNING but restored from ${restored ?? 'no savepoint'}, not from the shadow's savepoint ${ev.savepoints.s2!.location}.`,
       );
     }
