@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../support/unique-name.js';
+import { until } from '../support/until.js';
 import {
   PartitionScanner,
   scanPartition,
@@ -79,10 +80,20 @@ describe('PartitionScanner', () => {
     });
     await bad.abort();
     await producer.disconnect();
-    const [end] = await endOffsets(kafka, topic);
-    // 1 record + commit marker + 3 aborted records + abort marker.
-    expect(end).toBe(6);
-    const records = await collect(topic, 0, 0, end!);
+    // 1 record + commit marker + 3 aborted records + abort marker. The end
+    // offset kafkajs reports is the last stable offset (READ_COMMITTED), and
+    // EndTxn returns before the coordinator has written the abort marker, so
+    // it reads 2 until the marker lands.
+    const end = await until(
+      'the abort marker to land',
+      async () => {
+        const [e] = await endOffsets(kafka, topic);
+        return e === 6 ? e : undefined;
+      },
+      10_000,
+      100,
+    );
+    const records = await collect(topic, 0, 0, end);
     expect(records.map((r) => r.value?.toString())).toEqual(['committed']);
   });
 
@@ -108,11 +119,15 @@ describe('PartitionScanner', () => {
     await producer.disconnect();
     // EndTxn returns before the coordinator has written the commit marker to
     // the partition; the last stable offset moves when the marker lands.
-    let after = (await admin.snapshotOffsets(topic))[0]!;
-    for (let i = 0; i < 100 && after.end !== 3; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      after = (await admin.snapshotOffsets(topic))[0]!;
-    }
+    const after = await until(
+      'the commit marker to land',
+      async () => {
+        const [p0] = await admin.snapshotOffsets(topic);
+        return p0!.end === 3 ? p0 : undefined;
+      },
+      10_000,
+      100,
+    );
     expect(after.end).toBe(3);
     await admin.close();
   });
