@@ -28,7 +28,8 @@ export type ErrorCode =
   | 'PERMISSION_DENIED'
   | 'FLINK_SAVEPOINT_UNKNOWN'
   | 'SHADOW_REWRITE_REFUSED'
-  | 'SLACK_API_FAILED';
+  | 'SLACK_API_FAILED'
+  | 'STORE_RECORD_INVALID';
 
 export class EvolveError extends Error {
   constructor(

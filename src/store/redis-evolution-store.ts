@@ -18,6 +18,7 @@ import { runTransition } from '../evolution/run-transition.js';
 import { EvolveError } from '../errors.js';
 import { RedisAuditLog, encodeAuditEvent } from './redis-audit-log.js';
 import { RedisKeys } from './redis-keys.js';
+import { parseEvolutionRecord } from './stored-records.js';
 import {
   CLEAR_ACTIVE_IF_LUA,
   CREATE_EVOLUTION_LUA,
@@ -112,8 +113,9 @@ export class RedisEvolutionStore implements EvolutionRepository {
   }
 
   async get(id: string): Promise<Evolution | undefined> {
-    const data = await this.redis.hget(this.keys.evolution(id), 'data');
-    return data === null ? undefined : (JSON.parse(data) as Evolution);
+    const key = this.keys.evolution(id);
+    const data = await this.redis.hget(key, 'data');
+    return data === null ? undefined : parseEvolutionRecord(key, data);
   }
 
   async load(id: string): Promise<Evolution> {
@@ -134,8 +136,10 @@ export class RedisEvolutionStore implements EvolutionRepository {
     const batch = this.redis.pipeline();
     for (const id of ids) batch.hget(this.keys.evolution(id), 'data');
     const replies = (await batch.exec()) ?? [];
-    return replies.flatMap(([err, data]) =>
-      err || typeof data !== 'string' ? [] : [JSON.parse(data) as Evolution],
+    return replies.flatMap(([err, data], i) =>
+      err || typeof data !== 'string'
+        ? []
+        : [parseEvolutionRecord(this.keys.evolution(ids[i]!), data)],
     );
   }
 

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { PipelineRegistry } from '../evolution/ports/pipeline-registry.js';
-import type { Pipeline, PipelineConfig, ProductionVersion } from '../evolution/pipeline.js';
+import type { Pipeline, ProductionVersion } from '../evolution/pipeline.js';
 import { PipelineUnknownError } from '../evolution/evolution-errors.js';
 import { RedisKeys } from './redis-keys.js';
+import { parsePipelineRecord } from './stored-records.js';
 
 export interface RedisPipelineRegistryOptions {
   redis: Redis;
@@ -37,16 +38,10 @@ export class RedisPipelineRegistry implements PipelineRegistry {
   }
 
   async get(name: string): Promise<Pipeline | undefined> {
-    const [config, production] = await this.redis.hmget(
-      this.keys.pipeline(name),
-      'config',
-      'production',
-    );
+    const key = this.keys.pipeline(name);
+    const [config, production] = await this.redis.hmget(key, 'config', 'production');
     if (!config || !production) return undefined;
-    return {
-      ...(JSON.parse(config) as PipelineConfig),
-      production: JSON.parse(production) as ProductionVersion,
-    };
+    return parsePipelineRecord(key, config, production);
   }
 
   async load(name: string): Promise<Pipeline> {

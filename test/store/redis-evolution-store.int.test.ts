@@ -16,6 +16,7 @@ import { uniqueName } from '../support/unique-name.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { aPipeline, V2_SQL } from '../support/pipeline-fixture.js';
 import { deleteKeysWithPrefix } from '../support/redis-test-keys.js';
+import { StoredRecordInvalidError } from '../../src/store/stored-records.js';
 
 describe('RedisEvolutionStore (real Redis)', () => {
   let redis: Redis;
@@ -262,5 +263,29 @@ describe('RedisEvolutionStore (real Redis)', () => {
     await redis.set(`${prefix}pipeline:revenue:active`, 'ev-gone-000000');
     await expect(develop('U0OWNER1')).resolves.toMatchObject({ status: 'DEVELOPING' });
     expect(await store.listByPipeline('revenue', 0)).toEqual([]);
+  });
+
+  it('a record it did not write stops the read with a message naming the key and the field; unknown fields survive a write', async () => {
+    const ev = await develop();
+    const key = `${prefix}evolution:${ev.id}`;
+    const { shadow: _dropped, ...withoutShadow } = ev;
+    await redis.hset(key, 'data', JSON.stringify(withoutShadow));
+    const err = await store.load(ev.id).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoredRecordInvalidError);
+    expect(err).toMatchObject({ code: 'STORE_RECORD_INVALID', key });
+    expect((err as StoredRecordInvalidError).userMessage).toContain(
+      `${key} cannot be read (shadow:`,
+    );
+    await expect(store.listByPipeline('revenue')).rejects.toBeInstanceOf(StoredRecordInvalidError);
+    await redis.hset(key, 'data', '{"id":');
+    await expect(store.load(ev.id)).rejects.toMatchObject({
+      userMessage: expect.stringContaining('(not JSON)'),
+    });
+
+    // A field of a newer version is kept through this version's read-modify-write.
+    await redis.hset(key, 'data', JSON.stringify({ ...ev, fromNewerVersion: { x: 1 } }));
+    await store.update(ev.id, ev.version, (cur) => ({ ...cur, updatedAt: cur.updatedAt + 1 }));
+    const raw = JSON.parse((await redis.hget(key, 'data'))!) as Record<string, unknown>;
+    expect(raw.fromNewerVersion).toEqual({ x: 1 });
   });
 });

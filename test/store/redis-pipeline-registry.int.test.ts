@@ -7,6 +7,7 @@ import { stackEndpoints } from '../support/stack-endpoints.js';
 import { uniqueName } from '../support/unique-name.js';
 import { aPipeline, V2_SQL } from '../support/pipeline-fixture.js';
 import { deleteKeysWithPrefix } from '../support/redis-test-keys.js';
+import { StoredRecordInvalidError } from '../../src/store/stored-records.js';
 
 describe('RedisPipelineRegistry (real Redis)', () => {
   let redis: Redis;
@@ -57,5 +58,16 @@ describe('RedisPipelineRegistry (real Redis)', () => {
       PipelineUnknownError,
     );
     expect(await redis.exists(`${prefix}pipeline:typo`)).toBe(0);
+  });
+
+  it('a record it did not write stops the read with a message naming the key and the field', async () => {
+    await registry.register(aPipeline());
+    const key = `${prefix}pipeline:revenue`;
+    await redis.hset(key, 'production', JSON.stringify({ sql: 'SELECT 1', sqlHash: 'x' }));
+    await expect(registry.load('revenue')).rejects.toMatchObject({
+      code: 'STORE_RECORD_INVALID',
+      userMessage: expect.stringContaining(`${key} (field production) cannot be read (flinkJobId:`),
+    });
+    await expect(registry.list()).rejects.toBeInstanceOf(StoredRecordInvalidError);
   });
 });
