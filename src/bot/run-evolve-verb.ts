@@ -148,7 +148,7 @@ async function requestDeploy(pipeline: string, ctx: VerbContext): Promise<SlackM
     // The request is recorded; only the message is missing.
     throw new EvolveError(
       'SLACK_API_FAILED',
-      `${result.text}\nBut Slack refused the approval message, so approvers have no buttons yet. The request stays pending until it expires; then \`/evolve deploy ${pipeline}\` posts a new one. Ask an operator to check the bot logs.`,
+      `${result.text}\nBut Slack refused the approval message, so approvers have no buttons yet. The request is recorded: run \`/evolve deploy ${pipeline}\` again to post the message anew (if it fails again, ask an operator to check the bot logs).`,
       { cause: err },
     );
   }

@@ -70,11 +70,13 @@ export const TRANSITIONS: Readonly<Record<EvolutionStatus, RulesFor>> = {
     fail,
   },
   AWAITING_APPROVAL: {
-    // A new request replaces an expired one; a pending one must be decided first.
+    // A new request replaces an expired one. A pending one must be decided
+    // first, except by the person who asked: they may ask again (the message
+    // is posted anew, say after Slack refused it), which renews the expiry.
     requestApproval: {
       to: 'AWAITING_APPROVAL',
-      guard: (ev, a, { now }) => {
-        if (ev.approval && now < ev.approval.expiresAt) {
+      guard: (ev, a, { actor, now }) => {
+        if (ev.approval && now < ev.approval.expiresAt && actor !== ev.approval.requestedBy) {
           return `an approval requested by ${mention(ev.approval.requestedBy)} is still pending`;
         }
         return a.shownSqlHash === ev.v2.hash

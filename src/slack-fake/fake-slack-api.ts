@@ -47,6 +47,11 @@ export class FakeSlackApi {
   readonly botId: string;
   private readonly now: () => number;
   private readonly rateLimits = new Map<string, { remaining: number; retryAfterSeconds: number }>();
+  private readonly refusals: {
+    method: string;
+    error: string;
+    when: (args: Record<string, unknown>) => boolean;
+  }[] = [];
   private server: Server | undefined;
   private baseUrl: string | undefined;
 
@@ -95,6 +100,19 @@ export class FakeSlackApi {
   /** The next `times` calls of `method` answer HTTP 429 with `Retry-After: retryAfterSeconds`. */
   rateLimitNext(method: string, times: number, retryAfterSeconds: number): void {
     this.rateLimits.set(method, { remaining: times, retryAfterSeconds });
+  }
+
+  /**
+   * The next call of `method` whose arguments match `when` answers
+   * `{ ok: false, error }`, as Slack does for a refused call (not retried by
+   * the WebClient, unlike a 429).
+   */
+  refuseNext(
+    method: string,
+    error: string,
+    when: (args: Record<string, unknown>) => boolean = () => true,
+  ): void {
+    this.refusals.push({ method, error, when });
   }
 
   /** A response_url as Slack hands out with commands and interactions; bound to a message for replace_original. */
@@ -165,7 +183,11 @@ export class FakeSlackApi {
     if (!handler) result = { ok: false, error: 'unknown_method' };
     else if (presented === undefined) result = { ok: false, error: 'not_authed' };
     else if (presented !== this.botToken) result = { ok: false, error: 'invalid_auth' };
-    else result = handler(args, this.context());
+    else {
+      const refusal = this.refusals.findIndex((r) => r.method === method && r.when(args));
+      if (refusal >= 0) result = { ok: false, error: this.refusals.splice(refusal, 1)[0]!.error };
+      else result = handler(args, this.context());
+    }
     this.record(method, args, 200, result);
     sendJson(res, 200, result);
   }

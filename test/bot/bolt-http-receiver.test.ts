@@ -134,6 +134,25 @@ describe('/evolve deploy', () => {
       decision: 'approve',
     });
   });
+
+  it('an approval message Slack refused is posted anew when the requester runs /evolve deploy again', async () => {
+    const isApproval = (args: Record<string, unknown>) =>
+      JSON.stringify(args.blocks ?? '').includes(ACTION_IDS.approve);
+    const approvalsPosted = () =>
+      h.fake.callsOf('chat.postMessage').filter((c) => c.ok && isApproval(c.args));
+    h.fake.refuseNext('chat.postMessage', 'channel_is_archived', isApproval);
+    const first = await h.command('deploy revenue', 'U0OWNER1');
+    await vi.waitFor(() => expect(h.fake.responsesTo(first.responseUrl)).toHaveLength(1));
+    expect(JSON.stringify(h.fake.responsesTo(first.responseUrl)[0])).toContain(
+      'run `/evolve deploy revenue` again to post the message anew',
+    );
+    expect(approvalsPosted()).toHaveLength(0);
+
+    const second = await h.command('deploy revenue', 'U0OWNER1');
+    await vi.waitFor(() => expect(h.fake.responsesTo(second.responseUrl)).toHaveLength(1));
+    expect(h.service.callsOf('requestDeploy')).toHaveLength(2);
+    expect(approvalsPosted()).toHaveLength(1);
+  });
 });
 
 describe('Bolt HTTP receiver: approval buttons', () => {

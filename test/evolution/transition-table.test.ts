@@ -36,11 +36,13 @@ const ACTIONS: Record<ActionType, EvolutionAction> = {
 
 // The expected lifecycle written out independently of the table under test.
 // Entries missing from a row must be refused in that state. resumeBackfill
-// and AWAITING_APPROVAL×requestApproval need a precondition; see below.
+// and AWAITING_APPROVAL×requestApproval (by someone else than the one who
+// asked) need a precondition; see below.
 const EXPECTED: Record<EvolutionStatus, Partial<Record<ActionType, EvolutionStatus>>> = {
   DEVELOPING: { shadowStarted: 'SHADOW_RUNNING', abort: 'ABORTED', fail: 'FAILED' },
   SHADOW_RUNNING: { requestApproval: 'AWAITING_APPROVAL', abort: 'ABORTED', fail: 'FAILED' },
   AWAITING_APPROVAL: {
+    requestApproval: 'AWAITING_APPROVAL',
     approve: 'DEPLOYING',
     reject: 'SHADOW_RUNNING',
     abort: 'ABORTED',
@@ -254,12 +256,20 @@ describe('transition table', () => {
     ).toThrow(/current v2 SQL/);
   });
 
-  it('a pending approval cannot be re-requested; an expired one can', () => {
+  it('a pending approval cannot be re-requested by another; by its requester it is renewed; an expired one can be by anyone', () => {
     const clock = new FakeClock();
     const pending = anEvolutionIn('AWAITING_APPROVAL', clock);
     expect(() => applyAction(pending, ACTIONS.requestApproval, 'U0OWNER2', clock)).toThrow(
       /still pending/,
     );
+    clock.advance(10);
+    const again = applyAction(pending, ACTIONS.requestApproval, REQUESTER, clock);
+    expect(again.approval).toEqual({
+      requestedBy: REQUESTER,
+      shownSqlHash: V2_HASH,
+      requestedAt: clock.now(),
+      expiresAt: clock.now() + 1000,
+    });
     clock.advance(60 * 60 * 1000);
     const renewed = applyAction(pending, ACTIONS.requestApproval, 'U0OWNER2', clock);
     expect(renewed.status).toBe('AWAITING_APPROVAL');
