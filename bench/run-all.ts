@@ -16,6 +16,7 @@ const BENCHES: ReadonlyArray<{ file: string; args: string[] }> = [
   { file: 'cutover-gap.ts', args: [] },
   { file: 'backfill.ts', args: ['--keys=1000000'] },
   { file: 'slack.ts', args: [] },
+  { file: 'store-read.ts', args: [] },
 ];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
