@@ -12,7 +12,7 @@ import {
   type SavepointOperation,
 } from './flink-errors.js';
 import { FlinkRestClient, PollTimeout, type JobException } from './flink-rest-client.js';
-import { TERMINAL_JOB_STATES } from './flink-rest-schemas.js';
+import { TERMINAL_JOB_STATES, type JobOverview } from './flink-rest-schemas.js';
 import { javaRootCause } from './java-root-cause.js';
 import { SqlGatewayClient } from './sql-gateway-client.js';
 
@@ -22,6 +22,9 @@ import { SqlGatewayClient } from './sql-gateway-client.js';
  * Flink still knows is only polled, never sent again, and one it has
  * forgotten is resolved from the job itself.
  */
+/** Longer than Flink's REST caches (`web.refresh-interval`, 3 s by default). */
+const STATS_CACHE_WAIT_MS = 5_000;
+
 export class FlinkAdapter implements FlinkPort {
   constructor(
     private readonly rest: FlinkRestClient,
@@ -100,20 +103,50 @@ export class FlinkAdapter implements FlinkPort {
   async waitRunning(jobId: string, timeoutMs: number): Promise<FlinkJobState> {
     const deadline = Date.now() + timeoutMs;
     try {
-      const job = await this.rest.waitForJobState(jobId, ['RUNNING'], { timeoutMs });
+      // Polled often: during a cutover this wait is production's gap.
+      const job = await this.rest.waitForJobState(jobId, ['RUNNING'], {
+        timeoutMs,
+        pollIntervalMs: 100,
+      });
       if (job.state !== 'RUNNING') return job.state;
       for (;;) {
-        const now = await this.rest.getJob(jobId);
+        const now = await this.rest.getJobOverview(jobId);
         if (now.state !== 'RUNNING') return now.state;
-        if (now.vertices.every((v) => v.status === 'RUNNING' || v.status === 'FINISHED'))
-          return 'RUNNING';
+        if (await this.allTasksRunning(now)) return 'RUNNING';
         if (Date.now() > deadline) return 'INITIALIZING';
-        await new Promise((r) => setTimeout(r, 200));
+        await new Promise((r) => setTimeout(r, 100));
       }
     } catch (err) {
       if (err instanceof PollTimeout) return this.jobState(jobId);
       throw err;
     }
+  }
+
+  /**
+   * The stop savepoint a FINISHED job ended with. Checkpoint statistics are
+   * served from a cache refreshed every few seconds (like the job details),
+   * so a look just after the stop may not list it yet: look again for a while
+   * before concluding it is not there.
+   */
+  private async stopSavepointOf(jobId: string): Promise<string | undefined> {
+    const until = Date.now() + STATS_CACHE_WAIT_MS;
+    for (;;) {
+      const latest = await this.rest.latestCompletedSavepoint(jobId);
+      // A plain savepoint (SAVEPOINT) does not stop a job; a stop's is SYNC_SAVEPOINT.
+      if (latest && latest.checkpointType !== 'SAVEPOINT') return latest.location;
+      if (Date.now() >= until) return undefined;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /** From the overview's live subtask counts; from the (cached) job details where a Flink does not report them. */
+  private async allTasksRunning(job: JobOverview): Promise<boolean> {
+    const tasks = job.tasks;
+    if (tasks?.total !== undefined) {
+      return tasks.total > 0 && (tasks.running ?? 0) + (tasks.finished ?? 0) === tasks.total;
+    }
+    const details = await this.rest.getJob(job.jid);
+    return details.vertices.every((v) => v.status === 'RUNNING' || v.status === 'FINISHED');
   }
 
   async waitStable(jobId: string, windowMs: number): Promise<{ stable: boolean; seen?: string }> {
@@ -144,6 +177,8 @@ export class FlinkAdapter implements FlinkPort {
     const wait = async () => {
       const result = await this.rest.waitForSavepoint(jobId, triggerId, {
         operation,
+        // A stop drains the job first: from then on production waits on this poll.
+        pollIntervalMs: operation === 'stop-with-savepoint' ? 200 : 500,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       });
       // Flink reports a stop's savepoint COMPLETED a moment before the job is
@@ -151,7 +186,11 @@ export class FlinkAdapter implements FlinkPort {
       // step returns only once it has ended: cutover offsets read afterwards
       // then contain every record the stopped job wrote.
       if (operation === 'stop-with-savepoint') {
-        await this.rest.waitForJobState(jobId, TERMINAL_JOB_STATES, { timeoutMs: 120_000 });
+        // Polled often: once v1 is stopped, this wait is part of production's gap.
+        await this.rest.waitForJobState(jobId, TERMINAL_JOB_STATES, {
+          timeoutMs: 120_000,
+          pollIntervalMs: 100,
+        });
       }
       return result;
     };
@@ -183,11 +222,10 @@ export class FlinkAdapter implements FlinkPort {
     // The trigger was forgotten (store duration passed, or a JobManager restart) and the job
     // ended: a FINISHED job whose latest savepoint is a stop savepoint (not a plain one)
     // was stopped by it.
-    const latest =
-      operation === 'stop-with-savepoint' && state === 'FINISHED'
-        ? await this.rest.latestCompletedSavepoint(jobId)
-        : undefined;
-    if (latest && latest.checkpointType !== 'SAVEPOINT') return latest.location;
+    if (operation === 'stop-with-savepoint' && state === 'FINISHED') {
+      const location = await this.stopSavepointOf(jobId);
+      if (location) return location;
+    }
     throw new FlinkSavepointFailedError(
       jobId,
       triggerId,

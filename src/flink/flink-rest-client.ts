@@ -66,8 +66,22 @@ export class FlinkRestClient {
     return this.http.expect(res, jobDetailsSchema, [200]);
   }
 
+  /**
+   * The job's line of `GET /jobs/overview`: its state and subtask counts as
+   * they are now. `GET /jobs/:jobid` is served from a cache the JobManager
+   * refreshes every `web.refresh-interval` (3 s by default), so a job whose
+   * tasks all ran 120 ms after submission read as still deploying for 3 s
+   * there; every wait on a state change reads the overview instead.
+   */
+  async getJobOverview(jobId: string): Promise<JobOverview> {
+    checkJobId(jobId);
+    const job = (await this.listJobs()).find((j) => j.jid === jobId);
+    if (!job) throw new FlinkJobNotFoundError(jobId);
+    return job;
+  }
+
   async getJobState(jobId: string): Promise<JobState> {
-    return (await this.getJob(jobId)).state;
+    return (await this.getJobOverview(jobId)).state;
   }
 
   /**
@@ -78,9 +92,9 @@ export class FlinkRestClient {
     jobId: string,
     states: readonly JobState[],
     options: WaitOptions = {},
-  ): Promise<JobDetails> {
+  ): Promise<JobOverview> {
     return pollUntil(options, `job ${jobId} to reach ${states.join('/')}`, async () => {
-      const job = await this.getJob(jobId);
+      const job = await this.getJobOverview(jobId);
       return states.includes(job.state) || TERMINAL_JOB_STATES.includes(job.state)
         ? job
         : undefined;

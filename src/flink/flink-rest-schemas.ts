@@ -35,6 +35,8 @@ export const jobOverviewSchema = z.object({
   'end-time': z.number(),
   duration: z.number().optional(),
   'last-modification': z.number().optional(),
+  /** Subtasks by execution state (running, deploying, finished, …, total). */
+  tasks: z.record(z.string(), z.number()).optional(),
 });
 export type JobOverview = z.infer<typeof jobOverviewSchema>;
 
