@@ -50,12 +50,14 @@ function config(extra: ExecutionConfig = {}): ExecutionConfig {
   return { 'pipeline.name': `bench/cutover/${suffix}`, 'parallelism.default': '1', ...extra };
 }
 
+/** From the live overview: the job details (GET /jobs/:jobid) lag up to 3 s behind (web.refresh-interval). */
 async function untilAllTasksRunning(jobId: string): Promise<void> {
   for (;;) {
-    const job = await rest.getJob(jobId);
+    const job = await rest.getJobOverview(jobId);
     if (['FAILED', 'CANCELED', 'FINISHED'].includes(job.state))
       throw new Error(`job ${jobId} ended ${job.state}`);
-    if (job.state === 'RUNNING' && job.vertices.every((v) => v.status === 'RUNNING')) return;
+    const t = job.tasks;
+    if (job.state === 'RUNNING' && t?.total && t.running === t.total) return;
     await sleep(POLL_MS);
   }
 }

@@ -54,6 +54,28 @@ describe('FlinkRestClient over HTTP (a fake Flink)', () => {
     expect(server.requests[0]?.headers.authorization).toBe('Bearer s3cret-token');
   });
 
+  it("reads a job's state from the overview (live), never from the job details (cached for 3 s); a job not listed is not found", async () => {
+    const { server, client } = await start((req, res) => {
+      if (req.url === '/jobs/overview')
+        json(res, 200, {
+          jobs: [
+            {
+              ...jobsOverview.jobs[0],
+              tasks: { total: 2, running: 1, deploying: 1, finished: 0 },
+            },
+          ],
+        });
+      else json(res, 500, { errors: ['job details must not be read'] });
+    });
+    expect(await client.getJobState(JOB)).toBe('RUNNING');
+    expect((await client.getJobOverview(JOB)).tasks).toMatchObject({ total: 2, running: 1 });
+    expect((await client.waitForJobState(JOB, ['RUNNING'])).state).toBe('RUNNING');
+    await expect(client.getJobState('c'.repeat(32))).rejects.toMatchObject({
+      code: 'FLINK_JOB_NOT_FOUND',
+    });
+    expect(server.requests.every((r) => r.url === '/jobs/overview')).toBe(true);
+  });
+
   it('gives up on 502/503/504 after the retries with FlinkUnreachableError', async () => {
     const { server, client } = await start((_req, res) => json(res, 504, {}), { retries: 2 });
     const err = await client.listJobs().catch((e: unknown) => e);
