@@ -151,9 +151,9 @@ export class FlinkAdapter implements FlinkPort {
 
   async waitStable(jobId: string, windowMs: number): Promise<{ stable: boolean; seen?: string }> {
     const until = Date.now() + windowMs;
-    // Flink's REST caches job details for a few seconds; polling at 500 ms
-    // still sees a restart's RESTARTING (its delay is 1 s or more by default),
-    // and the failure and restart count checked at the end catch the rest.
+    // The state comes from the live overview; polling at 500 ms sees a
+    // restart's RESTARTING (its delay is 1 s or more by default), and the
+    // failure and restart count checked at the end catch a quicker one.
     for (;;) {
       const state = await this.jobState(jobId);
       if (state !== 'RUNNING') return { stable: false, seen: `state ${state}` };
