@@ -202,7 +202,8 @@ export const ENV_VARS = {
     default: '2000',
   }),
   EVOLVE_APPROVAL_TTL_MS: envVar({
-    description: 'How long an approval request stays valid, unless the pipeline sets its own.',
+    description:
+      'How long an approval request stays valid, unless the pipeline sets its own. While it is pending only its requester may ask again (`/evolve deploy` posts the message anew and renews it).',
     schema: integer('milliseconds', 60_000),
     default: '86400000',
   }),
