@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { FlinkRestClient, newTriggerId } from '../src/flink/flink-rest-client.js';
+import { subtasksRunning } from '../src/flink/flink-rest-schemas.js';
 import { SqlGatewayClient, type ExecutionConfig } from '../src/flink/sql-gateway-client.js';
 import { benchEndpoints } from './bench-endpoints.js';
 import { benchRuns, timedRuns } from './timed-runs.js';
@@ -56,8 +57,7 @@ async function untilAllTasksRunning(jobId: string): Promise<void> {
     const job = await rest.getJobOverview(jobId);
     if (['FAILED', 'CANCELED', 'FINISHED'].includes(job.state))
       throw new Error(`job ${jobId} ended ${job.state}`);
-    const t = job.tasks;
-    if (job.state === 'RUNNING' && t?.total && t.running === t.total) return;
+    if (job.state === 'RUNNING' && subtasksRunning(job)) return;
     await sleep(POLL_MS);
   }
 }

@@ -5,11 +5,12 @@
 // `npx tsx bench/store-read.ts [--reads=20000]`; needs Redis (`npm run stack -- up`).
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { DEPLOY_STEPS } from '../src/evolution/evolution.js';
 import { startEvolution } from '../src/evolution/start-evolution.js';
-import { sqlHash } from '../src/evolution/sql-hash.js';
 import { createRedisStores } from '../src/store/create-redis-stores.js';
 import { parseEvolutionRecord } from '../src/store/stored-records.js';
 import { systemClock } from '../src/store/system-clock.js';
+import { aPipeline, V2_SQL } from '../test/support/pipeline-fixture.js';
 import { benchEndpoints } from './bench-endpoints.js';
 
 const arg = (name: string, fallback: number): number =>
@@ -17,9 +18,6 @@ const arg = (name: string, fallback: number): number =>
 const READS = arg('reads', 20_000);
 const ROUNDS = 5;
 const prefix = `bench-store-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}:`;
-
-const V1 = 'INSERT INTO revenue SELECT customer_id, SUM(amount) FROM orders GROUP BY customer_id';
-const V2 = `${V1} HAVING SUM(amount) > 0`;
 
 async function timed(n: number, read: () => Promise<unknown>): Promise<number> {
   const started = process.hrtime.bigint();
@@ -41,23 +39,12 @@ async function main(): Promise<void> {
       prefix,
       auditMaxLen: 100,
     });
-    const pipeline = await pipelines.register({
-      name: 'bench',
-      flink: { restUrl: 'http://127.0.0.1:8081', gatewayUrl: 'http://127.0.0.1:8083' },
-      kafka: { outputTopic: 'bench.revenue', keyFormat: 'json' },
-      owners: ['U0OWNER1'],
-      approvers: ['U0APPR1'],
-      allowSelfApproval: false,
-      approvalTtlMs: 3_600_000,
-      shadowStartupMode: 'earliest-offset',
-      backfill: { rate: 1000, mode: 'full' },
-      production: { sql: V1, sqlHash: sqlHash(V1), flinkJobId: 'a'.repeat(32) },
-    });
+    const pipeline = await pipelines.register(aPipeline());
     const ev = await startEvolution(
       { evolutions, audit: evolutions.audit },
       {
         pipeline,
-        v2Sql: V2,
+        v2Sql: V2_SQL,
         requester: 'U0OWNER1',
         slack: { channel: 'C0BENCH' },
         clock: systemClock,
@@ -85,7 +72,7 @@ async function main(): Promise<void> {
       deploy: {
         startedAt: t,
         steps: Object.fromEntries(
-          ['stopShadow', 'stopV1', 'recordCutover', 'startV2', 'verifyV2'].map((s) => [
+          DEPLOY_STEPS.filter((s) => s !== 'restartV1').map((s) => [
             s,
             { intentAt: t, doneAt: t + 1 },
           ]),

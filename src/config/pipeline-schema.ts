@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { GROUP_ID_PATTERN, USER_ID_PATTERN } from '../evolution/pipeline.js';
+import {
+  BACKFILL_MODES,
+  GROUP_ID_PATTERN,
+  KEY_FORMATS,
+  SHADOW_STARTUP_MODES,
+  USER_ID_PATTERN,
+} from '../evolution/pipeline.js';
 
 export interface PipelineDefaults {
   flinkRestUrl?: string;
@@ -58,7 +64,7 @@ export function pipelineEntrySchema(defaults: PipelineDefaults = {}) {
           .refine((t) => !t.includes('.evolve.'), {
             error: 'must not contain ".evolve." (reserved for the TEMP topics of evolutions)',
           }),
-        keyFormat: z.enum(['raw', 'json', 'avro', 'string'], {
+        keyFormat: z.enum(KEY_FORMATS, {
           error: 'must be one of raw, json, avro, string (the key.format of the sink table)',
         }),
       },
@@ -94,7 +100,7 @@ export function pipelineEntrySchema(defaults: PipelineDefaults = {}) {
       .min(60_000, { error: 'must be at least 60000 (one minute)' })
       .default(defaults.approvalTtlMs ?? DEFAULT_APPROVAL_TTL_MS),
     shadowStartupMode: z
-      .enum(['earliest-offset', 'latest-offset', 'group-offsets'], {
+      .enum(SHADOW_STARTUP_MODES, {
         error: 'must be earliest-offset (default: complete state), latest-offset or group-offsets',
       })
       .default('earliest-offset'),
@@ -104,9 +110,7 @@ export function pipelineEntrySchema(defaults: PipelineDefaults = {}) {
           .number({ error: 'must be a number of records per second' })
           .positive({ error: 'must be greater than 0 (records per second)' })
           .default(defaults.backfillRate ?? 1000),
-        mode: z
-          .enum(['full', 'refresh-only'], { error: 'must be full or refresh-only' })
-          .default('full'),
+        mode: z.enum(BACKFILL_MODES, { error: 'must be full or refresh-only' }).default('full'),
       })
       .prefault({}),
   });

@@ -1,9 +1,12 @@
 /** Slack user id (U…/W…) or user group id (S…). */
 export type SlackPrincipal = string;
 
-export type KeyFormat = 'raw' | 'json' | 'avro' | 'string';
-export type ShadowStartupMode = 'earliest-offset' | 'latest-offset' | 'group-offsets';
-export type BackfillMode = 'full' | 'refresh-only';
+export const KEY_FORMATS = ['raw', 'json', 'avro', 'string'] as const;
+export type KeyFormat = (typeof KEY_FORMATS)[number];
+export const SHADOW_STARTUP_MODES = ['earliest-offset', 'latest-offset', 'group-offsets'] as const;
+export type ShadowStartupMode = (typeof SHADOW_STARTUP_MODES)[number];
+export const BACKFILL_MODES = ['full', 'refresh-only'] as const;
+export type BackfillMode = (typeof BACKFILL_MODES)[number];
 
 export interface ProductionVersion {
   sql: string;

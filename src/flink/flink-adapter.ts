@@ -12,9 +12,12 @@ import {
   type SavepointOperation,
 } from './flink-errors.js';
 import { FlinkRestClient, PollTimeout, type JobException } from './flink-rest-client.js';
-import { TERMINAL_JOB_STATES, type JobOverview } from './flink-rest-schemas.js';
+import { subtasksRunning, TERMINAL_JOB_STATES, type JobOverview } from './flink-rest-schemas.js';
 import { javaRootCause } from './java-root-cause.js';
 import { SqlGatewayClient } from './sql-gateway-client.js';
+
+/** Longer than Flink's REST caches (`web.refresh-interval`, 3 s by default). */
+const STATS_CACHE_WAIT_MS = 5_000;
 
 /**
  * The domain's FlinkPort on the real clients: the gateway submits, the REST
@@ -22,9 +25,6 @@ import { SqlGatewayClient } from './sql-gateway-client.js';
  * Flink still knows is only polled, never sent again, and one it has
  * forgotten is resolved from the job itself.
  */
-/** Longer than Flink's REST caches (`web.refresh-interval`, 3 s by default). */
-const STATS_CACHE_WAIT_MS = 5_000;
-
 export class FlinkAdapter implements FlinkPort {
   constructor(
     private readonly rest: FlinkRestClient,
@@ -108,9 +108,8 @@ export class FlinkAdapter implements FlinkPort {
         timeoutMs,
         pollIntervalMs: 100,
       });
-      if (job.state !== 'RUNNING') return job.state;
-      for (;;) {
-        const now = await this.rest.getJobOverview(jobId);
+      // The look that saw RUNNING also counted the subtasks: check those first.
+      for (let now = job; ; now = await this.rest.getJobOverview(jobId)) {
         if (now.state !== 'RUNNING') return now.state;
         if (await this.allTasksRunning(now)) return 'RUNNING';
         if (Date.now() > deadline) return 'INITIALIZING';
@@ -141,10 +140,8 @@ export class FlinkAdapter implements FlinkPort {
 
   /** From the overview's live subtask counts; from the (cached) job details where a Flink does not report them. */
   private async allTasksRunning(job: JobOverview): Promise<boolean> {
-    const tasks = job.tasks;
-    if (tasks?.total !== undefined) {
-      return tasks.total > 0 && (tasks.running ?? 0) + (tasks.finished ?? 0) === tasks.total;
-    }
+    const counted = subtasksRunning(job);
+    if (counted !== undefined) return counted;
     const details = await this.rest.getJob(job.jid);
     return details.vertices.every((v) => v.status === 'RUNNING' || v.status === 'FINISHED');
   }

@@ -40,6 +40,17 @@ export const jobOverviewSchema = z.object({
 });
 export type JobOverview = z.infer<typeof jobOverviewSchema>;
 
+/**
+ * Whether every subtask of the job runs (or already finished, as a bounded
+ * source does), from the overview's live counts; undefined where Flink did
+ * not report them.
+ */
+export function subtasksRunning(job: JobOverview): boolean | undefined {
+  const t = job.tasks;
+  if (t?.total === undefined) return undefined;
+  return t.total > 0 && (t.running ?? 0) + (t.finished ?? 0) === t.total;
+}
+
 export const jobsOverviewSchema = z.object({ jobs: z.array(jobOverviewSchema) });
 
 export const jobVertexSchema = z.object({

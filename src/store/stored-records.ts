@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { EvolveError } from '../errors.js';
 import type { Evolution } from '../evolution/evolution.js';
 import { EVOLUTION_STATUSES } from '../evolution/evolution-status.js';
-import type { PipelineConfig, ProductionVersion } from '../evolution/pipeline.js';
+import {
+  BACKFILL_MODES,
+  KEY_FORMATS,
+  SHADOW_STARTUP_MODES,
+  type Pipeline,
+  type PipelineConfig,
+  type ProductionVersion,
+} from '../evolution/pipeline.js';
 
 /**
  * The shapes of what the stores read back from Redis. A record written by
@@ -41,7 +48,7 @@ const evolutionSchema = z.looseObject({
     jobId: z.string().optional(),
     tempTopic: z.string().min(1),
     groupIds: z.array(z.string()),
-    startupMode: z.enum(['earliest-offset', 'latest-offset', 'group-offsets']),
+    startupMode: z.enum(SHADOW_STARTUP_MODES),
   }),
   savepoints: z.looseObject({ s1: savepoint.optional(), s2: savepoint.optional() }),
   cutover: z
@@ -68,7 +75,7 @@ const evolutionSchema = z.looseObject({
       runId: z.string(),
       requestedBy: z.string(),
       rate: z.number().positive(),
-      mode: z.enum(['full', 'refresh-only']),
+      mode: z.enum(BACKFILL_MODES),
       startedAt: int,
       paused: z.boolean(),
       progress: z.looseObject({ emitted: int, planned: int.optional(), updatedAt: int }).optional(),
@@ -89,14 +96,8 @@ const evolutionSchema = z.looseObject({
   deploy: z
     .looseObject({
       startedAt: int,
-      steps: z.looseObject({
-        stopShadow: stepMarker.optional(),
-        stopV1: stepMarker.optional(),
-        recordCutover: stepMarker.optional(),
-        startV2: stepMarker.optional(),
-        verifyV2: stepMarker.optional(),
-        restartV1: stepMarker.optional(),
-      }),
+      // By step name; a step this version does not know is kept like any other field.
+      steps: z.record(z.string(), stepMarker),
       cutoverGapMs: z.number().optional(),
       finishedAt: int.optional(),
     })
@@ -120,14 +121,14 @@ const pipelineConfigSchema = z.looseObject({
   flink: z.looseObject({ restUrl: z.string(), gatewayUrl: z.string() }),
   kafka: z.looseObject({
     outputTopic: z.string().min(1),
-    keyFormat: z.enum(['raw', 'json', 'avro', 'string']),
+    keyFormat: z.enum(KEY_FORMATS),
   }),
   owners: principals,
   approvers: principals,
   allowSelfApproval: z.boolean(),
   approvalTtlMs: z.number().positive(),
-  shadowStartupMode: z.enum(['earliest-offset', 'latest-offset', 'group-offsets']),
-  backfill: z.looseObject({ rate: z.number().positive(), mode: z.enum(['full', 'refresh-only']) }),
+  shadowStartupMode: z.enum(SHADOW_STARTUP_MODES),
+  backfill: z.looseObject({ rate: z.number().positive(), mode: z.enum(BACKFILL_MODES) }),
 });
 
 /** A Redis record that is not what this version of flink-evolve wrote. */
@@ -173,11 +174,7 @@ export function parseEvolutionRecord(key: string, json: string): Evolution {
   return evolution;
 }
 
-export function parsePipelineRecord(
-  key: string,
-  config: string,
-  production: string,
-): PipelineConfig & { production: ProductionVersion } {
+export function parsePipelineRecord(key: string, config: string, production: string): Pipeline {
   const parsedConfig: PipelineConfig = parse(pipelineConfigSchema, `${key} (field config)`, config);
   const parsedProduction: ProductionVersion = parse(
     productionSchema,
