@@ -1,15 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 
 /**
- * `evolve worker` as a real child process: node runs tsx's CLI directly (no
- * npx in between), in its own process group, so SIGKILL reaches the node
- * process that holds the jobs and every process it started.
+ * `evolve worker` as a real child process, started as users start it: node
+ * runs bin/evolve.mjs (tsx registered in-process), in its own process group,
+ * so SIGKILL reaches the process that holds the jobs and every process it
+ * started. Not through tsx's CLI: that is a second process which relays
+ * SIGTERM and SIGKILLs its child when the child's event loop does not answer
+ * within 30 ms (a worker busy indexing, once in a fresh-clone run: exit 143
+ * instead of a clean hand-back).
  */
 export class WorkerChild {
   readonly output: string[] = [];
@@ -37,7 +39,7 @@ export class WorkerChild {
     env: Record<string, string>,
     ready: () => Promise<boolean>,
   ): Promise<WorkerChild> {
-    const child = spawn(process.execPath, [tsxCli, 'src/main.ts', 'worker'], {
+    const child = spawn(process.execPath, ['bin/evolve.mjs', 'worker'], {
       cwd: repoRoot,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
