@@ -124,7 +124,7 @@ async function oneRun(rt: Runtime, run: number, jobs: string[], topics: string[]
   await sleep(3_000);
   const b = await baseline(sql.v1, v1Name, first);
   jobs.push(b.jobId);
-  await rt.service.register(
+  await rt.service.registerFromFile(
     aPipeline({
       name: pipeline,
       flink: { restUrl, gatewayUrl },

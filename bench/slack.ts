@@ -142,7 +142,7 @@ const config = loadConfig({
 const proc = await startSlackBot(config);
 const workers = await proc.runtime.startWorkers();
 const pipeline = 'bench';
-await proc.runtime.service.register({
+await proc.runtime.service.registerFromFile({
   name: pipeline,
   flink: { restUrl: config.flink.restUrl, gatewayUrl: config.flink.gatewayUrl },
   kafka: { outputTopic: prod, keyFormat: 'raw' },

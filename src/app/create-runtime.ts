@@ -146,6 +146,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     keyPrefix,
     kafka,
     admin,
+    admins: config.admins,
     validateSql,
   });
   const workers: EvolveWorkers[] = [];

@@ -23,15 +23,20 @@ import {
 } from '../config/pipelines-file.js';
 import type { Config } from '../config/load-config.js';
 import type { Evolution } from '../evolution/evolution.js';
-import { assertMayAct } from '../evolution/permissions.js';
-import type { Pipeline } from '../evolution/pipeline.js';
+import { mention, PermissionDeniedError } from '../evolution/evolution-errors.js';
+import { describeChanges } from '../evolution/pipeline-changes.js';
+import { isPrincipalMember, type Pipeline } from '../evolution/pipeline.js';
+import { isAdministrator } from '../evolution/registration-policy.js';
 import { SqlInvalidError } from '../flink/sql-invalid-error.js';
-import type { Actor, EvolutionService } from '../jobs/evolution-service.js';
+import type { Actor, EvolutionService, Registration } from '../jobs/evolution-service.js';
 import { fetchSqlUrl } from './fetch-sql-url.js';
 
 export interface SlackEvolveServiceDeps {
   service: EvolutionService;
-  config: Pick<Config, 'flink' | 'approvalTtlMs' | 'backfillDefaultRate' | 'sqlUrlAllowedHosts'>;
+  config: Pick<
+    Config,
+    'flink' | 'approvalTtlMs' | 'backfillDefaultRate' | 'sqlUrlAllowedHosts' | 'admins'
+  >;
   /** Slack user groups (S…) of a user among the candidates; empty without Slack. */
   groupsOf(userId: string, candidates: readonly string[]): Promise<string[]>;
 }
@@ -44,14 +49,13 @@ export interface SlackEvolveServiceDeps {
 export class SlackEvolveService implements EvolveService {
   constructor(private readonly d: SlackEvolveServiceDeps) {}
 
+  /** The actor with the user groups that matter here: the pipeline's and the administrators'. */
   private async actor(actor: SlackActor, pipeline?: Pipeline): Promise<Actor> {
-    const candidates = pipeline ? [...pipeline.owners, ...pipeline.approvers] : [];
+    const candidates = [
+      ...(pipeline ? [...pipeline.owners, ...pipeline.approvers] : []),
+      ...this.d.config.admins,
+    ];
     return { id: actor.userId, groups: await this.d.groupsOf(actor.userId, candidates) };
-  }
-
-  private async who(actor: SlackActor, pipeline: Pipeline) {
-    const a = await this.actor(actor, pipeline);
-    return { actor: a.id, actorGroups: a.groups ?? [] };
   }
 
   private pipeline(name: string): Promise<Pipeline> {
@@ -81,40 +85,62 @@ export class SlackEvolveService implements EvolveService {
     return out;
   }
 
-  async checkPipelineYaml(_actor: SlackActor, yaml: string): Promise<readonly InputIssue[]> {
+  /** Who may open the register form: administrators, and owners (who may change a few fields). */
+  async assertMayRegister(actor: SlackActor): Promise<void> {
+    const who = await this.actor(actor);
+    if (isAdministrator({ actor: who.id, actorGroups: who.groups }, this.d.config.admins)) return;
+    for (const p of await this.d.service.pipelines()) {
+      if (isPrincipalMember(p.owners, who.id, await this.d.groupsOf(who.id, p.owners))) return;
+    }
+    throw new PermissionDeniedError(
+      actor.userId,
+      '',
+      this.d.config.admins.length > 0
+        ? `Only administrators register pipelines (${this.d.config.admins.map(mention).join(', ')}); ask one of them.`
+        : 'Only administrators register pipelines, and none is configured (EVOLVE_ADMINS): pipelines come from the pipelines file (EVOLVE_PIPELINES_FILE).',
+    );
+  }
+
+  async checkPipelineYaml(actor: SlackActor, yaml: string): Promise<readonly InputIssue[]> {
+    let pipelines: Pipeline[];
     try {
-      await this.parse(yaml);
-      return [];
+      pipelines = await this.parse(yaml);
     } catch (err) {
       if (err instanceof PipelinesFileError) return err.problems.map((message) => ({ message }));
       throw err;
     }
+    const issues: InputIssue[] = [];
+    for (const p of pipelines) {
+      const reason = await this.d.service.registrationIssue(p, await this.actor(actor, p));
+      if (reason !== undefined) issues.push({ message: reason });
+    }
+    return issues;
   }
 
   async registerPipeline(actor: SlackActor, yaml: string): Promise<Accepted> {
     const pipelines = await this.parse(yaml);
+    const done: string[] = [];
     for (const p of pipelines) {
-      // Registering changes who may evolve and approve: only an owner of the
-      // known pipeline may, and a new one must name its registrant an owner.
       const known = await this.d.service.pipelineNamed(p.name).catch(() => undefined);
-      const rules = known ?? p;
-      assertMayAct(rules, 'develop', await this.who(actor, rules));
+      const r = await this.d.service.register(p, await this.actor(actor, known ?? p));
+      done.push(registrationLine(r, actor.userId));
     }
-    for (const p of pipelines) await this.d.service.register(p);
-    return { text: `Registered ${pipelines.map((p) => p.name).join(', ')}.` };
+    const text = done.join('\n');
+    // Who changed which rule is everyone's business in the channel (DESIGN 10).
+    return { text, announcement: text };
   }
 
+  /** From Slack, SQL is inline only: nothing a user types is read from the bot's disk. */
   private parse(yaml: string): Promise<Pipeline[]> {
     return parsePipelines(yaml, {
       fileName: 'pipeline',
-      baseDir: process.cwd(),
       defaults: pipelineDefaultsFrom(this.d.config),
     });
   }
 
   async developForm(actor: SlackActor, name: string): Promise<DevelopForm> {
     const pipeline = await this.pipeline(name);
-    assertMayAct(pipeline, 'develop', await this.who(actor, pipeline));
+    await this.d.service.assertMayDevelop(pipeline, await this.actor(actor, pipeline));
     return {
       pipeline: pipeline.name,
       v1Sql: pipeline.production.sql,
@@ -123,13 +149,16 @@ export class SlackEvolveService implements EvolveService {
   }
 
   async checkDevelopSql(
-    _actor: SlackActor,
+    actor: SlackActor,
     name: string,
     sql: string,
   ): Promise<readonly InputIssue[]> {
     const pipeline = await this.pipeline(name);
+    // Permission first: the check dry-runs the SQL on the pipeline's gateway.
+    const who = await this.actor(actor, pipeline);
+    await this.d.service.assertMayDevelop(pipeline, who);
     try {
-      const { outputTopic } = await this.d.service.validateSql(sql, pipeline);
+      const { outputTopic } = await this.d.service.checkSql(sql, pipeline, who);
       if (outputTopic !== undefined && outputTopic !== pipeline.kafka.outputTopic) {
         return [
           {
@@ -148,6 +177,9 @@ export class SlackEvolveService implements EvolveService {
 
   async startDevelop(actor: SlackActor, request: DevelopRequest): Promise<Accepted> {
     const pipeline = await this.pipeline(request.pipeline);
+    const who = await this.actor(actor, pipeline);
+    // Permission before the URL is fetched or the gateway asked.
+    await this.d.service.assertMayDevelop(pipeline, who);
     const sql =
       request.sql ??
       (request.sqlUrl !== undefined
@@ -161,7 +193,7 @@ export class SlackEvolveService implements EvolveService {
     const ev = await this.d.service.develop({
       pipeline: pipeline.name,
       sql,
-      actor: await this.actor(actor, pipeline),
+      actor: who,
       channel: actor.channelId,
     });
     return {
@@ -175,19 +207,24 @@ export class SlackEvolveService implements EvolveService {
     return this.d.service.shadowHealth(ev);
   }
 
-  async status(_actor: SlackActor, name: string): Promise<StatusView> {
+  async status(actor: SlackActor, name: string): Promise<StatusView> {
     const view = await this.d.service.status(name);
     const ev = view.active ? view.evolution : undefined;
-    const shadow = await this.shadowHealth(ev).catch(() => undefined);
+    // Live details ask Flink and Kafka: only for the pipeline's people.
+    const inspect = this.d.service.mayInspect(
+      view.pipeline,
+      await this.actor(actor, view.pipeline),
+    );
+    const shadow = inspect ? await this.shadowHealth(ev).catch(() => undefined) : undefined;
     return { pipeline: name, ...(ev ? { evolution: ev } : {}), ...(shadow ? { shadow } : {}) };
   }
 
-  async diff(_actor: SlackActor, name: string): Promise<DiffView> {
+  async diff(actor: SlackActor, name: string): Promise<DiffView> {
+    const pipeline = await this.pipeline(name);
+    const who = await this.actor(actor, pipeline);
+    const report = await this.d.service.diff(name, who);
     const evolution = await this.d.service.active(name);
-    const [report, shadow] = await Promise.all([
-      this.d.service.diff(name),
-      this.shadowHealth(evolution).catch(() => undefined),
-    ]);
+    const shadow = await this.shadowHealth(evolution).catch(() => undefined);
     return { evolution, report, ...(shadow ? { shadow } : {}) };
   }
 
@@ -291,4 +328,16 @@ export class SlackEvolveService implements EvolveService {
     const h = await this.d.service.history(name);
     return { pipeline: name, evolutions: h.evolutions };
   }
+}
+
+/** One registration, said plainly: what was added or which fields changed, and by whom. */
+function registrationLine(r: Registration, userId: string): string {
+  const name = r.pipeline.name;
+  if (r.created)
+    return `<@${userId}> registered pipeline \`${name}\` (output ${r.pipeline.kafka.outputTopic}).`;
+  if (r.changes.length === 0) return `Pipeline \`${name}\` is unchanged.`;
+  return [
+    `<@${userId}> changed pipeline \`${name}\`:`,
+    ...describeChanges(r.changes).map((l) => `• ${l}`),
+  ].join('\n');
 }

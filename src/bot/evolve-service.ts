@@ -14,6 +14,8 @@ import type { ApprovalDecisionKind } from '../evolution/evolution.js';
 export interface EvolveService {
   listPipelines(actor: SlackActor): Promise<readonly PipelineSummary[]>;
 
+  /** Refuses (PermissionDeniedError) someone who may not register or change any pipeline, before the form opens. */
+  assertMayRegister(actor: SlackActor): Promise<void>;
   /** Fast check for the register form (must answer well within Slack's 3 s). */
   checkPipelineYaml(actor: SlackActor, yaml: string): Promise<readonly InputIssue[]>;
   registerPipeline(actor: SlackActor, yaml: string): Promise<Accepted>;
@@ -64,6 +66,8 @@ export interface Accepted {
    * computed). Without it the bot asks diff() for the same facts.
    */
   approvalRequest?: DiffView;
+  /** Posted in the channel for everyone (a registration: who changed which rule). */
+  announcement?: string;
 }
 
 export interface InputIssue {

@@ -34,12 +34,22 @@ export async function runEvolveVerb(
       return helpMessage();
     case 'pipelines':
       return pipelinesMessage(await service.listPipelines(actor));
-    case 'register':
-      await ctx.client.views.open({
-        trigger_id: ctx.triggerId,
-        view: registerModal(actor.channelId),
-      });
+    case 'register': {
+      // The trigger_id lives 3 s: a placeholder now; the form only for someone who may register.
+      const opened = await openView(ctx, noticeModal('Register a pipeline', 'Checking…'));
+      let view: ModalView;
+      try {
+        await service.assertMayRegister(actor);
+        view = registerModal(actor.channelId);
+      } catch (err) {
+        if (!(err instanceof EvolveError)) throw err;
+        view = noticeModal('Cannot register', `:warning: ${err.userMessage}`);
+      }
+      await slackCall('update the form', () =>
+        ctx.client.views.update({ view_id: opened.id, hash: opened.hash, view }),
+      );
       return undefined;
+    }
     case 'develop': {
       if (command.sqlUrl !== undefined) {
         return accepted(

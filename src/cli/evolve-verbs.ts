@@ -1,8 +1,12 @@
 import { readFile } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { loadPipelinesFile, pipelineDefaultsFrom } from '../config/pipelines-file.js';
 import type { EvolutionStatus } from '../evolution/evolution-status.js';
 import { EvolveError } from '../errors.js';
+import { assertCliActor } from '../evolution/access.js';
+import { describeChanges } from '../evolution/pipeline-changes.js';
+import type { Actor } from '../jobs/evolution-service.js';
 import { cliContext, type CliContext } from './cli-context.js';
 import { followThread } from './follow-thread.js';
 
@@ -17,15 +21,38 @@ async function withContext(f: (c: CliContext) => Promise<void>): Promise<void> {
   }
 }
 
-function actorOf(opts: { as?: string }): { id: string } {
+/**
+ * Who acts from the terminal. `--as` is declared, not proven (the CLI is an
+ * operator tool for people who hold Redis access), so it must name a person
+ * the rules know (assertCliActor), and every audit event records the OS user
+ * and host it came from.
+ */
+async function actorOf(
+  c: CliContext,
+  opts: { as?: string },
+  pipelineName: string | undefined,
+): Promise<Actor> {
   const id = opts.as ?? process.env.EVOLVE_CLI_AS;
   if (!id) {
     throw new EvolveError(
       'INPUT_INVALID',
-      'Say who is acting: --as <Slack user id> (or set EVOLVE_CLI_AS). Permissions are the pipeline’s owners and approvers.',
+      'Say who is acting: --as <Slack user id> (or set EVOLVE_CLI_AS). Permissions are the pipeline’s owners and approvers, and EVOLVE_ADMINS.',
     );
   }
-  return { id };
+  const pipeline =
+    pipelineName === undefined ? undefined : await c.runtime.service.pipelineNamed(pipelineName);
+  assertCliActor(id, pipeline, c.config.admins);
+  return { id, origin: cliOrigin() };
+}
+
+function cliOrigin(): string {
+  let user: string;
+  try {
+    user = userInfo().username;
+  } catch {
+    user = process.env.USER ?? 'unknown';
+  }
+  return `cli ${user}@${hostname()}`;
 }
 
 async function follow(
@@ -68,12 +95,25 @@ export function registerEvolveVerbs(program: Command): void {
 
   program
     .command('register <file>')
-    .description('register (or update) the pipelines of a YAML file')
-    .action((file: string) =>
+    .description(
+      'register (or update) the pipelines of a YAML file (administrators; owners for a few fields)',
+    )
+    .option(...asOption)
+    .action((file: string, o: { as?: string }) =>
       withContext(async (c) => {
-        for (const p of await loadPipelinesFile(file, pipelineDefaultsFrom(c.config))) {
-          const stored = await c.runtime.service.register(p);
-          console.log(`registered ${stored.name} (production job ${stored.production.flinkJobId})`);
+        const pipelines = await loadPipelinesFile(file, pipelineDefaultsFrom(c.config));
+        for (const p of pipelines) {
+          const known = await c.runtime.service.pipelineNamed(p.name).catch(() => undefined);
+          const actor = await actorOf(c, o, known ? p.name : undefined);
+          const r = await c.runtime.service.register(p, actor);
+          const what = r.created
+            ? `registered ${p.name} (production job ${r.pipeline.production.flinkJobId})`
+            : r.changes.length === 0
+              ? `${p.name} unchanged`
+              : `changed ${p.name}:\n${describeChanges(r.changes)
+                  .map((l) => `  ${l}`)
+                  .join('\n')}`;
+          console.log(what);
         }
       }),
     );
@@ -92,7 +132,7 @@ export function registerEvolveVerbs(program: Command): void {
           const ev = await c.runtime.service.develop({
             pipeline,
             sql,
-            actor: actorOf(o),
+            actor: await actorOf(c, o, pipeline),
             channel: o.channel,
           });
           console.log(`evolution ${ev.id} started; shadow writes to ${ev.shadow.tempTopic}`);
@@ -124,9 +164,10 @@ export function registerEvolveVerbs(program: Command): void {
   program
     .command('diff <pipeline>')
     .description('keys same / changed / only in v1 / only in v2')
-    .action((pipeline: string) =>
+    .option(...asOption)
+    .action((pipeline: string, o: { as?: string }) =>
       withContext(async (c) => {
-        const d = await c.runtime.service.diff(pipeline);
+        const d = await c.runtime.service.diff(pipeline, await actorOf(c, o, pipeline));
         for (const [k, n] of Object.entries(d.counts))
           console.log(
             `${k.padEnd(16)} ${String(n).padStart(10)}  ${d.samples[k as keyof typeof d.samples].slice(0, 3).join(', ')}`,
@@ -140,7 +181,10 @@ export function registerEvolveVerbs(program: Command): void {
     .option(...asOption)
     .action((pipeline: string, o: { as?: string }) =>
       withContext(async (c) => {
-        const { evolution, diff } = await c.runtime.service.requestDeploy(pipeline, actorOf(o));
+        const { evolution, diff } = await c.runtime.service.requestDeploy(
+          pipeline,
+          await actorOf(c, o, pipeline),
+        );
         console.log(
           `approval requested for ${evolution.id}, v2 sql ${evolution.v2.hash}; an approver runs: evolve approve ${pipeline} --as <id>`,
         );
@@ -166,7 +210,7 @@ export function registerEvolveVerbs(program: Command): void {
           const after = await c.runtime.service.decide({
             evolutionId: ev.id,
             shownSqlHash: shown,
-            actor: actorOf(o),
+            actor: await actorOf(c, o, pipeline),
             decision,
           });
           if (decision === 'approve') await follow(c, after.id, ['LIVE'], o.wait);
@@ -189,7 +233,7 @@ export function registerEvolveVerbs(program: Command): void {
             `--mode must be full or refresh-only, got '${o.mode}'.`,
           );
         }
-        const ev = await c.runtime.service.startBackfill(pipeline, actorOf(o), {
+        const ev = await c.runtime.service.startBackfill(pipeline, await actorOf(c, o, pipeline), {
           ...(o.rate !== undefined ? { rate: o.rate } : {}),
           ...(o.mode !== undefined ? { mode: o.mode as 'full' | 'refresh-only' } : {}),
         });
@@ -204,7 +248,11 @@ export function registerEvolveVerbs(program: Command): void {
     .option(...asOption)
     .action((pipeline: string, rate: string, o: { as?: string }) =>
       withContext(async (c) => {
-        const ev = await c.runtime.service.throttle(pipeline, actorOf(o), Number(rate));
+        const ev = await c.runtime.service.throttle(
+          pipeline,
+          await actorOf(c, o, pipeline),
+          Number(rate),
+        );
         console.log(`${ev.id}: backfill rate ${ev.backfill?.rate} records/s`);
       }),
     );
@@ -220,7 +268,7 @@ export function registerEvolveVerbs(program: Command): void {
       .option(...asOption)
       .action((pipeline: string, o: { as?: string }) =>
         withContext(async (c) => {
-          const ev = await c.runtime.service[verb](pipeline, actorOf(o));
+          const ev = await c.runtime.service[verb](pipeline, await actorOf(c, o, pipeline));
           console.log(`${ev.id}: ${ev.status}${ev.backfill?.paused ? ' (paused)' : ''}`);
         }),
       );

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { EvolveError } from '../errors.js';
 import { createRuntime } from '../app/create-runtime.js';
 import { loadConfig, type Config } from '../config/load-config.js';
 import { loadPipelinesFile, pipelineDefaultsFrom } from '../config/pipelines-file.js';
@@ -29,8 +30,16 @@ export async function runWorker(options: WorkerProcessOptions): Promise<() => Pr
   const runtime = await createRuntime(config, { notifiers: options.notifiers ?? [] });
   if (config.pipelinesFile) {
     for (const p of await loadPipelinesFile(config.pipelinesFile, pipelineDefaultsFrom(config))) {
-      await runtime.service.register(p);
-      logger.info({ pipeline: p.name }, 'pipeline registered');
+      // A change refused for one pipeline (an evolution depends on the field)
+      // keeps its stored rules; the others, and the worker, go on.
+      await runtime.service.registerFromFile(p).then(
+        () => logger.info({ pipeline: p.name }, 'pipeline registered'),
+        (err: unknown) =>
+          logger.warn(
+            { pipeline: p.name, reason: err instanceof EvolveError ? err.userMessage : String(err) },
+            'pipeline from the pipelines file not applied',
+          ),
+      );
     }
   }
   const queues = evolveQueueList(runtime.queues);

@@ -11,6 +11,7 @@ import {
   port,
   text,
 } from './env-var.js';
+import { GROUP_ID_PATTERN, USER_ID_PATTERN } from '../evolution/pipeline.js';
 
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -153,6 +154,18 @@ export const ENV_VARS = {
   EVOLVE_PIPELINES_FILE: envVar({
     description: 'YAML file of pipelines registered at start (see pipelines.example.yaml).',
     schema: text('must be a file path'),
+  }),
+  EVOLVE_ADMINS: envVar({
+    description:
+      'Slack user ids (U…/W…) and user group ids (S…), comma separated, of the administrators: only they register pipelines from Slack or the CLI and change owners, approvers, self-approval, output topic, key format or Flink endpoints. Empty: pipelines come only from EVOLVE_PIPELINES_FILE.',
+    schema: commaList().refine(
+      (ids) => ids.every((id) => USER_ID_PATTERN.test(id) || GROUP_ID_PATTERN.test(id)),
+      {
+        error:
+          'must be a comma separated list of Slack user ids (U…/W…) or user group ids (S…), for example U012ABCDEF,S0ADMINS',
+      },
+    ),
+    default: '',
   }),
   EVOLVE_SQL_URL_ALLOWED_HOSTS: envVar({
     description:

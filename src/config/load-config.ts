@@ -39,6 +39,8 @@ export interface Config {
   http: { port: number };
   metricsPort?: number;
   pipelinesFile?: string;
+  /** EVOLVE_ADMINS: who registers pipelines and changes their rules. */
+  admins: string[];
   sqlUrlAllowedHosts: string[];
   backfillDefaultRate: number;
   deployRunningTimeoutMs: number;
@@ -210,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http: { port: e.EVOLVE_PORT },
     ...(e.EVOLVE_METRICS_PORT !== undefined ? { metricsPort: e.EVOLVE_METRICS_PORT } : {}),
     ...(e.EVOLVE_PIPELINES_FILE ? { pipelinesFile: e.EVOLVE_PIPELINES_FILE } : {}),
+    admins: e.EVOLVE_ADMINS,
     sqlUrlAllowedHosts: e.EVOLVE_SQL_URL_ALLOWED_HOSTS,
     backfillDefaultRate: e.EVOLVE_BACKFILL_DEFAULT_RATE,
     deployRunningTimeoutMs: e.EVOLVE_DEPLOY_RUNNING_TIMEOUT_MS,

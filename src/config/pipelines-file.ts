@@ -40,8 +40,12 @@ function describeIssue(file: string, pipeline: string, issue: z.core.$ZodIssue):
 export interface ParsePipelinesOptions {
   /** Shown in messages, e.g. 'pipelines.yaml'. */
   fileName: string;
-  /** Directory sqlFile paths are relative to. */
-  baseDir: string;
+  /**
+   * Directory sqlFile paths are relative to: the pipelines file's own. Absent
+   * (a registration from Slack), sqlFile is refused: nothing a user types is
+   * read from the bot's disk.
+   */
+  baseDir?: string;
   defaults?: PipelineDefaults;
 }
 
@@ -103,6 +107,11 @@ async function toPipeline(
   const { production, ...config } = entry;
   let sql = production.sql;
   if (production.sqlFile !== undefined) {
+    if (options.baseDir === undefined) {
+      throw new Error(
+        `${options.fileName}: pipeline '${name}' field 'production.sqlFile' cannot be used here: give the production SQL inline (production.sql); sqlFile is read only from the pipelines file on the bot's host`,
+      );
+    }
     const path = resolve(options.baseDir, production.sqlFile);
     try {
       sql = await readFile(path, 'utf8');

@@ -85,7 +85,7 @@ export async function setupDemo(
     shadowStartupMode: 'earliest-offset',
     backfill: { rate: 500, mode: 'full' },
   };
-  await runtime.service.register(pipeline);
+  await runtime.service.registerFromFile(pipeline);
   if (registered && registered.production.flinkJobId !== jobId) {
     await runtime.workflow.pipelines.updateProduction(DEMO.pipeline, {
       ...registered.production,

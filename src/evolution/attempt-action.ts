@@ -15,6 +15,8 @@ export interface ActionAttempt {
   action: EvolutionAction;
   actor: string;
   actorGroups?: readonly string[];
+  /** Where a non-Slack actor acted from, for the audit event. */
+  origin?: string;
   clock: Clock;
 }
 
@@ -37,6 +39,7 @@ export function attemptAction(attempt: ActionAttempt): AttemptResult {
     action: action.type,
     before: evolution.status,
     at: now,
+    ...(attempt.origin ? { origin: attempt.origin } : {}),
   };
   try {
     assertMayAct(pipeline, action.type, { actor, actorGroups });

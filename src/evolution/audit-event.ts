@@ -1,7 +1,9 @@
 import type { EvolutionStatus } from './evolution-status.js';
+import type { FieldChange } from './pipeline-changes.js';
 
 /** One attempt to change an evolution, accepted or refused (invariant: refusals are audited too). */
 export interface AuditEvent {
+  /** Empty for an event about the pipeline itself (registration, change of its rules). */
   evolutionId: string;
   pipeline: string;
   actor: string;
@@ -17,6 +19,10 @@ export interface AuditEvent {
   /** Error code of a refusal. */
   code?: string;
   at: number;
+  /** Where the actor acted from when not Slack: `cli <os user>@<host>` (the CLI's --as is self-declared). */
+  origin?: string;
+  /** A registration: each field before and after. */
+  changes?: FieldChange[];
 }
 
 /** The audit event for the creation of an evolution ('develop'). */

@@ -1,5 +1,6 @@
 import type { EvolutionStatus } from './evolution-status.js';
 import type { BackfillMode, ShadowStartupMode } from './pipeline.js';
+import type { PipelineSnapshot } from './pipeline-snapshot.js';
 
 export interface SqlVersion {
   sql: string;
@@ -105,6 +106,8 @@ export interface Evolution {
   v1: SqlVersion;
   v2: SqlVersion;
   requester: string;
+  /** What the evolution depends on, as the pipeline was when it started (absent in older records). */
+  snapshot?: PipelineSnapshot;
   slack: { channel: string; threadTs?: string; statusMessageTs?: string };
   status: EvolutionStatus;
   /** Incremented on every write; the store compares and sets it. */

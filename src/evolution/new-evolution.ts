@@ -4,6 +4,7 @@ import type { Evolution } from './evolution.js';
 import type { Pipeline } from './pipeline.js';
 import { sqlHash } from './sql-hash.js';
 import { tempTopicName } from './shadow-names.js';
+import { snapshotOf } from './pipeline-snapshot.js';
 
 /** `ev-<base36 ms>-<6 base36>`: sortable by time, lowercase, safe in URLs, topic names and job ids. */
 export function newEvolutionId(
@@ -40,6 +41,7 @@ export function newEvolution(input: NewEvolutionInput): Evolution {
     v1: { sql: pipeline.production.sql, hash: pipeline.production.sqlHash },
     v2: { sql: input.v2Sql, hash: sqlHash(input.v2Sql) },
     requester: input.requester,
+    snapshot: snapshotOf(pipeline),
     slack: { ...input.slack },
     status: 'DEVELOPING',
     version: 0,

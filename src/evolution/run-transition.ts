@@ -6,6 +6,7 @@ import type { Evolution } from './evolution.js';
 import type { EvolutionAction } from './evolution-action.js';
 import { attemptAction } from './attempt-action.js';
 import { ConcurrentUpdateError } from './evolution-errors.js';
+import { loadPipelineFor } from './pipeline-snapshot.js';
 
 export interface TransitionDeps {
   evolutions: Pick<EvolutionRepository, 'load' | 'save'>;
@@ -31,13 +32,14 @@ export async function runTransition(
   const maxAttempts = deps.maxAttempts ?? 3;
   for (let attempt = 1; ; attempt++) {
     const evolution = await deps.evolutions.load(id);
-    const pipeline = await deps.pipelines.load(evolution.pipeline);
+    const pipeline = await loadPipelineFor(deps.pipelines, evolution);
     const result = attemptAction({
       pipeline,
       evolution,
       action,
       actor,
       actorGroups: options.actorGroups,
+      ...(options.origin ? { origin: options.origin } : {}),
       clock: deps.clock,
     });
     if (!result.accepted) {

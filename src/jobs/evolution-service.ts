@@ -6,6 +6,13 @@ import type { AuditEvent } from '../evolution/audit-event.js';
 import { displayState, type DisplayState } from '../evolution/display-state.js';
 import type { Evolution } from '../evolution/evolution.js';
 import type { BackfillMode, Pipeline } from '../evolution/pipeline.js';
+import { assertMayInspect, mayInspect } from '../evolution/access.js';
+import { PermissionDeniedError } from '../evolution/evolution-errors.js';
+import type { FieldChange } from '../evolution/pipeline-changes.js';
+import { loadPipelineFor } from '../evolution/pipeline-snapshot.js';
+import { assertMayAct } from '../evolution/permissions.js';
+import { decideRegistration, PIPELINES_FILE_ACTOR } from '../evolution/registration-policy.js';
+import type { TransitionOptions } from '../evolution/ports/evolution-repository.js';
 import { startEvolution } from '../evolution/start-evolution.js';
 import { runAbort } from '../evolution/workflow/run-abort.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
@@ -19,6 +26,15 @@ import type { EvolveQueues } from './evolve-queues.js';
 export interface Actor {
   id: string;
   groups?: readonly string[];
+  /** Where a non-Slack actor acted from (`cli <os user>@<host>`), for the audit. */
+  origin?: string;
+}
+
+export interface Registration {
+  pipeline: Pipeline;
+  /** What changed, field by field (every field for a new pipeline; none when unchanged). */
+  changes: FieldChange[];
+  created: boolean;
 }
 
 export interface EvolutionServiceDeps {
@@ -28,6 +44,8 @@ export interface EvolutionServiceDeps {
   keyPrefix: string;
   kafka: Kafka;
   admin: TopicAdmin;
+  /** EVOLVE_ADMINS: who registers pipelines and changes their rules. */
+  admins: readonly string[];
   /**
    * Parses v2's SQL and dry-runs it (EXPLAIN); throws SqlInvalidError or the
    * planner's error, and returns the topic the script writes.
@@ -42,6 +60,13 @@ export interface StatusView {
   /** True when `evolution` is the active one. */
   active: boolean;
   state?: DisplayState;
+}
+
+function transitionOptions(actor: Actor): TransitionOptions {
+  return {
+    ...(actor.groups ? { actorGroups: actor.groups } : {}),
+    ...(actor.origin ? { origin: actor.origin } : {}),
+  };
 }
 
 /**
@@ -61,9 +86,45 @@ export class EvolutionService {
     return this.w.pipelines.list();
   }
 
-  /** Parses and dry-runs a v2 script; returns the topic it writes. */
-  validateSql(sql: string, pipeline: Pipeline): Promise<{ outputTopic: string | undefined }> {
+  /**
+   * Parses and dry-runs a v2 script for someone who may develop it; returns
+   * the topic it writes. The permission comes first: the dry run calls the
+   * pipeline's SQL Gateway.
+   */
+  async checkSql(
+    sql: string,
+    pipeline: Pipeline,
+    actor: Actor,
+  ): Promise<{ outputTopic: string | undefined }> {
+    await this.assertMayDevelop(pipeline, actor);
     return this.d.validateSql(sql, pipeline);
+  }
+
+  /** Owners only; a refusal is audited like any other (DESIGN 10). */
+  async assertMayDevelop(pipeline: Pipeline, actor: Actor): Promise<void> {
+    try {
+      assertMayAct(pipeline, 'develop', { actor: actor.id, actorGroups: actor.groups });
+    } catch (err) {
+      if (err instanceof PermissionDeniedError) {
+        await this.w.audit.append({
+          evolutionId: '',
+          pipeline: pipeline.name,
+          actor: actor.id,
+          action: 'develop',
+          accepted: false,
+          reason: err.userMessage,
+          code: err.code,
+          at: this.w.clock.now(),
+          ...(actor.origin ? { origin: actor.origin } : {}),
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** True when the actor may see live details (Flink, Kafka) of the pipeline. */
+  mayInspect(pipeline: Pipeline, actor: Actor): boolean {
+    return mayInspect(pipeline, { actor: actor.id, actorGroups: actor.groups }, this.d.admins);
   }
 
   pipelineNamed(name: string): Promise<Pipeline> {
@@ -79,20 +140,77 @@ export class EvolutionService {
    * it is behind (summed over its source groups and topics).
    */
   async shadowHealth(ev: Evolution): Promise<{ state: string; lagRecords?: number }> {
-    const state = ev.shadow.jobId
-      ? await this.jobState(ev.pipeline, ev.shadow.jobId)
-      : 'NOT_STARTED';
+    const state = ev.shadow.jobId ? await this.jobState(ev, ev.shadow.jobId) : 'NOT_STARTED';
     const lagRecords = await shadowLag(ev, this.d.admin);
     return lagRecords === undefined ? { state } : { state, lagRecords };
   }
 
   /** A job's state on the pipeline's Flink cluster ('NOT_FOUND' when Flink does not know it). */
-  async jobState(pipelineName: string, jobId: string): Promise<string> {
-    return this.w.flinkFor(await this.w.pipelines.load(pipelineName)).jobState(jobId);
+  async jobState(ev: Evolution, jobId: string): Promise<string> {
+    return this.w.flinkFor(await loadPipelineFor(this.w.pipelines, ev)).jobState(jobId);
   }
 
-  async register(pipeline: Pipeline): Promise<Pipeline> {
-    return this.w.pipelines.register(pipeline);
+  /** Why this actor may not register `next` as it is, or undefined; nothing is written. */
+  async registrationIssue(next: Pipeline, actor: Actor): Promise<string | undefined> {
+    const { decision } = await this.decideRegistration(next, actor);
+    return decision.allowed ? undefined : decision.reason;
+  }
+
+  private async decideRegistration(next: Pipeline, actor: Actor) {
+    const known = await this.w.pipelines.get(next.name);
+    const active = known ? await this.w.evolutions.activeFor(next.name) : undefined;
+    const decision = decideRegistration({
+      ...(known ? { known } : {}),
+      next,
+      who: { actor: actor.id, actorGroups: actor.groups },
+      admins: this.d.admins,
+      ...(active ? { active } : {}),
+    });
+    return { known, decision };
+  }
+
+  /**
+   * Registers a pipeline or changes a known one, if the actor may
+   * (decideRegistration); accepted or refused, the attempt is audited with
+   * every field before and after.
+   */
+  async register(next: Pipeline, actor: Actor): Promise<Registration> {
+    const { known, decision } = await this.decideRegistration(next, actor);
+    const audit = {
+      evolutionId: '',
+      pipeline: next.name,
+      actor: actor.id,
+      action: known ? 'changePipeline' : 'registerPipeline',
+      at: this.w.clock.now(),
+      changes: decision.changes,
+      ...(actor.origin ? { origin: actor.origin } : {}),
+    };
+    if (!decision.allowed) {
+      await this.w.audit.append({
+        ...audit,
+        accepted: false,
+        reason: decision.reason,
+        code: decision.code,
+      });
+      throw decision.code === 'PERMISSION_DENIED'
+        ? new PermissionDeniedError(actor.id, next.name, decision.reason)
+        : new EvolveError('EVOLUTION_CONFLICT', decision.reason);
+    }
+    if (known && decision.changes.length === 0) {
+      return { pipeline: known, changes: [], created: false };
+    }
+    const pipeline = await this.w.pipelines.register(next);
+    await this.w.audit.append({ ...audit, accepted: true });
+    return { pipeline, changes: decision.changes, created: !known };
+  }
+
+  /**
+   * The GitOps path: pipelines from EVOLVE_PIPELINES_FILE at start (whoever
+   * controls that file is an administrator). Still audited, and still refused
+   * when it would change what an active evolution depends on.
+   */
+  async registerFromFile(pipeline: Pipeline): Promise<Pipeline> {
+    return (await this.register(pipeline, { id: PIPELINES_FILE_ACTOR })).pipeline;
   }
 
   async active(pipelineName: string): Promise<Evolution> {
@@ -115,7 +233,7 @@ export class EvolutionService {
     channel: string;
   }): Promise<Evolution> {
     const pipeline = await this.w.pipelines.load(input.pipeline);
-    const { outputTopic } = await this.d.validateSql(input.sql, pipeline);
+    const { outputTopic } = await this.checkSql(input.sql, pipeline, input.actor);
     if (outputTopic !== undefined && outputTopic !== pipeline.kafka.outputTopic) {
       throw new EvolveError(
         'SQL_INVALID',
@@ -129,6 +247,7 @@ export class EvolutionService {
         v2Sql: input.sql,
         requester: input.actor.id,
         actorGroups: input.actor.groups,
+        ...(input.actor.origin ? { origin: input.actor.origin } : {}),
         slack: { channel: input.channel },
         clock: this.w.clock,
       },
@@ -152,15 +271,29 @@ export class EvolutionService {
       current.id,
       { type: 'requestApproval', shownSqlHash: current.v2.hash, ttlMs: pipeline.approvalTtlMs },
       actor.id,
-      { actorGroups: actor.groups },
+      transitionOptions(actor),
     );
-    const diff = await this.diff(pipelineName).catch(() => undefined);
+    const diff = await this.diffOf(evolution).catch(() => undefined);
     return diff ? { evolution, diff } : { evolution };
   }
 
-  async diff(pipelineName: string): Promise<DiffReport> {
-    const ev = await this.active(pipelineName);
+  /**
+   * The keys v2 would change. It samples keys of the production topic, so
+   * it is for owners, approvers and administrators, checked before Kafka is read.
+   */
+  async diff(pipelineName: string, actor: Actor): Promise<DiffReport> {
     const pipeline = await this.w.pipelines.load(pipelineName);
+    assertMayInspect(
+      pipeline,
+      { actor: actor.id, actorGroups: actor.groups },
+      this.d.admins,
+      'the diff of its output topic',
+    );
+    return this.diffOf(await this.active(pipelineName));
+  }
+
+  private async diffOf(ev: Evolution): Promise<DiffReport> {
+    const pipeline = await loadPipelineFor(this.w.pipelines, ev);
     return diffTopics(this.d.kafka, this.d.admin, pipeline.kafka.outputTopic, ev.shadow.tempTopic);
   }
 
@@ -175,9 +308,12 @@ export class EvolutionService {
       input.decision === 'approve'
         ? { type: 'approve' as const, shownSqlHash: input.shownSqlHash }
         : { type: 'reject' as const };
-    const ev = await this.w.evolutions.transition(input.evolutionId, action, input.actor.id, {
-      actorGroups: input.actor.groups,
-    });
+    const ev = await this.w.evolutions.transition(
+      input.evolutionId,
+      action,
+      input.actor.id,
+      transitionOptions(input.actor),
+    );
     if (ev.status === 'DEPLOYING') await this.d.queues.step('deploy', ev.id);
     await this.w.notifier.updateStatusCard(ev);
     return ev;
@@ -189,7 +325,7 @@ export class EvolutionService {
     options: { rate?: number; mode?: BackfillMode } = {},
   ): Promise<Evolution> {
     const current = await this.active(pipelineName);
-    const pipeline = await this.w.pipelines.load(pipelineName);
+    const pipeline = await loadPipelineFor(this.w.pipelines, current);
     if (!current.cutover) {
       throw new EvolveError(
         'TRANSITION_REFUSED',
@@ -203,7 +339,7 @@ export class EvolutionService {
       current.id,
       { type: 'startBackfill', runId, rate, mode },
       actor.id,
-      { actorGroups: actor.groups },
+      transitionOptions(actor),
     );
     const keys = backfillRunKeys(this.d.keyPrefix, runId);
     await new TokenBucket(this.d.redis, keys.bucket).configure({ rate });
@@ -235,7 +371,7 @@ export class EvolutionService {
       current.id,
       { type: 'throttleBackfill', rate },
       actor.id,
-      { actorGroups: actor.groups },
+      transitionOptions(actor),
     );
     await this.bucket(ev).setRate(rate);
     await this.w.notifier.updateStatusCard(ev);
@@ -244,9 +380,12 @@ export class EvolutionService {
 
   async pause(pipelineName: string, actor: Actor): Promise<Evolution> {
     const current = await this.active(pipelineName);
-    const ev = await this.w.evolutions.transition(current.id, { type: 'pauseBackfill' }, actor.id, {
-      actorGroups: actor.groups,
-    });
+    const ev = await this.w.evolutions.transition(
+      current.id,
+      { type: 'pauseBackfill' },
+      actor.id,
+      transitionOptions(actor),
+    );
     await this.bucket(ev).pause();
     await this.w.notifier.updateStatusCard(ev);
     return ev;
@@ -258,7 +397,7 @@ export class EvolutionService {
       current.id,
       { type: 'resumeBackfill' },
       actor.id,
-      { actorGroups: actor.groups },
+      transitionOptions(actor),
     );
     await this.bucket(ev).resume();
     await this.w.notifier.updateStatusCard(ev);
@@ -272,7 +411,7 @@ export class EvolutionService {
       current.id,
       { type: 'cancelBackfill' },
       actor.id,
-      { actorGroups: actor.groups },
+      transitionOptions(actor),
     );
     if (current.backfill)
       await this.d.redis.set(
@@ -291,7 +430,10 @@ export class EvolutionService {
 
   async abort(pipelineName: string, actor: Actor, reason?: string): Promise<Evolution> {
     const current = await this.active(pipelineName);
-    const ev = await runAbort(this.w, current.id, actor.id, { actorGroups: actor.groups, reason });
+    const ev = await runAbort(this.w, current.id, actor.id, {
+      ...transitionOptions(actor),
+      reason,
+    });
     // The shadow and TEMP are removed by a retried step; the observer queues
     // it too for an ABORTED evolution, should this process die right here.
     await this.d.queues.step('cleanup', ev.id);

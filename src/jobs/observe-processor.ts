@@ -12,6 +12,7 @@ import {
   type ObservationChange,
 } from './observation-changes.js';
 import { shadowLag } from './shadow-lag.js';
+import { loadPipelineFor } from '../evolution/pipeline-snapshot.js';
 
 export interface ObserveOptions {
   redis: Redis;
@@ -62,7 +63,7 @@ export function observeProcessor(
       await queues.unwatch(job.data.evolutionId);
       return {};
     }
-    const pipeline = await deps.pipelines.load(ev.pipeline);
+    const pipeline = await loadPipelineFor(deps.pipelines, ev);
     const flink = deps.flinkFor(pipeline);
     const watched =
       ev.status === 'SHADOW_RUNNING' || ev.status === 'AWAITING_APPROVAL'

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { AuditEvent } from '../evolution/audit-event.js';
 import type { AuditLog } from '../evolution/ports/audit-log.js';
 import type { EvolutionStatus } from '../evolution/evolution-status.js';
+import type { FieldChange } from '../evolution/pipeline-changes.js';
 import { RedisKeys } from './redis-keys.js';
 
 export const DEFAULT_AUDIT_MAX_LEN = 10_000;
@@ -19,6 +20,8 @@ export function encodeAuditEvent(event: AuditEvent): string[] {
     ['reason', event.reason],
     ['code', event.code],
     ['at', String(event.at)],
+    ['origin', event.origin],
+    ['changes', event.changes ? JSON.stringify(event.changes) : undefined],
   ];
   return fields.flatMap(([k, v]) => (v === undefined ? [] : [k, v]));
 }
@@ -40,7 +43,20 @@ export function decodeAuditEvent(flat: readonly string[]): AuditEvent {
   if (after !== undefined) event.after = after as EvolutionStatus;
   if (f.has('reason')) event.reason = f.get('reason');
   if (f.has('code')) event.code = f.get('code');
+  if (f.has('origin')) event.origin = f.get('origin');
+  const changes = f.get('changes');
+  if (changes !== undefined) event.changes = parseChanges(changes);
   return event;
+}
+
+/** A hand-edited or foreign entry must not break a history listing: unreadable changes are dropped. */
+function parseChanges(json: string): FieldChange[] | undefined {
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) ? (value as FieldChange[]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface RedisAuditLogOptions {

@@ -37,6 +37,14 @@ const evolutionSchema = z.looseObject({
   v1: z.looseObject({ sql: z.string(), hash: z.string() }),
   v2: z.looseObject({ sql: z.string(), hash: z.string() }),
   requester: z.string(),
+  snapshot: z
+    .looseObject({
+      flink: z.looseObject({ restUrl: z.string(), gatewayUrl: z.string() }),
+      kafka: z.looseObject({ outputTopic: z.string(), keyFormat: z.enum(KEY_FORMATS) }),
+      approvers: z.array(z.string()),
+      allowSelfApproval: z.boolean(),
+    })
+    .optional(),
   slack: z.looseObject({
     channel: z.string(),
     threadTs: z.string().optional(),

@@ -81,6 +81,9 @@ export class RecordingEvolveService implements EvolveService {
       },
     ];
   }
+  async assertMayRegister(actor: SlackActor) {
+    await this.record('assertMayRegister', actor);
+  }
   async checkPipelineYaml(actor: SlackActor, yaml: string) {
     await this.record('checkPipelineYaml', actor, yaml);
     return [];

@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       flink: { restUrl: 'http://127.0.0.1:8081', gatewayUrl: 'http://127.0.0.1:8083' },
       slack: { mode: 'socket', botToken: BOT, appToken: APP },
       http: { port: 3000 },
+      admins: [],
       sqlUrlAllowedHosts: [],
       backfillDefaultRate: 1000,
       deployRunningTimeoutMs: 120_000,

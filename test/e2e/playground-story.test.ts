@@ -83,7 +83,7 @@ describe('the playground in a real browser: develop -> approve -> deploy -> back
     });
     slackBot = await startSlackBot(config, { namespace: runName, keyPrefix, port: 0 });
     await slackBot.runtime.startWorkers({ observeEveryMs: 2_000 });
-    await slackBot.runtime.service.register(
+    await slackBot.runtime.service.registerFromFile(
       aPipeline({
         name: pipelineName,
         flink: { restUrl: e.flinkRestUrl, gatewayUrl: e.flinkGatewayUrl },

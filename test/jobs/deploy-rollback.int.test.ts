@@ -64,7 +64,7 @@ describe('automatic rollback when v2 does not stay up on production', () => {
     expect(await flink.waitRunning(v1JobId, 90_000)).toBe('RUNNING');
     rt = await testRuntime(notifier, { EVOLVE_DEPLOY_STABLE_MS: '8000' });
     await rt.startWorkers({ observeEveryMs: 60_000 });
-    await rt.service.register(
+    await rt.service.registerFromFile(
       aPipeline({
         name: pipelineName,
         flink: { restUrl: e.flinkRestUrl, gatewayUrl: e.flinkGatewayUrl },

@@ -49,7 +49,7 @@ describe('the whole evolution on the real stack: develop -> approve -> deploy ->
     expect(await flink.waitRunning(v1JobId, 90_000)).toBe('RUNNING');
     rt = await testRuntime(notifier);
     await rt.startWorkers({ observeEveryMs: 2_000 });
-    await rt.service.register(
+    await rt.service.registerFromFile(
       aPipeline({
         name: pipelineName,
         flink: { restUrl: e.flinkRestUrl, gatewayUrl: e.flinkGatewayUrl },

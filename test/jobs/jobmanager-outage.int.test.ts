@@ -76,7 +76,7 @@ describe('a JobManager REST outage between deploy steps', () => {
     const rt = await testRuntime(new RecordingNotifier(), env);
     runtimes.push(rt);
     await rt.startWorkers({ observeEveryMs: 60_000 });
-    await rt.service.register(
+    await rt.service.registerFromFile(
       aPipeline({
         name: pipeline,
         // Only the JobManager REST endpoint goes through the proxy; the gateway submits directly.

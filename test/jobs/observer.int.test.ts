@@ -85,7 +85,7 @@ describe('the observer on the real stack: restarts, failure and lag of a watched
     const jobId = await flink.submitJob(sql, { 'pipeline.name': `${name}-shadow`, ...jobConfig });
     jobs.push(jobId);
     expect(await flink.waitRunning(jobId, 90_000)).toBe('RUNNING');
-    const pipeline = await rt.service.register(
+    const pipeline = await rt.service.registerFromFile(
       aPipeline({
         name,
         flink: { restUrl: e.flinkRestUrl, gatewayUrl: e.flinkGatewayUrl },

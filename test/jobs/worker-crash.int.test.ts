@@ -128,7 +128,7 @@ async function newLane(tag: string): Promise<Lane> {
   const lane: Lane = { pipeline, revenueTopic, rt, v1JobId, workers: [] };
   lanes.push(lane);
   expect(await flink.waitRunning(v1JobId, 90_000)).toBe('RUNNING');
-  await rt.service.register(
+  await rt.service.registerFromFile(
     aPipeline({
       name: pipeline,
       flink: { restUrl: e.flinkRestUrl, gatewayUrl: e.flinkGatewayUrl },

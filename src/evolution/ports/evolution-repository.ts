@@ -5,6 +5,8 @@ import type { EvolutionAction } from '../evolution-action.js';
 export interface TransitionOptions {
   /** Slack user groups of the actor, for owner/approver lists that name groups. */
   actorGroups?: readonly string[];
+  /** Recorded in the audit event: where a non-Slack actor acted from (`cli user@host`). */
+  origin?: string;
 }
 
 /**

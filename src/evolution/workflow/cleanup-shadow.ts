@@ -1,6 +1,7 @@
 import type { Evolution } from '../evolution.js';
 import type { FlinkJobState } from '../ports/flink-port.js';
 import { jobName, type WorkflowDeps } from './workflow-deps.js';
+import { loadPipelineFor } from '../pipeline-snapshot.js';
 
 /** Job states after which nothing more runs: nothing to cancel. */
 export const GONE: ReadonlySet<FlinkJobState> = new Set([
@@ -12,7 +13,7 @@ export const GONE: ReadonlySet<FlinkJobState> = new Set([
 
 /** Cancels the shadow if it still runs, deletes TEMP (ours by name and record) and the shadow's groups. */
 export async function cleanupShadow(deps: WorkflowDeps, ev: Evolution): Promise<void> {
-  const pipeline = await deps.pipelines.load(ev.pipeline);
+  const pipeline = await loadPipelineFor(deps.pipelines, ev);
   const flink = deps.flinkFor(pipeline);
   const kafka = deps.kafkaFor(pipeline);
   const shadow =

@@ -6,6 +6,7 @@ import { actionError } from './step-error.js';
 import { runRollback } from './run-rollback.js';
 import { savepointStep } from './savepoint-step.js';
 import { jobName, type WorkflowDeps } from './workflow-deps.js';
+import { loadPipelineFor } from '../pipeline-snapshot.js';
 
 const LIVE_STATES = new Set(['RUNNING', 'CREATED', 'INITIALIZING', 'RESTARTING', 'RECONCILING']);
 
@@ -20,7 +21,7 @@ export async function runDeploy(deps: WorkflowDeps, evolutionId: string): Promis
   let ev = await deps.evolutions.load(evolutionId);
   if (ev.status === 'DEPLOY_FAILED') return runRollback(deps, ev.id);
   if (ev.status !== 'DEPLOYING') return ev;
-  const pipeline = await deps.pipelines.load(ev.pipeline);
+  const pipeline = await loadPipelineFor(deps.pipelines, ev);
   const flink = deps.flinkFor(pipeline);
   const kafka = deps.kafkaFor(pipeline);
   let step = 'preflight';

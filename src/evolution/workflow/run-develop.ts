@@ -4,6 +4,7 @@ import { SYSTEM_ACTOR } from '../evolution-action.js';
 import { cleanupShadow } from './cleanup-shadow.js';
 import { actionError } from './step-error.js';
 import { jobName, type WorkflowDeps } from './workflow-deps.js';
+import { loadPipelineFor } from '../pipeline-snapshot.js';
 
 /**
  * Develop: TEMP topic, then the shadow job, then SHADOW_RUNNING. Safe to run
@@ -19,7 +20,7 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
     return ev;
   }
   if (ev.status !== 'DEVELOPING') return ev;
-  const pipeline = await deps.pipelines.load(ev.pipeline);
+  const pipeline = await loadPipelineFor(deps.pipelines, ev);
   const flink = deps.flinkFor(pipeline);
   const kafka = deps.kafkaFor(pipeline);
   const output = pipeline.kafka.outputTopic;

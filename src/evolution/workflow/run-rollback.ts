@@ -7,6 +7,7 @@ import { actionError } from './step-error.js';
 import { jobName, type WorkflowDeps } from './workflow-deps.js';
 
 import { GONE } from './cleanup-shadow.js';
+import { loadPipelineFor } from '../pipeline-snapshot.js';
 
 /**
  * After a failed deploy: make sure v2 no longer writes to production, then
@@ -18,7 +19,7 @@ import { GONE } from './cleanup-shadow.js';
 export async function runRollback(deps: WorkflowDeps, evolutionId: string): Promise<Evolution> {
   let ev = await deps.evolutions.load(evolutionId);
   if (ev.status !== 'DEPLOY_FAILED') return ev;
-  const pipeline = await deps.pipelines.load(ev.pipeline);
+  const pipeline = await loadPipelineFor(deps.pipelines, ev);
   const flink = deps.flinkFor(pipeline);
   try {
     ev = await deps.evolutions.update(ev.id, ev.version, (cur) =>

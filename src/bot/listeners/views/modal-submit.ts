@@ -66,6 +66,10 @@ export async function handleModalSubmit(args: ViewArgs, spec: ModalSubmission): 
   await ack();
   try {
     const accepted = await spec.submit(deps, actor, meta, text);
+    if (accepted.announcement !== undefined) {
+      await deps.outbox.post(meta.channelId, plain(accepted.announcement));
+      return;
+    }
     await deps.outbox.postEphemeral(meta.channelId, body.user.id, plain(accepted.text));
   } catch (err) {
     await deps.outbox.postEphemeral(meta.channelId, body.user.id, errorReply(err, logger));
