@@ -93,7 +93,7 @@ export function decideRegistration(attempt: RegistrationAttempt): RegistrationDe
   if (active && frozen.length > 0) {
     return refuse(
       'EVOLUTION_CONFLICT',
-      `Pipeline '${next.name}' has evolution ${active.id} in progress (${active.status}), which depends on ${frozen.join(', ')}; they cannot change until it ends. Change them after it completes, or abort it first (/evolve abort ${next.name}); nothing was changed.`,
+      `Pipeline '${next.name}' has evolution ${active.id} in progress (${active.status}), which depends on ${frozen.join(', ')}; ${frozen.length === 1 ? 'it' : 'they'} cannot change until it ends. Change them after it completes, or abort it first (/evolve abort ${next.name}); nothing was changed.`,
     );
   }
   return { allowed: true, changes };

@@ -8,10 +8,9 @@ import type { Evolution } from '../evolution/evolution.js';
 import type { BackfillMode, Pipeline } from '../evolution/pipeline.js';
 import { assertMayInspect, mayInspect } from '../evolution/access.js';
 import { PermissionDeniedError } from '../evolution/evolution-errors.js';
-import type { FieldChange } from '../evolution/pipeline-changes.js';
 import { loadPipelineFor } from '../evolution/pipeline-snapshot.js';
 import { assertMayAct } from '../evolution/permissions.js';
-import { decideRegistration, PIPELINES_FILE_ACTOR } from '../evolution/registration-policy.js';
+import { PIPELINES_FILE_ACTOR } from '../evolution/registration-policy.js';
 import type { TransitionOptions } from '../evolution/ports/evolution-repository.js';
 import { startEvolution } from '../evolution/start-evolution.js';
 import { runAbort } from '../evolution/workflow/run-abort.js';
@@ -22,19 +21,20 @@ import { backfillRunKeys } from './backfill-run-keys.js';
 import { shadowLag } from './shadow-lag.js';
 import { diffTopics, type DiffReport } from '../kafka/diff-report.js';
 import type { EvolveQueues } from './evolve-queues.js';
+import {
+  registerPipeline,
+  registrationIssue,
+  type RegistrarDeps,
+  type Registration,
+} from './register-pipeline.js';
+
+export type { Registration } from './register-pipeline.js';
 
 export interface Actor {
   id: string;
   groups?: readonly string[];
   /** Where a non-Slack actor acted from (`cli <os user>@<host>`), for the audit. */
   origin?: string;
-}
-
-export interface Registration {
-  pipeline: Pipeline;
-  /** What changed, field by field (every field for a new pipeline; none when unchanged). */
-  changes: FieldChange[];
-  created: boolean;
 }
 
 export interface EvolutionServiceDeps {
@@ -150,58 +150,21 @@ export class EvolutionService {
     return this.w.flinkFor(await loadPipelineFor(this.w.pipelines, ev)).jobState(jobId);
   }
 
-  /** Why this actor may not register `next` as it is, or undefined; nothing is written. */
+  /** Why this actor may not register `next` as it is (the refusal is audited), or undefined. */
   async registrationIssue(next: Pipeline, actor: Actor): Promise<string | undefined> {
-    const { decision } = await this.decideRegistration(next, actor);
-    return decision.allowed ? undefined : decision.reason;
-  }
-
-  private async decideRegistration(next: Pipeline, actor: Actor) {
-    const known = await this.w.pipelines.get(next.name);
-    const active = known ? await this.w.evolutions.activeFor(next.name) : undefined;
-    const decision = decideRegistration({
-      ...(known ? { known } : {}),
-      next,
-      who: { actor: actor.id, actorGroups: actor.groups },
-      admins: this.d.admins,
-      ...(active ? { active } : {}),
-    });
-    return { known, decision };
+    return registrationIssue(this.registrar, next, actor);
   }
 
   /**
-   * Registers a pipeline or changes a known one, if the actor may
-   * (decideRegistration); accepted or refused, the attempt is audited with
-   * every field before and after.
+   * Registers a pipeline or changes a known one, if the actor may; accepted
+   * or refused, the attempt is audited with every field before and after.
    */
-  async register(next: Pipeline, actor: Actor): Promise<Registration> {
-    const { known, decision } = await this.decideRegistration(next, actor);
-    const audit = {
-      evolutionId: '',
-      pipeline: next.name,
-      actor: actor.id,
-      action: known ? 'changePipeline' : 'registerPipeline',
-      at: this.w.clock.now(),
-      changes: decision.changes,
-      ...(actor.origin ? { origin: actor.origin } : {}),
-    };
-    if (!decision.allowed) {
-      await this.w.audit.append({
-        ...audit,
-        accepted: false,
-        reason: decision.reason,
-        code: decision.code,
-      });
-      throw decision.code === 'PERMISSION_DENIED'
-        ? new PermissionDeniedError(actor.id, next.name, decision.reason)
-        : new EvolveError('EVOLUTION_CONFLICT', decision.reason);
-    }
-    if (known && decision.changes.length === 0) {
-      return { pipeline: known, changes: [], created: false };
-    }
-    const pipeline = await this.w.pipelines.register(next);
-    await this.w.audit.append({ ...audit, accepted: true });
-    return { pipeline, changes: decision.changes, created: !known };
+  register(next: Pipeline, actor: Actor): Promise<Registration> {
+    return registerPipeline(this.registrar, next, actor);
+  }
+
+  private get registrar(): RegistrarDeps {
+    return { ...this.w, admins: this.d.admins };
   }
 
   /**

@@ -1,0 +1,294 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startSlackBot, type SlackBotProcess } from '../../src/app/start-slack-bot.js';
+import { INPUT_IDS } from '../../src/bot/blocks/action-ids.js';
+import { developModal, registerModal } from '../../src/bot/blocks/form-modals.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { newEvolution } from '../../src/evolution/new-evolution.js';
+import {
+  FakeSlackApi,
+  sendSignedRequest,
+  slashCommandBody,
+  viewSubmissionBody,
+} from '../../src/slack-fake/index.js';
+import { systemClock } from '../../src/store/system-clock.js';
+import { aPipeline } from '../support/pipeline-fixture.js';
+import { deleteKeysWithPrefix } from '../support/redis-test-keys.js';
+import { stackEndpoints } from '../support/stack-endpoints.js';
+import { uniqueName } from '../support/unique-name.js';
+
+const SECRET = 'trust-boundary-signing-secret';
+const CHANNEL = 'C0TRUST';
+const ADMIN = 'U0ADMIN1';
+const OWNER = 'U0OWNER1';
+const APPROVER = 'U0APPR1';
+const STRANGER = 'U0STRANGER';
+
+/** A Flink endpoint that records every request: it must hear nothing from a refused actor. */
+async function recordingServer(): Promise<{
+  url: string;
+  requests: IncomingMessage[];
+  server: Server;
+}> {
+  const requests: IncomingMessage[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req);
+    res.writeHead(500).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    server,
+  };
+}
+
+function pipelineYaml(
+  name: string,
+  fields: { topic: string; approvers: string; self?: boolean; extra?: string },
+): string {
+  return [
+    'pipelines:',
+    `  ${name}:`,
+    '    kafka:',
+    `      outputTopic: ${fields.topic}`,
+    '      keyFormat: json',
+    '    production:',
+    '      sql: "INSERT INTO out SELECT 1"',
+    `      flinkJobId: "${'b'.repeat(32)}"`,
+    `    owners: [${OWNER}]`,
+    `    approvers: [${fields.approvers}]`,
+    `    allowSelfApproval: ${fields.self ?? false}`,
+    ...(fields.extra ? [fields.extra] : []),
+  ].join('\n');
+}
+
+describe('trust boundary through the real bot (signed HTTP, fake Slack Web API, real Redis)', () => {
+  const e = stackEndpoints();
+  const run = uniqueName('trust');
+  const prefix = `${run}:`;
+  const fake = new FakeSlackApi();
+  let bot: SlackBotProcess;
+  let flink: Awaited<ReturnType<typeof recordingServer>>;
+  let url: string;
+
+  beforeAll(async () => {
+    flink = await recordingServer();
+    const apiUrl = await fake.start();
+    const config = loadConfig({
+      EVOLVE_REDIS_URL: e.redisUrl,
+      EVOLVE_REDIS_PREFIX: prefix,
+      EVOLVE_QUEUE_NAMESPACE: run,
+      EVOLVE_KAFKA_BROKERS: e.kafkaBrokers.join(','),
+      EVOLVE_FLINK_REST_URL: flink.url,
+      EVOLVE_FLINK_GATEWAY_URL: flink.url,
+      EVOLVE_FLINK_AUTH_HEADER: 'Bearer never-leaves',
+      EVOLVE_ADMINS: ADMIN,
+      EVOLVE_SQL_URL_ALLOWED_HOSTS: flink.url.replace('http://', ''),
+      EVOLVE_SLACK_MODE: 'http',
+      EVOLVE_SLACK_API_URL: apiUrl,
+      SLACK_BOT_TOKEN: fake.botToken,
+      SLACK_SIGNING_SECRET: SECRET,
+    });
+    bot = await startSlackBot(config, { namespace: run, keyPrefix: prefix, port: 0 });
+    url = `http://127.0.0.1:${bot.port}/slack/events`;
+  });
+
+  afterAll(async () => {
+    await bot?.stop();
+    await fake.stop();
+    flink?.server.close();
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(e.redisUrl);
+    await deleteKeysWithPrefix(redis, prefix);
+    await redis.quit();
+  });
+
+  const command = async (text: string, userId: string) => {
+    const responseUrl = fake.createResponseUrl();
+    const res = await sendSignedRequest(
+      url,
+      slashCommandBody({ text, userId, channelId: CHANNEL, responseUrl }),
+      SECRET,
+    );
+    expect(res.status).toBe(200);
+    await vi.waitFor(() => expect(fake.responsesTo(responseUrl).length).toBeGreaterThan(0), {
+      timeout: 10_000,
+    });
+    return String(fake.responsesTo(responseUrl)[0]?.text ?? '');
+  };
+
+  const submitRegister = async (yaml: string, userId: string) => {
+    const view = registerModal(CHANNEL) as unknown as Record<string, unknown>;
+    const body = viewSubmissionBody({
+      user: { id: userId },
+      view,
+      values: { [INPUT_IDS.registerYaml.block]: { [INPUT_IDS.registerYaml.action]: yaml } },
+    });
+    const res = await sendSignedRequest(url, body, SECRET);
+    const text = await res.text();
+    return text === '' ? {} : (JSON.parse(text) as { errors?: Record<string, string> });
+  };
+
+  it('a stranger gets no register form, and a forged submission registers nothing', async () => {
+    const name = uniqueName('stranger').toLowerCase();
+    const responseUrl = fake.createResponseUrl();
+    await sendSignedRequest(
+      url,
+      slashCommandBody({ text: 'register', userId: STRANGER, channelId: CHANNEL, responseUrl }),
+      SECRET,
+    );
+    await vi.waitFor(() => expect(fake.callsOf('views.update').length).toBeGreaterThan(0));
+    const shown = JSON.stringify(fake.callsOf('views.update').at(-1));
+    expect(shown).toContain('Only administrators register pipelines');
+    expect(shown).not.toContain(INPUT_IDS.registerYaml.block);
+
+    const reply = await submitRegister(
+      pipelineYaml(name, { topic: 'stolen-topic', approvers: STRANGER, self: true }),
+      STRANGER,
+    );
+    const error = reply.errors?.[INPUT_IDS.registerYaml.block] ?? '';
+    console.log(`[trust] forged registration by a stranger: "${error}"`);
+    expect(error).toMatch(/Only administrators register pipelines/);
+    expect(await bot.runtime.service.pipelineNamed(name).catch(() => undefined)).toBeUndefined();
+    const audit = await bot.runtime.workflow.audit.list(name);
+    expect(audit).toMatchObject([{ actor: STRANGER, action: 'registerPipeline', accepted: false }]);
+  });
+
+  it('sqlFile from Slack is refused: the bot reads no file a user names', async () => {
+    const name = uniqueName('secretfile').toLowerCase();
+    const yaml = pipelineYaml(name, { topic: 'x-topic', approvers: APPROVER }).replace(
+      '      sql: "INSERT INTO out SELECT 1"',
+      '      sqlFile: /proc/self/environ',
+    );
+    const reply = await submitRegister(yaml, ADMIN);
+    const error = reply.errors?.[INPUT_IDS.registerYaml.block] ?? '';
+    console.log(`[trust] sqlFile from Slack: "${error}"`);
+    expect(error).toMatch(/sqlFile/);
+    expect(error).not.toMatch(/SLACK_|xoxb|never-leaves/);
+    expect(await bot.runtime.service.pipelineNamed(name).catch(() => undefined)).toBeUndefined();
+  });
+
+  it('an administrator registers; the channel is told field by field and the audit keeps before/after', async () => {
+    const name = uniqueName('admin').toLowerCase();
+    expect(
+      await submitRegister(pipelineYaml(name, { topic: 'rev-a', approvers: APPROVER }), ADMIN),
+    ).toEqual({});
+    await vi.waitFor(() =>
+      expect(fake.workspace.channelHistory(CHANNEL).some((m) => m.text.includes(name))).toBe(true),
+    );
+    const announced = fake.workspace.channelHistory(CHANNEL).find((m) => m.text.includes(name));
+    console.log(`[trust] announcement: ${announced?.text.split('\n')[0]}`);
+    expect(announced?.text).toContain(`<@${ADMIN}> registered pipeline`);
+
+    // The owner may change a default, but not who approves, nor self-approval, nor the topic.
+    const escalate = await submitRegister(
+      pipelineYaml(name, { topic: 'rev-b', approvers: OWNER, self: true }),
+      OWNER,
+    );
+    const refused = escalate.errors?.[INPUT_IDS.registerYaml.block] ?? '';
+    console.log(`[trust] owner escalating: "${refused}"`);
+    expect(refused).toMatch(
+      /Only administrators change kafka\.outputTopic, approvers, allowSelfApproval/,
+    );
+    const stored = await bot.runtime.service.pipelineNamed(name);
+    expect(stored).toMatchObject({ approvers: [APPROVER], allowSelfApproval: false });
+
+    const retuned = await submitRegister(
+      pipelineYaml(name, {
+        topic: 'rev-a',
+        approvers: APPROVER,
+        extra: '    approvalTtlMs: 120000',
+      }),
+      OWNER,
+    );
+    expect(retuned).toEqual({});
+    await vi.waitFor(async () =>
+      expect((await bot.runtime.service.pipelineNamed(name)).approvalTtlMs).toBe(120_000),
+    );
+    const audit = await bot.runtime.workflow.audit.list(name);
+    const change = audit.find((a) => a.action === 'changePipeline' && a.accepted);
+    expect(change?.changes).toEqual([
+      { field: 'approvalTtlMs', before: 86_400_000, after: 120_000 },
+    ]);
+    expect(audit.filter((a) => !a.accepted)).toMatchObject([
+      { actor: OWNER, action: 'changePipeline', code: 'PERMISSION_DENIED' },
+    ]);
+  });
+
+  it('what an active evolution depends on cannot change, even for an administrator', async () => {
+    const name = uniqueName('frozen').toLowerCase();
+    const pipeline = aPipeline({
+      name,
+      flink: { restUrl: flink.url, gatewayUrl: flink.url },
+      kafka: { outputTopic: 'frozen-out', keyFormat: 'json' },
+      owners: [OWNER],
+      approvers: [APPROVER],
+    });
+    await bot.runtime.service.registerFromFile(pipeline);
+    const ev = await bot.runtime.workflow.evolutions.create(
+      newEvolution({
+        pipeline,
+        v2Sql: 'INSERT INTO x SELECT 2',
+        requester: OWNER,
+        slack: { channel: CHANNEL },
+        clock: systemClock,
+      }),
+    );
+    expect(ev.snapshot?.kafka.outputTopic).toBe('frozen-out');
+    const reply = await submitRegister(
+      pipelineYaml(name, { topic: 'elsewhere', approvers: APPROVER }),
+      ADMIN,
+    );
+    const error = reply.errors?.[INPUT_IDS.registerYaml.block] ?? '';
+    console.log(`[trust] change during an evolution: "${error}"`);
+    expect(error).toContain(`has evolution ${ev.id} in progress`);
+    expect((await bot.runtime.service.pipelineNamed(name)).kafka.outputTopic).toBe('frozen-out');
+  });
+
+  it('permission comes before any outbound call: SQL check, sql=<url> and diff of a stranger reach no host', async () => {
+    const name = uniqueName('outbound').toLowerCase();
+    await bot.runtime.service.registerFromFile(
+      aPipeline({
+        name,
+        flink: { restUrl: flink.url, gatewayUrl: flink.url },
+        kafka: { outputTopic: 'outbound-out', keyFormat: 'json' },
+        owners: [OWNER],
+        approvers: [APPROVER],
+      }),
+    );
+    const before = flink.requests.length;
+    const view = developModal({
+      pipeline: name,
+      v1Sql: 'x',
+      channelId: CHANNEL,
+    }) as unknown as Record<string, unknown>;
+    const res = await sendSignedRequest(
+      url,
+      viewSubmissionBody({
+        user: { id: STRANGER },
+        view,
+        values: {
+          [INPUT_IDS.developSql.block]: { [INPUT_IDS.developSql.action]: 'INSERT INTO x SELECT 3' },
+        },
+      }),
+      SECRET,
+    );
+    const inline = JSON.stringify(await res.json());
+    console.log(`[trust] develop modal by a stranger: ${inline.slice(0, 160)}`);
+    expect(inline).toMatch(/is not an owner of pipeline/);
+
+    const viaUrl = await command(
+      `develop ${name} sql=${flink.url.replace('http', 'https')}/v2.sql`,
+      STRANGER,
+    );
+    expect(viaUrl).toMatch(/is not an owner of pipeline/);
+    const diff = await command(`diff ${name}`, STRANGER);
+    console.log(`[trust] diff by a stranger: "${diff}"`);
+    expect(diff).toMatch(/is not an owner or approver/);
+    expect(flink.requests.length - before).toBe(0);
+    const refusals = (await bot.runtime.workflow.audit.list(name)).filter((a) => !a.accepted);
+    expect(refusals.map((a) => a.action)).toEqual(['develop', 'develop']);
+  });
+});
