@@ -5,6 +5,7 @@ import { loadPipelinesFile, pipelineDefaultsFrom } from '../config/pipelines-fil
 import type { EvolutionStatus } from '../evolution/evolution-status.js';
 import { EvolveError } from '../errors.js';
 import { assertCliActor } from '../evolution/access.js';
+import type { AuditEvent } from '../evolution/audit-event.js';
 import { describeChanges } from '../evolution/pipeline-changes.js';
 import type { Actor } from '../jobs/evolution-service.js';
 import { cliContext, type CliContext } from './cli-context.js';
@@ -30,7 +31,9 @@ async function withContext(f: (c: CliContext) => Promise<void>): Promise<void> {
 async function actorOf(
   c: CliContext,
   opts: { as?: string },
-  pipelineName: string | undefined,
+  pipelineName: string,
+  verb: string,
+  registered = true,
 ): Promise<Actor> {
   const id = opts.as ?? process.env.EVOLVE_CLI_AS;
   if (!id) {
@@ -39,10 +42,28 @@ async function actorOf(
       'Say who is acting: --as <Slack user id> (or set EVOLVE_CLI_AS). Permissions are the pipeline’s owners and approvers, and EVOLVE_ADMINS.',
     );
   }
-  const pipeline =
-    pipelineName === undefined ? undefined : await c.runtime.service.pipelineNamed(pipelineName);
-  assertCliActor(id, pipeline, c.config.admins);
-  return { id, origin: cliOrigin() };
+  const origin = cliOrigin();
+  const pipeline = registered ? await c.runtime.service.pipelineNamed(pipelineName) : undefined;
+  try {
+    assertCliActor(id, pipeline, c.config.admins);
+  } catch (err) {
+    // A refused identity is an attempt like any other: audited, with where it came from.
+    if (err instanceof EvolveError) {
+      await c.runtime.workflow.audit.append({
+        evolutionId: '',
+        pipeline: pipelineName,
+        actor: id.slice(0, 64),
+        action: `cli ${verb}`,
+        accepted: false,
+        reason: err.userMessage,
+        code: err.code,
+        at: Date.now(),
+        origin,
+      });
+    }
+    throw err;
+  }
+  return { id, origin };
 }
 
 function cliOrigin(): string {
@@ -76,6 +97,17 @@ async function follow(
   if (status === 'FAILED' || status === 'ROLLED_BACK') process.exitCode = 1;
 }
 
+/** One audit event: when, who (and from where, for the CLI), what, and its outcome. */
+function auditLine(a: AuditEvent): string {
+  const who = a.origin ? `${a.actor} (${a.origin})` : a.actor;
+  const outcome = !a.accepted
+    ? `refused: ${a.reason}`
+    : a.changes
+      ? describeChanges(a.changes).join('; ') || 'unchanged'
+      : `${a.before ?? '-'} -> ${a.after ?? '-'}`;
+  return `${new Date(a.at).toISOString()} ${who} ${a.action}${a.evolutionId ? ` ${a.evolutionId}` : ''} ${outcome}`;
+}
+
 /** The Slack verbs, for the terminal: same service, same permissions, same audit. */
 export function registerEvolveVerbs(program: Command): void {
   const asOption = ['--as <user>', 'Slack user id acting (or EVOLVE_CLI_AS)'] as const;
@@ -104,7 +136,7 @@ export function registerEvolveVerbs(program: Command): void {
         const pipelines = await loadPipelinesFile(file, pipelineDefaultsFrom(c.config));
         for (const p of pipelines) {
           const known = await c.runtime.service.pipelineNamed(p.name).catch(() => undefined);
-          const actor = await actorOf(c, o, known ? p.name : undefined);
+          const actor = await actorOf(c, o, p.name, 'register', known !== undefined);
           const r = await c.runtime.service.register(p, actor);
           const what = r.created
             ? `registered ${p.name} (production job ${r.pipeline.production.flinkJobId})`
@@ -132,7 +164,7 @@ export function registerEvolveVerbs(program: Command): void {
           const ev = await c.runtime.service.develop({
             pipeline,
             sql,
-            actor: await actorOf(c, o, pipeline),
+            actor: await actorOf(c, o, pipeline, 'develop'),
             channel: o.channel,
           });
           console.log(`evolution ${ev.id} started; shadow writes to ${ev.shadow.tempTopic}`);
@@ -167,7 +199,7 @@ export function registerEvolveVerbs(program: Command): void {
     .option(...asOption)
     .action((pipeline: string, o: { as?: string }) =>
       withContext(async (c) => {
-        const d = await c.runtime.service.diff(pipeline, await actorOf(c, o, pipeline));
+        const d = await c.runtime.service.diff(pipeline, await actorOf(c, o, pipeline, 'diff'));
         for (const [k, n] of Object.entries(d.counts))
           console.log(
             `${k.padEnd(16)} ${String(n).padStart(10)}  ${d.samples[k as keyof typeof d.samples].slice(0, 3).join(', ')}`,
@@ -183,7 +215,7 @@ export function registerEvolveVerbs(program: Command): void {
       withContext(async (c) => {
         const { evolution, diff } = await c.runtime.service.requestDeploy(
           pipeline,
-          await actorOf(c, o, pipeline),
+          await actorOf(c, o, pipeline, 'deploy'),
         );
         console.log(
           `approval requested for ${evolution.id}, v2 sql ${evolution.v2.hash}; an approver runs: evolve approve ${pipeline} --as <id>`,
@@ -204,13 +236,14 @@ export function registerEvolveVerbs(program: Command): void {
       .option('--no-wait', 'return once decided')
       .action((pipeline: string, o: { as?: string; wait: boolean }) =>
         withContext(async (c) => {
+          const actor = await actorOf(c, o, pipeline, decision);
           const ev = await c.runtime.service.active(pipeline);
           const shown = ev.approval?.shownSqlHash ?? ev.v2.hash;
           console.log(`${decision} ${ev.id} (v2 sql ${shown})`);
           const after = await c.runtime.service.decide({
             evolutionId: ev.id,
             shownSqlHash: shown,
-            actor: await actorOf(c, o, pipeline),
+            actor,
             decision,
           });
           if (decision === 'approve') await follow(c, after.id, ['LIVE'], o.wait);
@@ -233,10 +266,14 @@ export function registerEvolveVerbs(program: Command): void {
             `--mode must be full or refresh-only, got '${o.mode}'.`,
           );
         }
-        const ev = await c.runtime.service.startBackfill(pipeline, await actorOf(c, o, pipeline), {
-          ...(o.rate !== undefined ? { rate: o.rate } : {}),
-          ...(o.mode !== undefined ? { mode: o.mode as 'full' | 'refresh-only' } : {}),
-        });
+        const ev = await c.runtime.service.startBackfill(
+          pipeline,
+          await actorOf(c, o, pipeline, 'backfill'),
+          {
+            ...(o.rate !== undefined ? { rate: o.rate } : {}),
+            ...(o.mode !== undefined ? { mode: o.mode as 'full' | 'refresh-only' } : {}),
+          },
+        );
         console.log(`backfill ${ev.backfill?.runId} started at ${ev.backfill?.rate} records/s`);
         await follow(c, ev.id, ['COMPLETED', 'LIVE'], o.wait);
       }),
@@ -250,7 +287,7 @@ export function registerEvolveVerbs(program: Command): void {
       withContext(async (c) => {
         const ev = await c.runtime.service.throttle(
           pipeline,
-          await actorOf(c, o, pipeline),
+          await actorOf(c, o, pipeline, 'throttle'),
           Number(rate),
         );
         console.log(`${ev.id}: backfill rate ${ev.backfill?.rate} records/s`);
@@ -268,7 +305,7 @@ export function registerEvolveVerbs(program: Command): void {
       .option(...asOption)
       .action((pipeline: string, o: { as?: string }) =>
         withContext(async (c) => {
-          const ev = await c.runtime.service[verb](pipeline, await actorOf(c, o, pipeline));
+          const ev = await c.runtime.service[verb](pipeline, await actorOf(c, o, pipeline, verb));
           console.log(`${ev.id}: ${ev.status}${ev.backfill?.paused ? ' (paused)' : ''}`);
         }),
       );
@@ -284,11 +321,7 @@ export function registerEvolveVerbs(program: Command): void {
           console.log(
             `${ev.id} ${ev.status.padEnd(18)} by ${ev.requester} ${new Date(ev.createdAt).toISOString()}`,
           );
-        for (const a of h.audit) {
-          console.log(
-            `  ${new Date(a.at).toISOString()} ${a.actor} ${a.action} ${a.accepted ? `${a.before ?? '-'} -> ${a.after ?? '-'}` : `refused: ${a.reason}`}`,
-          );
-        }
+        for (const a of h.audit) console.log(`  ${auditLine(a)}`);
       }),
     );
 }

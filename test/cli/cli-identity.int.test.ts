@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisAuditLog } from '../../src/store/redis-audit-log.js';
+import { RedisKeys } from '../../src/store/redis-keys.js';
+import { RedisPipelineRegistry } from '../../src/store/redis-pipeline-registry.js';
+import { deleteKeysWithPrefix } from '../support/redis-test-keys.js';
+import { stackEndpoints } from '../support/stack-endpoints.js';
+import { uniqueName } from '../support/unique-name.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const ADMIN = 'U0CLIADMIN';
+const OWNER = 'U0CLIOWNER';
+const ORIGIN = `cli ${userInfo().username}@${hostname()}`;
+
+/** The CLI as users run it: its own process, node running bin/evolve.mjs. */
+function evolve(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/evolve.mjs', ...args], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    });
+    let out = '';
+    for (const s of [child.stdout, child.stderr])
+      s.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('exit', (code) => resolve({ code: code ?? 1, out: out.trim() }));
+  });
+}
+
+describe('CLI identity: --as names a known person, never the workers, and is audited with the OS user and host', () => {
+  const e = stackEndpoints();
+  const run = uniqueName('cli');
+  const prefix = `${run}:`;
+  const name = uniqueName('clipipe').toLowerCase();
+  const redis = new Redis(e.redisUrl);
+  const env = {
+    EVOLVE_REDIS_URL: e.redisUrl,
+    EVOLVE_REDIS_PREFIX: prefix,
+    EVOLVE_QUEUE_NAMESPACE: run,
+    EVOLVE_KAFKA_BROKERS: e.kafkaBrokers.join(','),
+    EVOLVE_FLINK_REST_URL: e.flinkRestUrl,
+    EVOLVE_FLINK_GATEWAY_URL: e.flinkGatewayUrl,
+    EVOLVE_ADMINS: ADMIN,
+    EVOLVE_LOG_LEVEL: 'warn',
+  };
+  let dir: string;
+  let file: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cli-identity-'));
+    file = join(dir, 'pipelines.yaml');
+    await writeFile(join(dir, 'v1.sql'), 'INSERT INTO out SELECT 1;\n');
+    await writeFile(
+      file,
+      [
+        'pipelines:',
+        `  ${name}:`,
+        '    kafka: { outputTopic: cli-out, keyFormat: json }',
+        `    production: { sqlFile: v1.sql, flinkJobId: "${'c'.repeat(32)}" }`,
+        `    owners: [${OWNER}]`,
+        '    approvers: [U0CLIAPPR]',
+      ].join('\n'),
+    );
+  });
+
+  afterAll(async () => {
+    await deleteKeysWithPrefix(redis, prefix);
+    await redis.quit();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const registry = () => new RedisPipelineRegistry({ redis, prefix });
+
+  it('refuses --as system, a missing --as and a non-administrator, and registers nothing', async () => {
+    const asSystem = await evolve(['register', file, '--as', 'system'], env);
+    console.log(`[cli] register --as system: exit ${asSystem.code}: ${asSystem.out}`);
+    expect(asSystem.code).toBe(1);
+    expect(asSystem.out).toMatch(/workers' own actor and cannot be used from the CLI/);
+
+    const nobody = await evolve(['register', file], env);
+    expect(nobody.code).toBe(1);
+    expect(nobody.out).toMatch(/Say who is acting: --as/);
+
+    const owner = await evolve(['register', file, '--as', OWNER], env);
+    console.log(`[cli] register --as a non-administrator: exit ${owner.code}: ${owner.out}`);
+    expect(owner.code).toBe(1);
+    expect(owner.out).toMatch(/only administrators register pipelines/);
+    expect(await registry().get(name)).toBeUndefined();
+    const refusals = await new RedisAuditLog({ redis, keys: new RedisKeys(prefix) }).list(name);
+    expect(refusals.map((a) => [a.actor, a.action, a.accepted, a.origin])).toEqual([
+      ['system', 'cli register', false, ORIGIN],
+      [OWNER, 'cli register', false, ORIGIN],
+    ]);
+  });
+
+  it('an administrator registers; the audit names the OS user and host; deploy --as a stranger is refused', async () => {
+    const ok = await evolve(['register', file, '--as', ADMIN], env);
+    console.log(`[cli] register --as an administrator: exit ${ok.code}: ${ok.out}`);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain(`registered ${name}`);
+    expect((await registry().get(name))?.production.sql).toBe('INSERT INTO out SELECT 1;\n');
+
+    const audit = await new RedisAuditLog({ redis, keys: new RedisKeys(prefix) }).list(name);
+    expect(audit.filter((a) => a.accepted)).toMatchObject([
+      {
+        actor: ADMIN,
+        action: 'registerPipeline',
+        accepted: true,
+        origin: `cli ${userInfo().username}@${hostname()}`,
+      },
+    ]);
+
+    const stranger = await evolve(['deploy', name, '--as', 'U0CLISTRANGER'], env);
+    expect(stranger.code).toBe(1);
+    expect(stranger.out).toMatch(/is not listed by user id among the owners or approvers/);
+    const approveAsSystem = await evolve(['approve', name, '--as', 'system'], env);
+    expect(approveAsSystem.code).toBe(1);
+    expect(approveAsSystem.out).toMatch(/workers' own actor/);
+
+    const history = await evolve(['history', name], env);
+    console.log(`[cli] history:\n${history.out}`);
+    expect(history.out).toContain(
+      `${ADMIN} (cli ${userInfo().username}@${hostname()}) registerPipeline`,
+    );
+  });
+});
