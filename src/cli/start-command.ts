@@ -76,6 +76,8 @@ export function registerStartCommand(program: Command): void {
           EVOLVE_SLACK_MODE: 'http',
           EVOLVE_SLACK_API_URL: apiUrl,
           EVOLVE_PORT: process.env.EVOLVE_PORT ?? String(await freePort()),
+          // The playground's Ada is its administrator (she may register pipelines).
+          EVOLVE_ADMINS: process.env.EVOLVE_ADMINS ?? DEMO.admin.id,
         };
       }
       const config = loadConfig(env);
@@ -90,7 +92,7 @@ export function registerStartCommand(program: Command): void {
             botEventsUrl: `http://127.0.0.1:${proc.port}/slack/events`,
             signingSecret,
             port: o.playgroundPort,
-            users: [DEMO.owner, DEMO.approver],
+            users: [DEMO.owner, DEMO.approver, DEMO.admin],
             ...(demo ? { demoV2Sql: demo.v2Sql } : {}),
           })
         : undefined;

@@ -9,6 +9,7 @@ export const DEMO = {
   topics: { orders: 'demo.orders', revenue: 'demo.revenue' },
   owner: { id: 'U0DEMOOWNER', name: 'Olivia (owner)' },
   approver: { id: 'U0DEMOAPPR', name: 'Arjun (approver)' },
+  admin: { id: 'U0DEMOADMIN', name: 'Ada (admin)' },
   channel: 'C0DEMO',
 } as const;
 
