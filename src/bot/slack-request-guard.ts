@@ -58,7 +58,7 @@ export function guardSlackRequests(
       })
       .catch((err: unknown) => {
         options.logger.error('Slack request guard failed; the request was refused', err);
-        answer(res, 503);
+        if (!res.headersSent) answer(res, 503);
       });
   };
 }

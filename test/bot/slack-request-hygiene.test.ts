@@ -138,6 +138,24 @@ describe('replayed signed requests', () => {
   });
 });
 
+describe('a replay store that does not answer', () => {
+  it("refuses the request with 503 within the budget (under Slack's 3 s) and runs nothing", async () => {
+    const silent = await startBoltHarness('AWAITING_APPROVAL', {
+      replayGuard: { firstSeen: () => new Promise<boolean>(() => undefined) },
+    });
+    try {
+      const { res, ms } = await silent.command('status revenue', 'U0OWNER1');
+      console.log(`replay store silent: HTTP ${res.status} after ${Math.round(ms)} ms`);
+      expect(res.status).toBe(503);
+      expect(ms).toBeGreaterThanOrEqual(1400);
+      expect(ms).toBeLessThan(3000);
+      expect(silent.service.calls).toHaveLength(0);
+    } finally {
+      await silent.close();
+    }
+  });
+});
+
 describe('oversized commands and echoed input, through the real receiver', () => {
   type Ack = { response_type: string; text: string };
 
