@@ -5,6 +5,7 @@ import { createBoltApp } from '../bot/create-bolt-app.js';
 import { SlackGroupDirectory } from '../bot/slack-group-directory.js';
 import type { Config } from '../config/load-config.js';
 import { EvolveError } from '../errors.js';
+import { RedisReplayGuard } from '../store/redis-replay-guard.js';
 import type { Evolution } from '../evolution/evolution.js';
 import type { Milestone, Notifier } from '../evolution/ports/notifier.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './create-runtime.js';
@@ -63,6 +64,8 @@ export async function startSlackBot(
       ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
       port: options.port ?? config.http.port,
       ...(options.logger ? { logger: options.logger } : {}),
+      // In Redis, so a request replayed to another bot process is refused too.
+      replayGuard: new RedisReplayGuard(runtime.redis, runtime.keyPrefix),
     },
     service,
   );

@@ -14,6 +14,10 @@ import { SlackOutbox } from './slack-outbox.js';
 import { SlackThreadNotifier } from './slack-thread-notifier.js';
 import { provideBotDeps } from './listeners/bot-deps.js';
 import { registerListeners } from './listeners/index.js';
+import { InMemoryReplayGuard } from './in-memory-replay-guard.js';
+import type { ReplayGuard } from './replay-guard.js';
+import { ENVELOPE_ID_KEY, skipRedeliveredEnvelopes } from './skip-redelivered-envelopes.js';
+import { guardSlackRequests } from './slack-request-guard.js';
 
 export interface BoltAppConfig {
   /** `http`: Slack posts signed requests to a public URL; `socket`: the app dials out (no public URL). */
@@ -33,7 +37,14 @@ export interface BoltAppConfig {
   checkBudgetMs?: number;
   logLevel?: LogLevel;
   logger?: Logger;
+  /**
+   * Remembers the deliveries already taken (replayed signatures, redelivered
+   * envelopes); share one (Redis) between bot processes. Default: this process's memory.
+   */
+  replayGuard?: ReplayGuard;
 }
+
+const EVENTS_PATH = '/slack/events';
 
 export interface BoltBot {
   app: App;
@@ -50,6 +61,7 @@ export interface BoltBot {
  */
 export function createBoltApp(config: BoltAppConfig, service: EvolveService): BoltBot {
   const receiver = buildReceiver(config);
+  const replayGuard = config.replayGuard ?? new InMemoryReplayGuard();
   const app = new App({
     token: config.botToken,
     receiver,
@@ -67,6 +79,14 @@ export function createBoltApp(config: BoltAppConfig, service: EvolveService): Bo
     ...(config.minIntervalMs !== undefined ? { minIntervalMs: config.minIntervalMs } : {}),
     logger: app.logger,
   });
+  if (receiver instanceof HTTPReceiver) {
+    guardSlackRequests(receiver, {
+      signingSecret: config.signingSecret ?? '',
+      endpoints: [EVENTS_PATH],
+      replayGuard,
+      logger: app.logger,
+    });
+  }
   const notifier = new SlackThreadNotifier(outbox, { logger: app.logger });
   const deps = {
     service,
@@ -75,6 +95,8 @@ export function createBoltApp(config: BoltAppConfig, service: EvolveService): Bo
     now: Date.now,
     checkBudgetMs: config.checkBudgetMs ?? 2000,
   };
+  // First, so a redelivered envelope reaches no listener.
+  app.use(skipRedeliveredEnvelopes(replayGuard));
   app.use(async ({ context, next }) => {
     provideBotDeps(context, deps);
     await next();
@@ -132,7 +154,12 @@ function buildReceiver(config: BoltAppConfig): Receiver {
         'must be an app-level token starting with xapp- (Basic Information page of the Slack app)',
       );
     }
-    return new SocketModeReceiver({ appToken: config.appToken });
+    return new SocketModeReceiver({
+      appToken: config.appToken,
+      customPropertiesExtractor: (args: { envelope_id?: unknown }) => ({
+        [ENVELOPE_ID_KEY]: args.envelope_id,
+      }),
+    });
   }
   if (!config.signingSecret) {
     throw configError(
@@ -142,7 +169,7 @@ function buildReceiver(config: BoltAppConfig): Receiver {
   }
   return new HTTPReceiver({
     signingSecret: config.signingSecret,
-    endpoints: '/slack/events',
+    endpoints: EVENTS_PATH,
     // Respond to Slack as soon as a listener acks; the work continues after.
     processBeforeResponse: false,
     signatureVerification: true,

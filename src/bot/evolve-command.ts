@@ -1,6 +1,7 @@
 import { EvolveError } from '../errors.js';
 import type { BackfillMode } from '../evolution/pipeline.js';
 import { PIPELINE_NAME_PATTERN } from '../evolution/pipeline.js';
+import { userText } from '../evolution/user-text.js';
 
 export type PipelineVerb =
   | 'develop'
@@ -64,19 +65,22 @@ export const EVOLVE_USAGE: Readonly<Record<EvolveVerb, { usage: string; summary:
 
 const VERBS = Object.keys(EVOLVE_USAGE) as EvolveVerb[];
 const MAX_RATE = 1_000_000;
+/** No verb needs more; a longer text is a paste gone wrong (or an attack) and is not parsed at all. */
+export const MAX_COMMAND_BYTES = 4096;
 
 /**
  * Parses the text after `/evolve`. Throws EvolveError INPUT_INVALID whose
  * message names the problem, shows the verb's usage and what to do next.
  */
 export function parseEvolveCommand(text: string): EvolveCommand {
+  rejectOversized(text);
   const words = text.trim().split(/\s+/).filter(Boolean);
   const [first, ...rest] = words;
   if (first === undefined) return { verb: 'help' };
   const verb = first.toLowerCase();
   if (!isVerb(verb)) {
     throw invalid(
-      `\`${first}\` is not an /evolve command.`,
+      `\`${userText(first)}\` is not an /evolve command.`,
       undefined,
       `Use one of: ${VERBS.join(', ')}. Type \`/evolve help\` for details.`,
     );
@@ -114,17 +118,31 @@ export function parseEvolveCommand(text: string): EvolveCommand {
   return { verb, pipeline };
 }
 
+function rejectOversized(text: string): void {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes <= MAX_COMMAND_BYTES) return;
+  throw new EvolveError(
+    'INPUT_INVALID',
+    `That command is ${bytes.toLocaleString('en-US')} bytes long; \`/evolve\` takes at most ` +
+      `${MAX_COMMAND_BYTES.toLocaleString('en-US')} bytes (4 KB), so nothing was run.\n` +
+      'To give v2 its SQL, run `/evolve develop <pipeline>` and paste it in the form, or host it and use `sql=<https URL>`.',
+  );
+}
+
 function isVerb(word: string): word is EvolveVerb {
   return (VERBS as string[]).includes(word);
 }
 
 function parsePipelineName(name: string, verb: EvolveVerb): string {
   if (name.includes('=')) {
-    throw invalid(`\`${verb}\` needs the pipeline name before any option (got \`${name}\`).`, verb);
+    throw invalid(
+      `\`${verb}\` needs the pipeline name before any option (got \`${userText(name)}\`).`,
+      verb,
+    );
   }
   if (!PIPELINE_NAME_PATTERN.test(name)) {
     throw invalid(
-      `\`${name}\` is not a pipeline name: use lowercase letters, digits, \`-\` and \`_\` (up to 63).`,
+      `\`${userText(name)}\` is not a pipeline name: use lowercase letters, digits, \`-\` and \`_\` (up to 63).`,
       verb,
       'Type `/evolve pipelines` to see the registered names.',
     );
@@ -137,10 +155,13 @@ function parseOptions(args: readonly string[], verb: EvolveVerb): Record<string,
   for (const arg of args) {
     const eq = arg.indexOf('=');
     if (eq <= 0 || eq === arg.length - 1) {
-      throw invalid(`\`${arg}\` is not an option: options look like \`name=value\`.`, verb);
+      throw invalid(
+        `\`${userText(arg)}\` is not an option: options look like \`name=value\`.`,
+        verb,
+      );
     }
     const key = arg.slice(0, eq).toLowerCase();
-    if (key in options) throw invalid(`Option \`${key}\` is given twice.`, verb);
+    if (key in options) throw invalid(`Option \`${userText(key)}\` is given twice.`, verb);
     options[key] = arg.slice(eq + 1);
   }
   return options;
@@ -149,18 +170,21 @@ function parseOptions(args: readonly string[], verb: EvolveVerb): Record<string,
 function rejectUnknownOptions(options: Record<string, string>, verb: EvolveVerb): void {
   const names = Object.keys(options);
   if (names.length > 0) {
-    throw invalid(`\`${verb}\` has no option ${names.map((n) => `\`${n}\``).join(', ')}.`, verb);
+    throw invalid(
+      `\`${verb}\` has no option ${names.map((n) => `\`${userText(n)}\``).join(', ')}.`,
+      verb,
+    );
   }
 }
 
 function rejectExtra(extra: readonly string[], verb: EvolveVerb): void {
-  if (extra.length > 0) throw invalid(`Unexpected \`${extra.join(' ')}\`.`, verb);
+  if (extra.length > 0) throw invalid(`Unexpected \`${userText(extra.join(' '))}\`.`, verb);
 }
 
 function parseRate(value: string, verb: EvolveVerb): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_RATE) {
     throw invalid(
-      `\`${value}\` is not a rate: give a whole number of records per second from 1 to ${MAX_RATE}.`,
+      `\`${userText(value)}\` is not a rate: give a whole number of records per second from 1 to ${MAX_RATE}.`,
       verb,
     );
   }
@@ -171,7 +195,7 @@ function parseMode(value: string): BackfillMode {
   const mode = value.toLowerCase();
   if (mode === 'full' || mode === 'refresh-only') return mode;
   throw invalid(
-    `\`${value}\` is not a backfill mode: use \`full\` (refresh and delete) or \`refresh-only\` (no deletes).`,
+    `\`${userText(value)}\` is not a backfill mode: use \`full\` (refresh and delete) or \`refresh-only\` (no deletes).`,
     'backfill',
   );
 }
@@ -184,13 +208,13 @@ function parseSqlUrl(value: string): string {
     url = new URL(unwrapped);
   } catch {
     throw invalid(
-      `\`${value}\` is not a URL.`,
+      `\`${userText(value)}\` is not a URL.`,
       'develop',
       'Give `sql=https://…` or leave it out to paste the SQL in a form.',
     );
   }
   if (url.protocol !== 'https:') {
-    throw invalid(`The SQL URL must use https (got \`${url.protocol}\`).`, 'develop');
+    throw invalid(`The SQL URL must use https (got \`${userText(url.protocol)}\`).`, 'develop');
   }
   return url.toString();
 }

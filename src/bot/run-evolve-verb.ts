@@ -9,6 +9,7 @@ import { developModal, noticeModal, registerModal } from './blocks/form-modals.j
 import { helpMessage } from './blocks/help-message.js';
 import { historyMessage, pipelinesMessage, plain } from './blocks/listing-messages.js';
 import { statusCard, type SlackMessage } from './blocks/status-card.js';
+import { defuseMrkdwn } from './blocks/slack-limits.js';
 
 export interface VerbContext {
   service: EvolveService;
@@ -71,7 +72,7 @@ export async function runEvolveVerb(
         });
       } catch (err) {
         if (!(err instanceof EvolveError)) throw err;
-        view = noticeModal('Cannot develop', `:warning: ${err.userMessage}`);
+        view = noticeModal('Cannot develop', `:warning: ${defuseMrkdwn(err.userMessage)}`);
       }
       await slackCall('update the form', () =>
         ctx.client.views.update({ view_id: opened.id, hash: opened.hash, view }),
@@ -142,7 +143,7 @@ async function requestDeploy(pipeline: string, ctx: VerbContext): Promise<SlackM
   try {
     request = result.approvalRequest ?? (await service.diff(actor, pipeline));
   } catch (err) {
-    const why = err instanceof EvolveError ? ` (${err.userMessage})` : '';
+    const why = err instanceof EvolveError ? ` (${defuseMrkdwn(err.userMessage)})` : '';
     return plain(
       `${result.text}\nThe approval message could not be prepared${why}; \`/evolve diff ${pipeline}\` shows the diff.`,
     );

@@ -2,6 +2,7 @@ import { EvolveError } from '../errors.js';
 import type { Evolution } from './evolution.js';
 import type { ActionType } from './evolution-action.js';
 import { ACTION_AUTHORITY, ACTION_LABELS } from './evolution-action.js';
+import { userText } from './user-text.js';
 
 /** Slack renders `<@U…>` as a mention and `<!subteam^S…>` as a group; workers show as plain text. */
 export function mention(actor: string): string {
@@ -85,7 +86,7 @@ export class EvolutionNotFoundError extends EvolveError {
   constructor(readonly evolutionId: string) {
     super(
       'EVOLUTION_NOT_FOUND',
-      `No evolution ${evolutionId} exists. Use /evolve history <pipeline> to list a pipeline's evolutions.`,
+      `No evolution ${userText(evolutionId)} exists. Use /evolve history <pipeline> to list a pipeline's evolutions.`,
     );
   }
 }
@@ -94,7 +95,7 @@ export class PipelineUnknownError extends EvolveError {
   constructor(readonly pipeline: string) {
     super(
       'PIPELINE_UNKNOWN',
-      `No pipeline '${pipeline}' is registered. Use /evolve pipelines to list them, or /evolve register to add it.`,
+      `No pipeline '${userText(pipeline)}' is registered. Use /evolve pipelines to list them, or /evolve register to add it.`,
     );
   }
 }

@@ -26,4 +26,8 @@ export class RedisKeys {
   audit(pipeline: string): string {
     return `${this.prefix}pipeline:${pipeline}:audit`;
   }
+  /** A Slack delivery already taken (request signature, event or envelope id), kept for its replay window. */
+  slackDelivery(id: string): string {
+    return `${this.prefix}slack:seen:${id}`;
+  }
 }

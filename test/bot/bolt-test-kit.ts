@@ -1,4 +1,5 @@
 import { createBoltApp, type BoltBot } from '../../src/bot/create-bolt-app.js';
+import type { ReplayGuard } from '../../src/bot/replay-guard.js';
 import type { Evolution } from '../../src/evolution/evolution.js';
 import {
   FakeSlackApi,
@@ -44,6 +45,7 @@ export interface BoltHarness {
 
 export async function startBoltHarness(
   status: Evolution['status'] = 'AWAITING_APPROVAL',
+  options: { replayGuard?: ReplayGuard } = {},
 ): Promise<BoltHarness> {
   const fake = new FakeSlackApi();
   const apiUrl = await fake.start();
@@ -60,6 +62,7 @@ export async function startBoltHarness(
       slackApiUrl: apiUrl,
       port: 0,
       minIntervalMs: 0,
+      ...(options.replayGuard ? { replayGuard: options.replayGuard } : {}),
     },
     service,
   );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EvolveError } from '../../src/errors.js';
-import { parseEvolveCommand } from '../../src/bot/evolve-command.js';
+import { MAX_COMMAND_BYTES, parseEvolveCommand } from '../../src/bot/evolve-command.js';
 
 function failure(text: string): EvolveError {
   try {
@@ -67,5 +67,48 @@ describe('parseEvolveCommand', () => {
     const err = failure(text);
     expect(err.code).toBe('INPUT_INVALID');
     expect(err.userMessage).toMatch(message);
+  });
+});
+
+describe('parseEvolveCommand: echoed input and oversized text', () => {
+  it.each([
+    ['status foo<!channel>', 'foo&lt;!channel&gt;'],
+    ['foo<!here>', 'foo&lt;!here&gt;'],
+    ['backfill revenue rate=<!everyone>', '&lt;!everyone&gt;'],
+    ['backfill revenue mode=`x`<!channel>', 'ˋxˋ&lt;!channel&gt;'],
+    ['develop revenue sql=<!channel>', '&lt;!channel&gt;'],
+    ['throttle revenue 5 <@U0ADMIN> <!channel>', '&lt;@U0ADMIN&gt; &lt;!channel&gt;'],
+  ])('`%s` comes back escaped: %s', (text, echoed) => {
+    const message = failure(text).userMessage;
+    expect(message).toContain(echoed);
+    expect(message).not.toMatch(/<[!@]/);
+  });
+
+  it('a 4 KB garbage word is echoed in at most 80 characters', () => {
+    const message = failure(`status ${'x'.repeat(4000)}`).userMessage;
+    expect(message).toContain(`\`${'x'.repeat(79)}…\` is not a pipeline name`);
+    expect(message.length).toBeLessThan(400);
+  });
+
+  it('a 10 KB garbage word is not echoed at all: the size refusal comes first', () => {
+    const message = failure(`status ${'x'.repeat(10 * 1024)}<!channel>`).userMessage;
+    expect(message).not.toContain('xxxxx');
+    expect(message).not.toContain('<!channel>');
+    expect(message.length).toBeLessThan(400);
+  });
+
+  it(`refuses text over ${MAX_COMMAND_BYTES} bytes without parsing it, saying the limit and what to do`, () => {
+    const justFits = `develop revenue sql=https://git.example.com/${'a'.repeat(MAX_COMMAND_BYTES - 44)}`;
+    expect(Buffer.byteLength(justFits)).toBe(MAX_COMMAND_BYTES);
+    expect(parseEvolveCommand(justFits).verb).toBe('develop');
+
+    const err = failure(`status revenue ${'a'.repeat(MAX_COMMAND_BYTES)}`);
+    expect(err.code).toBe('INPUT_INVALID');
+    expect(err.userMessage).toMatch(
+      /4,111 bytes long; `\/evolve` takes at most 4,096 bytes \(4 KB\), so nothing was run/,
+    );
+    expect(err.userMessage).toContain('`/evolve develop <pipeline>` and paste it in the form');
+    // Bytes, not characters: 2,049 two-byte characters are 4,098 bytes.
+    expect(failure('é'.repeat(2049)).userMessage).toContain('4,098 bytes long');
   });
 });

@@ -30,6 +30,8 @@ export class RecordingEvolveService implements EvolveService {
   private gate: Promise<void> = Promise.resolve();
   private openGate: () => void = () => undefined;
   sqlIssues: InputIssue[] = [];
+  /** The next call throws this once it is recorded (a service refusing with its own message). */
+  failNext: Error | undefined;
 
   constructor(
     readonly pipeline: Pipeline,
@@ -59,6 +61,9 @@ export class RecordingEvolveService implements EvolveService {
   ): Promise<void> {
     this.calls.push({ method, actor, args });
     await this.gate;
+    const failure = this.failNext;
+    this.failNext = undefined;
+    if (failure) throw failure;
   }
 
   private async accept(

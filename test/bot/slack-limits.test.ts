@@ -4,6 +4,7 @@ import {
   SLACK_LIMITS,
   TRUNCATION_MARK,
   codeBlock,
+  defuseMrkdwn,
   escapeMrkdwnKeepMentions,
   fitMessage,
   fitText,
@@ -71,5 +72,24 @@ describe('fitMessage', () => {
   it('returns a message within the limits unchanged', () => {
     const blocks = [section('hello', 'h'), actions];
     expect(fitMessage(blocks)).toEqual(blocks);
+  });
+});
+
+describe('defuseMrkdwn: the safety net of error replies', () => {
+  it('turns typed control sequences into text and keeps the mentions and dates we build', () => {
+    const ours =
+      'started by <@U0OWNER1>, approvers <!subteam^S0OPS> <!date^1700000000^{date_short}|2023-11-14>';
+    expect(defuseMrkdwn(ours)).toBe(ours);
+    expect(
+      defuseMrkdwn('v2 writes to topic x<!channel>, see <https://evil.example|docs> <!here> a < b'),
+    ).toBe(
+      'v2 writes to topic x&lt;!channel&gt;, see &lt;https://evil.example|docs&gt; &lt;!here&gt; a &lt; b',
+    );
+  });
+
+  it('does not escape again what userText already escaped', () => {
+    expect(defuseMrkdwn("No pipeline 'foo&lt;!channel&gt;' is registered.")).toBe(
+      "No pipeline 'foo&lt;!channel&gt;' is registered.",
+    );
   });
 });

@@ -55,6 +55,27 @@ export function escapeMrkdwnKeepMentions(text: string): string {
   return escapeMrkdwn(text).replace(/&lt;@([UW][A-Z0-9]{2,20})&gt;/g, '<@$1>');
 }
 
+/** The control sequences the bot builds itself from validated ids: a user, a user group, a date. */
+const OWN_SEQUENCE = /<(?:@[UW][A-Z0-9]{2,20}|!subteam\^S[A-Z0-9]{2,20}|!date\^[^<>|]*\|[^<>]*)>/g;
+
+/**
+ * A safety net for text assembled elsewhere (an EvolveError's message) that
+ * may carry input nobody escaped: every `<` and `>` becomes an entity except
+ * in the sequences we build ourselves, so a `<!channel>`, `<!here>` or link
+ * someone typed comes out as text. `&` is left alone, so text already
+ * escaped at its source (userText) is not escaped twice.
+ */
+export function defuseMrkdwn(text: string): string {
+  const angles = (part: string) => part.replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(OWN_SEQUENCE)) {
+    out += angles(text.slice(last, m.index)) + m[0];
+    last = m.index + m[0].length;
+  }
+  return out + angles(text.slice(last));
+}
+
 /**
  * Makes a message Slack will accept: clamps every text to its limit, keeps
  * at most 50 blocks, and keeps the blocks JSON under the overall budget by
