@@ -11,6 +11,7 @@ import {
   type PipelineDefaults,
   type PipelineEntry,
 } from './pipeline-schema.js';
+import { readSqlFile } from './read-sql-file.js';
 
 export class PipelinesFileError extends EvolveError {
   constructor(readonly problems: readonly string[]) {
@@ -40,8 +41,12 @@ function describeIssue(file: string, pipeline: string, issue: z.core.$ZodIssue):
 export interface ParsePipelinesOptions {
   /** Shown in messages, e.g. 'pipelines.yaml'. */
   fileName: string;
-  /** Directory sqlFile paths are relative to. */
-  baseDir: string;
+  /**
+   * The folder of the pipelines file, which sqlFile paths are relative to and
+   * may not leave. Omit it for YAML that did not come from a file on this
+   * host (Slack): every sqlFile is then refused and the SQL must be inline.
+   */
+  baseDir?: string;
   defaults?: PipelineDefaults;
 }
 
@@ -101,22 +106,15 @@ async function toPipeline(
   options: ParsePipelinesOptions,
 ): Promise<Pipeline> {
   const { production, ...config } = entry;
-  let sql = production.sql;
-  if (production.sqlFile !== undefined) {
-    const path = resolve(options.baseDir, production.sqlFile);
-    try {
-      sql = await readFile(path, 'utf8');
-    } catch {
-      throw new Error(
-        `${options.fileName}: pipeline '${name}' field 'production.sqlFile' names '${production.sqlFile}', which cannot be read; the path is relative to the pipelines file`,
-      );
-    }
-    if (sql.trim() === '') {
-      throw new Error(
-        `${options.fileName}: pipeline '${name}' field 'production.sqlFile' names an empty file`,
-      );
-    }
-  }
+  const sql =
+    production.sqlFile === undefined
+      ? production.sql
+      : await readSqlFile({
+          fileName: options.fileName,
+          pipeline: name,
+          sqlFile: production.sqlFile,
+          baseDir: options.baseDir,
+        });
   const text = sql ?? '';
   return {
     name,
@@ -152,13 +150,14 @@ export async function loadPipelinesFile(
 
 /** What a pipeline leaves out of the file comes from the environment's configuration. */
 export function pipelineDefaultsFrom(config: {
-  flink: { restUrl: string; gatewayUrl: string };
+  flink: { restUrl: string; gatewayUrl: string; allowedOrigins: readonly string[] };
   approvalTtlMs: number;
   backfillDefaultRate: number;
 }): PipelineDefaults {
   return {
     flinkRestUrl: config.flink.restUrl,
     flinkGatewayUrl: config.flink.gatewayUrl,
+    flinkAllowedOrigins: config.flink.allowedOrigins,
     approvalTtlMs: config.approvalTtlMs,
     backfillRate: config.backfillDefaultRate,
   };
