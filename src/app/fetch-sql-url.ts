@@ -17,6 +17,11 @@ export interface FetchSqlOptions {
   maxBytes?: number;
   timeoutMs?: number;
   maxRedirects?: number;
+  /**
+   * PEM certificates trusted besides Node's public CAs. The product passes
+   * none (SQL hosts have public certificates); tests pass their private CA.
+   */
+  ca?: string;
 }
 
 const refuse = (message: string) => new EvolveError('INPUT_INVALID', message);
@@ -43,12 +48,8 @@ function checkUrl(url: URL, allowed: readonly SqlHostEntry[]): SqlHostEntry {
     );
   }
   if (!isSqlTargetAllowed(target, allowed)) {
-    const plain =
-      target.protocol === 'http:'
-        ? ' Plain http is fetched only from an entry written http://host:port.'
-        : '';
     throw refuse(
-      `${describeSqlTarget(target)} is not an allowed SQL host (allowed: ${allowed.map(describeSqlTarget).join(', ')}).${plain} Ask an admin to add it to EVOLVE_SQL_URL_ALLOWED_HOSTS, or paste the SQL.`,
+      `${describeSqlTarget(target)} is not an allowed SQL host (allowed: ${allowed.map(describeSqlTarget).join(', ')}). Ask an admin to add it to EVOLVE_SQL_URL_ALLOWED_HOSTS, or paste the SQL.`,
     );
   }
   return target;
@@ -94,8 +95,8 @@ function checkedLookup(target: SqlHostEntry, allowed: readonly SqlHostEntry[]): 
 }
 
 /**
- * Fetches a v2 script from an allow-listed origin: https (http only where an
- * entry says so), redirects only within the same origin and followed by
+ * Fetches a v2 script from an allow-listed origin: https only, redirects
+ * only within the same origin (so never to http) and followed by
  * hand, every address checked at connect time, and the body read up to a
  * limit, so a URL can neither reach an internal host nor exhaust memory.
  */
@@ -105,7 +106,9 @@ export async function fetchSqlUrl(raw: string, options: FetchSqlOptions): Promis
   const target = checkUrl(first, allowed);
   // An IP literal is never looked up: it is checked here, the same way.
   if (isIP(target.hostname)) checkAddress(target.hostname, target, allowed);
-  const agent = new Agent({ connect: { lookup: checkedLookup(target, allowed) } });
+  const agent = new Agent({
+    connect: { lookup: checkedLookup(target, allowed), ...(options.ca ? { ca: options.ca } : {}) },
+  });
   try {
     return await fetchFollowingSameOrigin(first, agent, options);
   } finally {

@@ -175,10 +175,10 @@ export const ENV_VARS = {
   }),
   EVOLVE_SQL_URL_ALLOWED_HOSTS: envVar({
     description:
-      '`/evolve develop sql=<url>` may fetch from these, comma separated: `host` (https on port 443 only), `host:port` (https), or `http://host:port` to allow plain http there. Redirects stay on the same origin. A name resolving to a loopback, private, link-local or multicast address is refused unless that address itself is listed (e.g. 10.0.0.5:8443). Empty disables sql=<url>.',
+      '`/evolve develop sql=<url>` may fetch over https from these, comma separated: `host` (port 443 only) or `host:port`. Redirects must stay on the same host and port. A name resolving to a loopback, private, link-local or multicast address is refused unless that address itself is listed (e.g. 10.0.0.5:8443). Empty disables sql=<url>.',
     schema: commaList().refine((entries) => entries.every((e) => parseSqlHostEntry(e)), {
       error:
-        'must be a comma separated list of host, host:port or http://host:port, without path, for example git.example.com,raw.example.com:8443',
+        'must be a comma separated list of host or host:port, without scheme or path, for example git.example.com,raw.example.com:8443',
     }),
     default: '',
   }),

@@ -157,7 +157,7 @@ describe('loadConfig', () => {
     [
       'EVOLVE_SQL_URL_ALLOWED_HOSTS',
       { EVOLVE_SQL_URL_ALLOWED_HOSTS: 'https://git.example.com/x' },
-      'host, host:port or http://host:port, without path',
+      'host or host:port, without scheme or path',
     ],
     [
       'EVOLVE_FLINK_ALLOWED_URLS',
