@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
-import { flinkUrlRefusal, isFlinkUrlAllowed } from '../config/flink-allow-list.js';
+import { flinkOrigin, flinkUrlRefusal, isFlinkUrlAllowed } from '../config/flink-allow-list.js';
 import type { Config } from '../config/load-config.js';
 import { EvolveError } from '../errors.js';
 import type { Notifier } from '../evolution/ports/notifier.js';
@@ -92,7 +92,7 @@ function assertFlinkEndpointsAllowed(
     if (!isFlinkUrlAllowed(url, allowed)) {
       throw new EvolveError(
         'CONFIG_INVALID',
-        `The pipeline's flink.${field} ${flinkUrlRefusal(url, allowed)}, or registers the pipeline again with an allowed endpoint. Nothing was sent to it.`,
+        `The pipeline's flink.${field} ${flinkOrigin(url) ?? url} ${flinkUrlRefusal(allowed)}, or registers the pipeline again with an allowed endpoint. Nothing was sent to it.`,
       );
     }
   }

@@ -30,10 +30,10 @@ export function isFlinkUrlAllowed(url: string, allowedOrigins: readonly string[]
   return origin !== undefined && allowedOrigins.includes(origin);
 }
 
-/** The sentence shown when an endpoint is refused: which URL, and what to change. */
-export function flinkUrlRefusal(url: string, allowedOrigins: readonly string[]): string {
+/** Why an endpoint is refused and what to change, to follow the URL in a sentence. */
+export function flinkUrlRefusal(allowedOrigins: readonly string[]): string {
   return (
-    `${flinkOrigin(url) ?? url} is not an allowed Flink endpoint (allowed: ${allowedOrigins.join(', ') || 'none'}); ` +
+    `is not an allowed Flink endpoint (allowed: ${allowedOrigins.join(', ') || 'none'}); ` +
     'an administrator adds it to EVOLVE_FLINK_ALLOWED_URLS on the bot and the workers'
   );
 }

@@ -6,7 +6,12 @@ import {
   SHADOW_STARTUP_MODES,
   USER_ID_PATTERN,
 } from '../evolution/pipeline.js';
-import { flinkAllowedOrigins, flinkUrlRefusal, isFlinkUrlAllowed } from './flink-allow-list.js';
+import {
+  flinkAllowedOrigins,
+  flinkOrigin,
+  flinkUrlRefusal,
+  isFlinkUrlAllowed,
+} from './flink-allow-list.js';
 
 export interface PipelineDefaults {
   flinkRestUrl?: string;
@@ -31,7 +36,8 @@ function url(defaultUrl: string | undefined, what: string, allowed: readonly str
       error: `must be an http:// or https:// URL of the ${what}`,
     })
     .refine((u) => isFlinkUrlAllowed(u, allowed), {
-      error: (issue) => `names ${flinkUrlRefusal(String(issue.input), allowed)}`,
+      error: (issue) =>
+        `names ${flinkOrigin(String(issue.input)) ?? String(issue.input)}, which ${flinkUrlRefusal(allowed)}`,
     });
   // Typed as optional input either way, so the flink block itself may be left out.
   return (defaultUrl === undefined ? schema : schema.default(defaultUrl)) as unknown as z.ZodType<

@@ -55,7 +55,10 @@ export async function readSqlFile(ref: SqlFileRef): Promise<string> {
       `names '${ref.sqlFile}', which cannot be read; the path is relative to the pipelines file`,
     );
   }
-  if (!isInside(await realpath(base), real)) {
+  const realBase = await realpath(base).catch(() => {
+    throw refuse(`cannot be read: the pipelines file's folder is not readable`);
+  });
+  if (!isInside(realBase, real)) {
     throw refuse(
       `names '${ref.sqlFile}', a link to a file outside the pipelines file's folder; keep the SQL files inside it`,
     );

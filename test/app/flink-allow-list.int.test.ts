@@ -87,7 +87,7 @@ describe('Flink endpoint allow-list: credentials go only to allowed endpoints', 
       (e: unknown) => e as Error,
     );
     expect(err?.message).toContain(
-      `pipeline: pipeline 'revenue' field 'flink.gatewayUrl' names ${foreign.url} is not an allowed Flink endpoint`,
+      `pipeline: pipeline 'revenue' field 'flink.gatewayUrl' names ${foreign.url}, which is not an allowed Flink endpoint`,
     );
     expect(err?.message).toContain('EVOLVE_FLINK_ALLOWED_URLS');
   });

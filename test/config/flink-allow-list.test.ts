@@ -99,7 +99,7 @@ describe('Flink endpoint allow-list: pipelines', () => {
         ),
       ),
     ).toEqual([
-      "pipelines.yaml: pipeline 'revenue' field 'flink.restUrl' names http://attacker.example:8081 is not an allowed Flink endpoint (allowed: http://jm.internal:8081, http://gw.internal:8083, https://flink-eu.internal:8081, https://gw-eu.internal:8083); an administrator adds it to EVOLVE_FLINK_ALLOWED_URLS on the bot and the workers",
+      "pipelines.yaml: pipeline 'revenue' field 'flink.restUrl' names http://attacker.example:8081, which is not an allowed Flink endpoint (allowed: http://jm.internal:8081, http://gw.internal:8083, https://flink-eu.internal:8081, https://gw-eu.internal:8083); an administrator adds it to EVOLVE_FLINK_ALLOWED_URLS on the bot and the workers",
     ]);
     const both = await problems(
       parse(
@@ -110,7 +110,7 @@ describe('Flink endpoint allow-list: pipelines', () => {
       'flink.restUrl',
       'flink.gatewayUrl',
     ]);
-    expect(both[1]).toContain('http://evil:1 is not an allowed Flink endpoint');
+    expect(both[1]).toContain('http://evil:1, which is not an allowed Flink endpoint');
   });
 
   it('a caller that gives no allow-list allows only the default endpoints it gives, or none', async () => {
@@ -121,7 +121,9 @@ describe('Flink endpoint allow-list: pipelines', () => {
         parse(foreign, { flinkRestUrl: 'http://flink:8081', flinkGatewayUrl: 'http://gw:8083' }),
       ),
     ).toEqual([
-      expect.stringContaining("field 'flink.gatewayUrl' names http://flink:8083 is not an allowed"),
+      expect.stringContaining(
+        "field 'flink.gatewayUrl' names http://flink:8083, which is not an allowed",
+      ),
     ]);
   });
 
