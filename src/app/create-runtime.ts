@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import { flinkOrigin, flinkUrlRefusal, isFlinkUrlAllowed } from '../config/flink-allow-list.js';
 import type { Config } from '../config/load-config.js';
+import { EvolveError } from '../errors.js';
 import type { Notifier } from '../evolution/ports/notifier.js';
 import type { Pipeline } from '../evolution/pipeline.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
@@ -76,6 +78,26 @@ export function kafkaConfig(config: Config): KafkaConfig {
   return k;
 }
 
+/**
+ * Defence in depth behind the pipeline schema: a record stored before the
+ * allow-list existed, or written to Redis by hand, still gets no client, so
+ * the Authorization header and the TLS client certificate reach no other host.
+ */
+function assertFlinkEndpointsAllowed(
+  pipeline: Pick<Pipeline, 'flink'>,
+  allowed: readonly string[],
+): void {
+  for (const field of ['restUrl', 'gatewayUrl'] as const) {
+    const url = pipeline.flink[field];
+    if (!isFlinkUrlAllowed(url, allowed)) {
+      throw new EvolveError(
+        'CONFIG_INVALID',
+        `The pipeline's flink.${field} ${flinkOrigin(url) ?? url} ${flinkUrlRefusal(allowed)}, or registers the pipeline again with an allowed endpoint. Nothing was sent to it.`,
+      );
+    }
+  }
+}
+
 /** Builds every part of a process (bot, worker or CLI) from validated configuration. */
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const keyPrefix = options.keyPrefix ?? config.redis.keyPrefix;
@@ -105,6 +127,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     const key = `${pipeline.flink.restUrl} ${pipeline.flink.gatewayUrl}`;
     let c = clusters.get(key);
     if (!c) {
+      assertFlinkEndpointsAllowed(pipeline, config.flink.allowedOrigins);
       const options = { headers, ...(tls ? { tls } : {}) };
       const rest = new FlinkRestClient({ baseUrl: pipeline.flink.restUrl, ...options });
       const gateway = new SqlGatewayClient({ baseUrl: pipeline.flink.gatewayUrl, ...options });

@@ -3,8 +3,10 @@ import {
   bool,
   commaList,
   envVar,
+  hasDecodableCredentials,
   httpUrl,
   integer,
+  isOrigin,
   isUrl,
   oneOf,
   pemFile,
@@ -12,6 +14,7 @@ import {
   text,
 } from './env-var.js';
 import { GROUP_ID_PATTERN, USER_ID_PATTERN } from '../evolution/pipeline.js';
+import { parseSqlHostEntry } from './sql-url-allow-list.js';
 
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -26,9 +29,16 @@ export const ENV_VARS = {
   EVOLVE_REDIS_URL: envVar({
     description:
       'Redis for state, queues and the throttle (redis:// or rediss://). May carry a password.',
-    schema: z.string().refine((v) => isUrl(v, ['redis:', 'rediss:']), {
-      error: 'must be a redis:// or rediss:// URL, for example redis://127.0.0.1:6379',
-    }),
+    schema: z
+      .string()
+      .refine((v) => isUrl(v, ['redis:', 'rediss:']), {
+        error: 'must be a redis:// or rediss:// URL, for example redis://127.0.0.1:6379',
+      })
+      // ioredis decodes the user and password and throws a bare "URI malformed" otherwise.
+      .refine((v) => !isUrl(v, ['redis:', 'rediss:']) || hasDecodableCredentials(v), {
+        error:
+          'has a user name or password that is not valid URL encoding: write each special character of the password as %XX (a literal % is %25)',
+      }),
     default: 'redis://127.0.0.1:6379',
     secret: true,
   }),
@@ -84,6 +94,15 @@ export const ENV_VARS = {
     description: 'Flink SQL Gateway REST endpoint (job submission, EXPLAIN).',
     schema: httpUrl('EVOLVE_FLINK_GATEWAY_URL'),
     default: 'http://127.0.0.1:8083',
+  }),
+  EVOLVE_FLINK_ALLOWED_URLS: envVar({
+    description:
+      'Other Flink endpoints pipelines may name, comma separated http(s) origins (scheme, host, port). A pipeline naming an endpoint not allowed is refused, and the Authorization header and TLS client certificate go to no other.',
+    schema: commaList().refine((urls) => urls.every(isOrigin), {
+      error:
+        'must be a comma separated list of http:// or https:// origins without path or credentials, for example https://flink-eu.internal:8081,https://gateway-eu.internal:8083',
+    }),
+    defaultNote: 'only EVOLVE_FLINK_REST_URL and EVOLVE_FLINK_GATEWAY_URL, always allowed',
   }),
   EVOLVE_FLINK_AUTH_HEADER: envVar({
     description:
@@ -169,14 +188,11 @@ export const ENV_VARS = {
   }),
   EVOLVE_SQL_URL_ALLOWED_HOSTS: envVar({
     description:
-      'Hosts `/evolve develop sql=<url>` may fetch from, comma separated; empty disables sql=<url>.',
-    schema: commaList().refine(
-      (hosts) => hosts.every((h) => /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(h)),
-      {
-        error:
-          'must be a comma separated list of host names (optionally host:port), without scheme or path',
-      },
-    ),
+      '`/evolve develop sql=<url>` may fetch over https from these, comma separated: `host` (port 443 only) or `host:port`. Redirects must stay on the same host and port. A name resolving to a loopback, private, link-local or multicast address is refused unless that address itself is listed (e.g. 10.0.0.5:8443). Empty disables sql=<url>.',
+    schema: commaList().refine((entries) => entries.every((e) => parseSqlHostEntry(e)), {
+      error:
+        'must be a comma separated list of host or host:port, without scheme or path, for example git.example.com,raw.example.com:8443',
+    }),
     default: '',
   }),
   EVOLVE_BACKFILL_DEFAULT_RATE: envVar({

@@ -65,6 +65,25 @@ export function isUrl(value: string, protocols: readonly string[]): boolean {
   }
 }
 
+/** Whether a URL's user name and password survive URL decoding (what clients do with them). */
+export function hasDecodableCredentials(value: string): boolean {
+  const u = new URL(value);
+  try {
+    decodeURIComponent(u.username);
+    decodeURIComponent(u.password);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An http(s) URL naming only an origin: no credentials, path, query or fragment. */
+export function isOrigin(value: string): boolean {
+  if (!isUrl(value, ['http:', 'https:'])) return false;
+  const u = new URL(value);
+  return !u.username && !u.password && u.pathname === '/' && !u.search && !u.hash;
+}
+
 export function integer(what: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return z
     .string()

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { EvolveError } from '../errors.js';
 import type { EnvVarMeta } from './env-var.js';
+import { flinkAllowedOrigins } from './flink-allow-list.js';
 import {
   ENV_VARS,
   envSchema,
@@ -24,6 +25,11 @@ export interface Config {
   flink: {
     restUrl: string;
     gatewayUrl: string;
+    /**
+     * Origins a pipeline's endpoints may have (flink-allow-list.ts): the two
+     * above and EVOLVE_FLINK_ALLOWED_URLS. Credentials go to no other.
+     */
+    allowedOrigins: string[];
     authHeader?: string;
     /** PEM files for https endpoints signed by a private CA, and for mutual TLS. */
     tls?: { caFile?: string; certFile?: string; keyFile?: string };
@@ -187,6 +193,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     flink: {
       restUrl: e.EVOLVE_FLINK_REST_URL,
       gatewayUrl: e.EVOLVE_FLINK_GATEWAY_URL,
+      allowedOrigins: flinkAllowedOrigins([
+        e.EVOLVE_FLINK_REST_URL,
+        e.EVOLVE_FLINK_GATEWAY_URL,
+        ...(e.EVOLVE_FLINK_ALLOWED_URLS ?? []),
+      ]),
       ...(e.EVOLVE_FLINK_AUTH_HEADER ? { authHeader: e.EVOLVE_FLINK_AUTH_HEADER } : {}),
       ...(e.EVOLVE_FLINK_TLS_CA_FILE || e.EVOLVE_FLINK_TLS_CERT_FILE
         ? {

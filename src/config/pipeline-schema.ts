@@ -6,10 +6,22 @@ import {
   SHADOW_STARTUP_MODES,
   USER_ID_PATTERN,
 } from '../evolution/pipeline.js';
+import {
+  flinkAllowedOrigins,
+  flinkOrigin,
+  flinkUrlRefusal,
+  isFlinkUrlAllowed,
+} from './flink-allow-list.js';
 
 export interface PipelineDefaults {
   flinkRestUrl?: string;
   flinkGatewayUrl?: string;
+  /**
+   * Origins a pipeline's Flink endpoints may have (Config.flink.allowedOrigins).
+   * Absent: only the two defaults above, so a caller that forgets it allows
+   * less, never more.
+   */
+  flinkAllowedOrigins?: readonly string[];
   approvalTtlMs?: number;
   backfillRate?: number;
 }
@@ -17,11 +29,16 @@ export interface PipelineDefaults {
 const DEFAULT_APPROVAL_TTL_MS = 24 * 60 * 60 * 1000;
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
-function url(defaultUrl: string | undefined, what: string) {
-  const schema = z.url({
-    protocol: /^https?$/,
-    error: `must be an http:// or https:// URL of the ${what}`,
-  });
+function url(defaultUrl: string | undefined, what: string, allowed: readonly string[]) {
+  const schema = z
+    .url({
+      protocol: /^https?$/,
+      error: `must be an http:// or https:// URL of the ${what}`,
+    })
+    .refine((u) => isFlinkUrlAllowed(u, allowed), {
+      error: (issue) =>
+        `names ${flinkOrigin(String(issue.input)) ?? String(issue.input)}, which ${flinkUrlRefusal(allowed)}`,
+    });
   // Typed as optional input either way, so the flink block itself may be left out.
   return (defaultUrl === undefined ? schema : schema.default(defaultUrl)) as unknown as z.ZodType<
     string,
@@ -47,11 +64,16 @@ function principals(role: string) {
  * read). Strict: a misspelt field is an error, not a silently ignored line.
  */
 export function pipelineEntrySchema(defaults: PipelineDefaults = {}) {
+  const allowed =
+    defaults.flinkAllowedOrigins ??
+    flinkAllowedOrigins(
+      [defaults.flinkRestUrl, defaults.flinkGatewayUrl].filter((u): u is string => !!u),
+    );
   return z.strictObject({
     flink: z
       .strictObject({
-        restUrl: url(defaults.flinkRestUrl, 'Flink JobManager REST endpoint'),
-        gatewayUrl: url(defaults.flinkGatewayUrl, 'Flink SQL Gateway'),
+        restUrl: url(defaults.flinkRestUrl, 'Flink JobManager REST endpoint', allowed),
+        gatewayUrl: url(defaults.flinkGatewayUrl, 'Flink SQL Gateway', allowed),
       })
       .prefault({ restUrl: undefined, gatewayUrl: undefined }),
     kafka: z.strictObject(

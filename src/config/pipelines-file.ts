@@ -11,6 +11,7 @@ import {
   type PipelineDefaults,
   type PipelineEntry,
 } from './pipeline-schema.js';
+import { readSqlFile } from './read-sql-file.js';
 
 export class PipelinesFileError extends EvolveError {
   constructor(readonly problems: readonly string[]) {
@@ -41,9 +42,9 @@ export interface ParsePipelinesOptions {
   /** Shown in messages, e.g. 'pipelines.yaml'. */
   fileName: string;
   /**
-   * Directory sqlFile paths are relative to: the pipelines file's own. Absent
-   * (a registration from Slack), sqlFile is refused: nothing a user types is
-   * read from the bot's disk.
+   * The folder of the pipelines file, which sqlFile paths are relative to and
+   * may not leave. Omit it for YAML that did not come from a file on this
+   * host (Slack): every sqlFile is then refused and the SQL must be inline.
    */
   baseDir?: string;
   defaults?: PipelineDefaults;
@@ -105,27 +106,15 @@ async function toPipeline(
   options: ParsePipelinesOptions,
 ): Promise<Pipeline> {
   const { production, ...config } = entry;
-  let sql = production.sql;
-  if (production.sqlFile !== undefined) {
-    if (options.baseDir === undefined) {
-      throw new Error(
-        `${options.fileName}: pipeline '${name}' field 'production.sqlFile' cannot be used here: give the production SQL inline (production.sql); sqlFile is read only from the pipelines file on the bot's host`,
-      );
-    }
-    const path = resolve(options.baseDir, production.sqlFile);
-    try {
-      sql = await readFile(path, 'utf8');
-    } catch {
-      throw new Error(
-        `${options.fileName}: pipeline '${name}' field 'production.sqlFile' names '${production.sqlFile}', which cannot be read; the path is relative to the pipelines file`,
-      );
-    }
-    if (sql.trim() === '') {
-      throw new Error(
-        `${options.fileName}: pipeline '${name}' field 'production.sqlFile' names an empty file`,
-      );
-    }
-  }
+  const sql =
+    production.sqlFile === undefined
+      ? production.sql
+      : await readSqlFile({
+          fileName: options.fileName,
+          pipeline: name,
+          sqlFile: production.sqlFile,
+          baseDir: options.baseDir,
+        });
   const text = sql ?? '';
   return {
     name,
@@ -161,13 +150,14 @@ export async function loadPipelinesFile(
 
 /** What a pipeline leaves out of the file comes from the environment's configuration. */
 export function pipelineDefaultsFrom(config: {
-  flink: { restUrl: string; gatewayUrl: string };
+  flink: { restUrl: string; gatewayUrl: string; allowedOrigins: readonly string[] };
   approvalTtlMs: number;
   backfillDefaultRate: number;
 }): PipelineDefaults {
   return {
     flinkRestUrl: config.flink.restUrl,
     flinkGatewayUrl: config.flink.gatewayUrl,
+    flinkAllowedOrigins: config.flink.allowedOrigins,
     approvalTtlMs: config.approvalTtlMs,
     backfillRate: config.backfillDefaultRate,
   };

@@ -29,17 +29,47 @@ const CENSOR = '[redacted]';
 /** Secrets are this long or longer; shorter values would censor ordinary words. */
 const MIN_SECRET_LENGTH = 4;
 
+/**
+ * Decodes the %XX sequences that decode and keeps the others as written, the
+ * way lenient clients read a password like "s3cr%ZZet%21": never throws.
+ */
+function lenientDecode(text: string): string {
+  return text.replace(/(%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
+/**
+ * The Redis URL and its password in every form a log could carry: as
+ * written, as the URL parser re-encodes it, and decoded. Each form is added
+ * on its own, so a password that fails URL decoding
+ * ("redis://:s3cr%ZZet@h:6379") is still censored rather than skipped.
+ */
+export function redisUrlSecrets(redisUrl: string): string[] {
+  let url: URL;
+  try {
+    url = new URL(redisUrl);
+  } catch {
+    // loadConfig validated the URL; a hand-built config may not have: censor it whole.
+    return [redisUrl];
+  }
+  if (!url.password) return [];
+  const values = [redisUrl, url.href, url.password, lenientDecode(url.password)];
+  try {
+    values.push(decodeURIComponent(url.password));
+  } catch {
+    // Undecodable: the forms above already cover it.
+  }
+  return values;
+}
+
 /** Every credential the configuration holds, in the forms a log line could carry it. */
 export function configSecrets(config: Config): string[] {
-  const values: string[] = [];
-  try {
-    const url = new URL(config.redis.url);
-    if (url.password) {
-      values.push(config.redis.url, url.password, decodeURIComponent(url.password));
-    }
-  } catch {
-    // loadConfig validated the URL; a hand-built config may not have.
-  }
+  const values: string[] = redisUrlSecrets(config.redis.url);
   if (config.kafka.sasl) values.push(config.kafka.sasl.password);
   if (config.flink.authHeader) {
     values.push(config.flink.authHeader);

@@ -38,7 +38,11 @@ describe('loadConfig', () => {
       redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'evolve:' },
       queueNamespace: 'evolve',
       kafka: { brokers: ['127.0.0.1:9092'], ssl: false },
-      flink: { restUrl: 'http://127.0.0.1:8081', gatewayUrl: 'http://127.0.0.1:8083' },
+      flink: {
+        restUrl: 'http://127.0.0.1:8081',
+        gatewayUrl: 'http://127.0.0.1:8083',
+        allowedOrigins: ['http://127.0.0.1:8081', 'http://127.0.0.1:8083'],
+      },
       slack: { mode: 'socket', botToken: BOT, appToken: APP },
       http: { port: 3000 },
       admins: [],
@@ -69,6 +73,7 @@ describe('loadConfig', () => {
       EVOLVE_FLINK_REST_URL: 'https://flink.example:8081',
       EVOLVE_FLINK_GATEWAY_URL: 'https://flink.example:8083',
       EVOLVE_FLINK_AUTH_HEADER: 'Bearer abc',
+      EVOLVE_FLINK_ALLOWED_URLS: 'https://flink-eu.example:8081,https://flink.example:8081',
       EVOLVE_FLINK_TLS_CA_FILE: PEM,
       EVOLVE_FLINK_TLS_CERT_FILE: PEM,
       EVOLVE_FLINK_TLS_KEY_FILE: PEM,
@@ -97,6 +102,11 @@ describe('loadConfig', () => {
       },
       flink: {
         restUrl: 'https://flink.example:8081',
+        allowedOrigins: [
+          'https://flink.example:8081',
+          'https://flink.example:8083',
+          'https://flink-eu.example:8081',
+        ],
         authHeader: 'Bearer abc',
         tls: { caFile: PEM, certFile: PEM, keyFile: PEM },
       },
@@ -148,7 +158,17 @@ describe('loadConfig', () => {
     [
       'EVOLVE_SQL_URL_ALLOWED_HOSTS',
       { EVOLVE_SQL_URL_ALLOWED_HOSTS: 'https://git.example.com/x' },
-      'without scheme',
+      'host or host:port, without scheme or path',
+    ],
+    [
+      'EVOLVE_FLINK_ALLOWED_URLS',
+      { EVOLVE_FLINK_ALLOWED_URLS: 'flink-eu:8081' },
+      'http:// or https:// origins without path or credentials',
+    ],
+    [
+      'EVOLVE_REDIS_URL',
+      { EVOLVE_REDIS_URL: 'redis://:pw%ZZ@h:6379' },
+      'not valid URL encoding: write each special character of the password as %XX',
     ],
     ['EVOLVE_BACKFILL_DEFAULT_RATE', { EVOLVE_BACKFILL_DEFAULT_RATE: '0' }, 'greater than 0'],
     ['EVOLVE_BACKFILL_DEFAULT_RATE', { EVOLVE_BACKFILL_DEFAULT_RATE: '-5' }, 'greater than 0'],
@@ -247,6 +267,19 @@ describe('loadConfig', () => {
       EVOLVE_SLACK_MODE: 'http',
     });
     expect(crossRule.problems).toHaveLength(2);
+    // A password that fails URL decoding (ioredis would throw "URI malformed"), next to another problem.
+    const undecodable = problemsOf({
+      ...base,
+      EVOLVE_REDIS_URL: 'redis://:s3cr%ZZet@h:6379',
+      EVOLVE_PORT: 'eighty',
+    });
+    expect(undecodable.problems.map((p) => p.variable).sort()).toEqual([
+      'EVOLVE_PORT',
+      'EVOLVE_REDIS_URL',
+    ]);
+    const printed = `${undecodable.message}\n${JSON.stringify(undecodable.problems)}\n${String(undecodable.stack)}`;
+    expect(printed).not.toContain('s3cr');
+    expect(printed).not.toContain('ZZet');
     for (const e of [error, crossRule]) {
       const everything = `${e.message}\n${e.userMessage}\n${JSON.stringify(e.problems)}\n${String(e.stack)}`;
       for (const value of Object.values(secrets)) expect(everything).not.toContain(value);

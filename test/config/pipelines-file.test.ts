@@ -25,8 +25,15 @@ function entry(overrides: Record<string, unknown> = {}): Record<string, unknown>
   };
 }
 
+// The endpoints of entry(): an administrator's allow-list, as pipelineDefaultsFrom passes it.
+const ALLOWED = { flinkAllowedOrigins: ['http://flink:8081', 'http://flink:8083'] };
+
 const parse = (pipelines: Record<string, unknown>, baseDir = '.') =>
-  parsePipelines(stringify({ pipelines }), { fileName: 'pipelines.yaml', baseDir });
+  parsePipelines(stringify({ pipelines }), {
+    fileName: 'pipelines.yaml',
+    baseDir,
+    defaults: ALLOWED,
+  });
 
 async function problemsOf(pipelines: Record<string, unknown>): Promise<string[]> {
   const error = await parse(pipelines).then(
@@ -166,7 +173,7 @@ describe('parsePipelines', () => {
   });
 
   it('refuses files that are not YAML or have no pipelines map', async () => {
-    const opts = { fileName: 'pipelines.yaml', baseDir: '.' };
+    const opts = { fileName: 'pipelines.yaml', baseDir: '.', defaults: ALLOWED };
     await expect(parsePipelines('pipelines: [unclosed', opts)).rejects.toThrow(
       /pipelines.yaml: not valid YAML/,
     );
@@ -202,7 +209,7 @@ describe('loadPipelinesFile', () => {
         },
       }),
     );
-    const [p] = await loadPipelinesFile(join(dir, 'pipelines.yaml'));
+    const [p] = await loadPipelinesFile(join(dir, 'pipelines.yaml'), ALLOWED);
     expect(p?.production).toEqual({ sql, sqlHash: sqlHash(sql), flinkJobId: 'b'.repeat(32) });
   });
 
@@ -215,7 +222,7 @@ describe('loadPipelinesFile', () => {
         },
       }),
     );
-    await expect(loadPipelinesFile(join(dir, 'pipelines.yaml'))).rejects.toThrow(
+    await expect(loadPipelinesFile(join(dir, 'pipelines.yaml'), ALLOWED)).rejects.toThrow(
       "pipelines.yaml: pipeline 'revenue' field 'production.sqlFile' names 'missing.sql', which cannot be read",
     );
   });
@@ -229,6 +236,7 @@ describe('loadPipelinesFile', () => {
   it('the example file at the repository root is valid', async () => {
     const pipelines = await loadPipelinesFile(
       new URL('../../pipelines.example.yaml', import.meta.url).pathname,
+      pipelineDefaultsFrom(loadConfig({})),
     );
     expect(pipelines.map((p) => p.name)).toEqual(['revenue']);
     expect(pipelines[0]?.production.sql).toContain('INSERT INTO revenue_by_region');

@@ -73,7 +73,11 @@ describe('a JobManager REST outage between deploy steps', () => {
     expect(await flink.waitRunning(v1JobId, 90_000)).toBe('RUNNING');
     const proxy = await SwitchableProxy.start(e.flinkRestUrl);
     proxies.push(proxy);
-    const rt = await testRuntime(new RecordingNotifier(), env);
+    // The proxy is another origin: allowed like any extra endpoint an administrator lists.
+    const rt = await testRuntime(new RecordingNotifier(), {
+      ...env,
+      EVOLVE_FLINK_ALLOWED_URLS: proxy.url,
+    });
     runtimes.push(rt);
     await rt.startWorkers({ observeEveryMs: 60_000 });
     await rt.service.registerFromFile(

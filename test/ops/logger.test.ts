@@ -2,7 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { EvolveError } from '../../src/errors.js';
-import { createLogger } from '../../src/ops/logger.js';
+import { createLogger, redisUrlSecrets } from '../../src/ops/logger.js';
 import { withJobLogging } from '../../src/ops/with-job-logging.js';
 import { aJob, captureLines } from './ops-test-kit.js';
 
@@ -100,6 +100,26 @@ describe('createLogger', () => {
     expect(records[3]).toMatchObject({ msg: 'step failed', err: { code: 'FLINK_UNREACHABLE' } });
     expect(String((records[3]!.err as { message: string }).message)).toContain('[redacted]');
     expect(records[4]).toMatchObject({ job: { id: 'deploy-1' } });
+  });
+
+  it('censors a Redis password that cannot be URL-decoded, in every form', () => {
+    // loadConfig refuses such a URL now; a config built by hand (or before that check) still reaches here.
+    const url = 'redis://:s3cr%ZZet@h:6379';
+    const handBuilt = { ...config, redis: { url, keyPrefix: 'evolve:' } };
+    const out = captureLines();
+    const log = createLogger(handBuilt, { destination: out });
+    log.error({ redisUrl: url }, `cannot connect to ${url}`);
+    log.warn({ detail: { password: 's3cr%ZZet' } }, 'NOAUTH for s3cr%ZZet');
+    log.info(`as the URL parser prints it: ${new URL(url).href}`);
+    log.info('partly decodable: s3cr%ZZet and the rest');
+    const all = out.raw.join('');
+    expect(out.raw).toHaveLength(4);
+    expect(all).not.toContain('s3cr');
+    expect(all).toContain('[redacted]');
+    expect(redisUrlSecrets('redis://:p%41ss%ZZ@h:1')).toEqual(
+      expect.arrayContaining(['p%41ss%ZZ', 'pAss%ZZ']),
+    );
+    expect(redisUrlSecrets('redis://h:6379')).toEqual([]);
   });
 });
 
