@@ -27,6 +27,7 @@ import { mention, PermissionDeniedError } from '../evolution/evolution-errors.js
 import { describeChanges } from '../evolution/pipeline-changes.js';
 import { isPrincipalMember, type Pipeline } from '../evolution/pipeline.js';
 import { isAdministrator } from '../evolution/registration-policy.js';
+import { userText } from '../evolution/user-text.js';
 import { SqlInvalidError } from '../flink/sql-invalid-error.js';
 import type { Actor, EvolutionService, Registration } from '../jobs/evolution-service.js';
 import { fetchSqlUrl } from './fetch-sql-url.js';
@@ -162,7 +163,7 @@ export class SlackEvolveService implements EvolveService {
       if (outputTopic !== undefined && outputTopic !== pipeline.kafka.outputTopic) {
         return [
           {
-            message: `v2 writes to ${outputTopic}; pipeline ${name} must keep writing ${pipeline.kafka.outputTopic}, the topic its clients read.`,
+            message: `v2 writes to ${userText(outputTopic)}; pipeline ${name} must keep writing ${pipeline.kafka.outputTopic}, the topic its clients read.`,
           },
         ];
       }

@@ -12,6 +12,7 @@ import {
   flinkUrlRefusal,
   isFlinkUrlAllowed,
 } from './flink-allow-list.js';
+import { userText } from '../evolution/user-text.js';
 
 export interface PipelineDefaults {
   flinkRestUrl?: string;
@@ -37,7 +38,7 @@ function url(defaultUrl: string | undefined, what: string, allowed: readonly str
     })
     .refine((u) => isFlinkUrlAllowed(u, allowed), {
       error: (issue) =>
-        `names ${flinkOrigin(String(issue.input)) ?? String(issue.input)}, which ${flinkUrlRefusal(allowed)}`,
+        `names ${flinkOrigin(String(issue.input)) ?? userText(String(issue.input))}, which ${flinkUrlRefusal(allowed)}`,
     });
   // Typed as optional input either way, so the flink block itself may be left out.
   return (defaultUrl === undefined ? schema : schema.default(defaultUrl)) as unknown as z.ZodType<
@@ -51,7 +52,7 @@ function principals(role: string) {
     .string({ error: 'must be a Slack id' })
     .refine((id) => USER_ID_PATTERN.test(id) || GROUP_ID_PATTERN.test(id), {
       error: (issue) =>
-        `'${String(issue.input)}' is not a Slack user id (U…) or user group id (S…); ` +
+        `'${userText(String(issue.input))}' is not a Slack user id (U…) or user group id (S…); ` +
         `copy it from the person's profile ("Copy member ID") or the group's page`,
     });
   return z

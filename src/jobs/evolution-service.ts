@@ -13,6 +13,7 @@ import { assertMayAct } from '../evolution/permissions.js';
 import { PIPELINES_FILE_ACTOR } from '../evolution/registration-policy.js';
 import type { TransitionOptions } from '../evolution/ports/evolution-repository.js';
 import { startEvolution } from '../evolution/start-evolution.js';
+import { userText } from '../evolution/user-text.js';
 import { runAbort } from '../evolution/workflow/run-abort.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import { TokenBucket } from '../kafka/token-bucket.js';
@@ -200,7 +201,7 @@ export class EvolutionService {
     if (outputTopic !== undefined && outputTopic !== pipeline.kafka.outputTopic) {
       throw new EvolveError(
         'SQL_INVALID',
-        `v2 writes to topic ${outputTopic}, but pipeline ${pipeline.name} writes ${pipeline.kafka.outputTopic}, and its clients read that topic. Make v2's INSERT target the same topic.`,
+        `v2 writes to topic ${userText(outputTopic)}, but pipeline ${pipeline.name} writes ${pipeline.kafka.outputTopic}, and its clients read that topic. Make v2's INSERT target the same topic.`,
       );
     }
     let ev = await startEvolution(
