@@ -41,15 +41,12 @@ export const ADMIN_FIELDS: ReadonlySet<PipelineField> = new Set<PipelineField>([
 /**
  * What an evolution depends on from the moment it starts; it keeps its own
  * copy (EvolutionSnapshot), and changing these while it is active is refused.
+ * All the administrators' fields but the owners: someone who leaves can be
+ * removed mid-evolution, and owners act only through checked transitions.
  */
-export const SNAPSHOT_FIELDS: ReadonlySet<PipelineField> = new Set<PipelineField>([
-  'flink.restUrl',
-  'flink.gatewayUrl',
-  'kafka.outputTopic',
-  'kafka.keyFormat',
-  'approvers',
-  'allowSelfApproval',
-]);
+export const SNAPSHOT_FIELDS: ReadonlySet<PipelineField> = new Set<PipelineField>(
+  [...ADMIN_FIELDS].filter((f) => f !== 'owners'),
+);
 
 export function fieldValue(config: PipelineConfig, field: PipelineField): unknown {
   switch (field) {
