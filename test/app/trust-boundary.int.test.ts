@@ -105,6 +105,7 @@ describe('trust boundary through the real bot (signed HTTP, fake Slack Web API, 
     await redis.quit();
   });
 
+  /** The reply a person sees: in the ack itself (bad input), or later through response_url. */
   const command = async (text: string, userId: string) => {
     const responseUrl = fake.createResponseUrl();
     const res = await sendSignedRequest(
@@ -113,6 +114,8 @@ describe('trust boundary through the real bot (signed HTTP, fake Slack Web API, 
       SECRET,
     );
     expect(res.status).toBe(200);
+    const ack = await res.text();
+    if (ack !== '') return String((JSON.parse(ack) as { text?: string }).text ?? '');
     await vi.waitFor(() => expect(fake.responsesTo(responseUrl).length).toBeGreaterThan(0), {
       timeout: 10_000,
     });
@@ -290,5 +293,54 @@ describe('trust boundary through the real bot (signed HTTP, fake Slack Web API, 
     expect(flink.requests.length - before).toBe(0);
     const refusals = (await bot.runtime.workflow.audit.list(name)).filter((a) => !a.accepted);
     expect(refusals.map((a) => a.action)).toEqual(['develop', 'develop']);
+  });
+  it('a foreign Flink host is refused at registration, and it hears nothing', async () => {
+    const foreign = await recordingServer();
+    try {
+      const name = uniqueName('foreign').toLowerCase();
+      const yaml = pipelineYaml(name, {
+        topic: 'foreign-out',
+        approvers: APPROVER,
+        extra: `    flink: { restUrl: "${foreign.url}", gatewayUrl: "${foreign.url}" }`,
+      });
+      const reply = await submitRegister(yaml, ADMIN);
+      const error = reply.errors?.[INPUT_IDS.registerYaml.block] ?? '';
+      console.log(`[trust] foreign Flink host: "${error}"`);
+      expect(error).toMatch(/not an allowed Flink endpoint[\s\S]*EVOLVE_FLINK_ALLOWED_URLS/);
+      expect(await bot.runtime.service.pipelineNamed(name).catch(() => undefined)).toBeUndefined();
+      expect(foreign.requests).toHaveLength(0);
+    } finally {
+      foreign.server.close();
+    }
+  });
+
+  it('request hygiene on the real bot: future and replayed signatures, oversized text, mention injection', async () => {
+    const body = (text: string) =>
+      slashCommandBody({
+        text,
+        userId: OWNER,
+        channelId: CHANNEL,
+        responseUrl: fake.createResponseUrl(),
+      });
+    const future = await sendSignedRequest(url, body('help'), SECRET, {
+      timestamp: Math.floor(Date.now() / 1000) + 400,
+    });
+    const once = body('pipelines');
+    const ts = Math.floor(Date.now() / 1000);
+    const first = await sendSignedRequest(url, once, SECRET, { timestamp: ts });
+    const replay = await sendSignedRequest(url, once, SECRET, { timestamp: ts });
+    console.log(
+      `[trust] signed 400 s in the future: HTTP ${future.status}; first: HTTP ${first.status}; replay: HTTP ${replay.status}`,
+    );
+    expect(future.status).toBe(401);
+    expect(first.status).toBe(200);
+    expect(replay.status).toBe(401);
+
+    const oversized = await command(`status ${'x'.repeat(5000)}`, OWNER);
+    expect(oversized).toMatch(/at most 4,096 bytes/);
+    const injected = await command('status foo<!channel>', STRANGER);
+    console.log(`[trust] mention injection: "${injected.split('\n')[0]}"`);
+    expect(injected).not.toContain('<!channel>');
+    expect(injected).toContain('&lt;!channel&gt;');
   });
 });
