@@ -23,6 +23,10 @@ export function queueNames(namespace = 'evolve'): QueueNames {
 
 export type StepName = 'develop' | 'deploy' | 'rollback' | 'cleanup';
 
+/** The reconcile loop's job name and scheduler id on the observe queue. */
+export const RECONCILE_JOB = 'reconcile';
+const RECONCILE_SCHEDULER = 'reconcile';
+
 export interface StepJobData {
   evolutionId: string;
 }
@@ -128,6 +132,23 @@ export class EvolveQueues {
       `observe-${evolutionId}`,
       { every: everyMs },
       { name: 'observe', data: { evolutionId } },
+    );
+  }
+
+  /**
+   * The reconcile loop (reconcileProcessor) every `everyMs`, on the observe
+   * queue: one scheduler per installation, upserted by every worker.
+   */
+  async reconcileEvery(everyMs: number): Promise<void> {
+    await this.observe.upsertJobScheduler(
+      RECONCILE_SCHEDULER,
+      { every: everyMs },
+      {
+        name: RECONCILE_JOB,
+        data: { evolutionId: '' },
+        // One every few seconds, forever: keep none done, a few failed to look at.
+        opts: { removeOnComplete: true, removeOnFail: { count: 100 } },
+      },
     );
   }
 

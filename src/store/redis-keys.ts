@@ -26,4 +26,19 @@ export class RedisKeys {
   audit(pipeline: string): string {
     return `${this.prefix}pipeline:${pipeline}:audit`;
   }
+  /**
+   * Ids of evolutions that may still need a step job: every active one, and
+   * an aborted one until its cleanup ran. The reconcile loop reads it.
+   */
+  workingEvolutions(): string {
+    return `${this.prefix}evolutions:working`;
+  }
+  /** Held by the worker running a Flink-calling step of the evolution (develop, deploy, rollback, cleanup). */
+  stepLease(evolutionId: string): string {
+    return `${this.prefix}evolution:${evolutionId}:step-lease`;
+  }
+  /** Keeps two reconcile runs (slow Redis, several workers) from overlapping. */
+  reconcileLock(): string {
+    return `${this.prefix}reconcile:lock`;
+  }
 }
