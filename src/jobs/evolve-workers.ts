@@ -1,4 +1,4 @@
-import { MetricsTime, Worker, type Job, type Processor } from 'bullmq';
+import { MetricsTime, Worker, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import {
@@ -6,12 +6,7 @@ import {
   partitionProcessor,
   type BackfillRuntime,
 } from './backfill-processors.js';
-import {
-  RECONCILE_JOB,
-  type EvolveQueues,
-  type QueueNames,
-  type StepJobData,
-} from './evolve-queues.js';
+import type { EvolveQueues, QueueNames } from './evolve-queues.js';
 import { observeProcessor } from './observe-processor.js';
 import { reconcileProcessor } from './reconcile-processor.js';
 import { redisStepLease, stepProcessor } from './step-processor.js';
@@ -130,12 +125,12 @@ export class EvolveWorkers {
       ),
       this.partitions,
       make('backfill', backfillParentProcessor(deps), 2),
-      // Two at once, so a slow look at one evolution's jobs does not hold the reconcile loop up.
-      make(
-        'observe',
-        (job: Job<StepJobData>) => (job.name === RECONCILE_JOB ? reconcile() : observe(job)),
-        2,
-      ),
+      make('observe', observe, 1),
+      // Not wrapped: it runs every few seconds, and what it queues is logged when that job runs.
+      new Worker(queues.names.reconcile, reconcile, {
+        connection: options.connection.duplicate(),
+        concurrency: 1,
+      }),
     ];
   }
 
