@@ -1,4 +1,4 @@
-import { MetricsTime, Worker, type Processor } from 'bullmq';
+import { MetricsTime, Worker, type Processor, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import {
@@ -51,6 +51,33 @@ export const DEFAULT_STEP_LOCK: StepLockOptions = {
   stalledIntervalMs: 3_000,
 };
 
+/**
+ * The other queues' lock: renewed while a job waits (the event loop stays
+ * free), so it only decides how soon a killed worker's job is taken over,
+ * which costs production nothing there.
+ */
+const QUEUE_LOCK: StepLockOptions = { lockDurationMs: 30_000, stalledIntervalMs: 15_000 };
+
+function workerOptions(
+  connection: Redis,
+  concurrency: number,
+  lock: StepLockOptions = QUEUE_LOCK,
+): WorkerOptions {
+  return {
+    connection: connection.duplicate(),
+    concurrency,
+    lockDuration: lock.lockDurationMs,
+    stalledInterval: lock.stalledIntervalMs,
+    ...(lock.lockRenewMs !== undefined ? { lockRenewTime: lock.lockRenewMs } : {}),
+    // Every handler resumes from persisted markers, so a job whose worker died is always
+    // re-run. BullMQ's default (1) would fail it on the second death, without running the
+    // handler, and leave the evolution stuck mid-deploy.
+    maxStalledCount: 1_000,
+    // Completed/failed counts for queue.exportPrometheusMetrics(); without them it reports 0.
+    metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+  };
+}
+
 /** Decorates a processor; given the queue so that each can be observed for what its jobs tell. */
 export type ProcessorWrapper = <T, R>(
   queue: keyof QueueNames,
@@ -78,24 +105,13 @@ export class EvolveWorkers {
       queue: keyof QueueNames,
       processor: Processor<T, R>,
       concurrency: number,
-      lock: StepLockOptions = { lockDurationMs: 30_000, stalledIntervalMs: 15_000 },
+      lock: StepLockOptions = QUEUE_LOCK,
     ) =>
-      new Worker<T, R>(queues.names[queue], wrap(queue, processor), {
-        connection: options.connection.duplicate(),
-        concurrency,
-        // The lock is renewed while a job waits (the event loop stays free), so it only
-        // decides how soon a killed worker's job is taken over: 30 s, checked every 15 s,
-        // except for steps (DEFAULT_STEP_LOCK), where that time is production's outage.
-        lockDuration: lock.lockDurationMs,
-        stalledInterval: lock.stalledIntervalMs,
-        ...(lock.lockRenewMs !== undefined ? { lockRenewTime: lock.lockRenewMs } : {}),
-        // Every handler resumes from persisted markers, so a job whose worker died is always
-        // re-run. BullMQ's default (1) would fail it on the second death, without running the
-        // handler, and leave the evolution stuck mid-deploy.
-        maxStalledCount: 1_000,
-        // Completed/failed counts for queue.exportPrometheusMetrics(); without them it reports 0.
-        metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
-      });
+      new Worker<T, R>(
+        queues.names[queue],
+        wrap(queue, processor),
+        workerOptions(options.connection, concurrency, lock),
+      );
     this.partitions = make(
       'partitions',
       partitionProcessor(backfill),
@@ -127,10 +143,7 @@ export class EvolveWorkers {
       make('backfill', backfillParentProcessor(deps), 2),
       make('observe', observe, 1),
       // Not wrapped: it runs every few seconds, and what it queues is logged when that job runs.
-      new Worker(queues.names.reconcile, reconcile, {
-        connection: options.connection.duplicate(),
-        concurrency: 1,
-      }),
+      new Worker(queues.names.reconcile, reconcile, workerOptions(options.connection, 1)),
     ];
   }
 
