@@ -91,7 +91,7 @@ export class RedisEvolutionStore implements EvolutionRepository {
       const activeId = reply[1] ?? '';
       const active = await this.get(activeId);
       // Our own create, run once already: its reply was lost and ioredis sent it again.
-      if (activeId === evolution.id && active?.version === 1) return stored;
+      if (active && activeId === evolution.id) return active;
       if (active && isActive(active)) {
         const error = new EvolutionConflictError(active);
         if (audit)

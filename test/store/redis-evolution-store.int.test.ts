@@ -224,6 +224,27 @@ describe('RedisEvolutionStore (real Redis)', () => {
     }
   });
 
+  it('a create whose reply is lost is resent and answered with the record it created, not a conflict with itself', async () => {
+    const proxy = await ReplyDroppingProxy.start(stackEndpoints().redisUrl);
+    const viaProxy = new Redis(proxy.url, { maxRetriesPerRequest: null });
+    try {
+      const proxied = createRedisStores({ redis: viaProxy, clock, prefix, auditMaxLen: 100 });
+      proxy.dropReplyTo('"status":"DEVELOPING"');
+      const ev = await startEvolution(
+        { evolutions: proxied.evolutions, audit: proxied.evolutions.audit },
+        { pipeline, v2Sql: V2_SQL, requester: 'U0OWNER1', slack: { channel: 'C0EVOLVE' }, clock },
+      );
+      expect(proxy.dropped).toBe(1);
+      expect(ev.status).toBe('DEVELOPING');
+      expect((await store.activeFor('revenue'))?.id).toBe(ev.id);
+      const events = await store.audit.list('revenue');
+      expect(events.map((e) => [e.action, e.accepted])).toEqual([['develop', true]]);
+    } finally {
+      viaProxy.disconnect();
+      await proxy.close();
+    }
+  });
+
   it('keeps the working set: an evolution is in it while active, and while aborted until its cleanup ended', async () => {
     const working = () => redis.smembers(`${prefix}evolutions:working`);
     const ev = await develop();
