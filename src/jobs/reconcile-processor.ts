@@ -13,6 +13,13 @@ import type { EvolveQueues } from './evolve-queues.js';
 export interface ReconcileOptions {
   redis: Redis;
   keyPrefix: string;
+  /**
+   * How long a failed step job stays failed before it is queued again
+   * (default 60 s). A job fails for good when a definitive error met an
+   * evolution that could not be marked FAILED either (Redis away, its
+   * pipeline gone): queued again at once, it would fail every few seconds.
+   */
+  requeueFailedAfterMs?: number;
 }
 
 export interface ReconcileResult {
@@ -88,11 +95,14 @@ async function ensureJob(
   const jobId = need.kind === 'step' ? `${need.name}-${ev.id}` : `backfill-${ev.id}-${need.runId}`;
   const state = await queue.getJobState(jobId);
   if (state === 'completed' || state === 'failed') {
+    const job = await queue.getJob(jobId);
+    const failedAgo = Date.now() - (job?.finishedOn ?? 0);
+    if (state === 'failed' && failedAgo < (o.requeueFailedAfterMs ?? 60_000)) return undefined;
     // Read after the job ended: a step ends only after its last transition,
     // so a record that still needs it means the job ended without moving it on.
     const again = await deps.evolutions.get(ev.id);
     if (!again || !sameNeed(neededStep(again), need)) return undefined;
-    await (await queue.getJob(jobId))?.remove();
+    await job?.remove();
   } else if (state !== 'unknown') {
     return undefined;
   }
