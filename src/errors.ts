@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'KAFKA_PARTITIONS_CHANGED'
   | 'BACKFILL_ABORTED'
   | 'BACKFILL_PARTITION_BUSY'
+  | 'STEP_BUSY'
   | 'PIPELINE_UNKNOWN'
   | 'EVOLUTION_CONFLICT'
   | 'EVOLUTION_NOT_FOUND'
@@ -57,6 +58,7 @@ const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set([
   'KAFKA_UNREACHABLE',
   'CONCURRENT_UPDATE',
   'BACKFILL_PARTITION_BUSY',
+  'STEP_BUSY',
 ]);
 
 /**
@@ -66,4 +68,15 @@ const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set([
  */
 export function isTransientError(err: unknown): boolean {
   return err instanceof EvolveError && TRANSIENT_CODES.has(err.code);
+}
+
+/**
+ * Failures that another attempt cannot change (bad SQL, a refused
+ * permission or transition, an unreadable record): a job that meets one
+ * ends at once with the user's message instead of being retried for an hour.
+ * Errors of unknown kind (not an EvolveError) are not definitive: they are
+ * as likely a connection dropped under us as a bug, so they are retried.
+ */
+export function isDefinitiveError(err: unknown): err is EvolveError {
+  return err instanceof EvolveError && !TRANSIENT_CODES.has(err.code);
 }

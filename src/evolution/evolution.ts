@@ -131,4 +131,6 @@ export interface Evolution {
   updatedAt: number;
   finishedAt?: number;
   error?: EvolutionError;
+  /** When the cleanup step after an abort ended (shadow and TEMP removed, or left to a human); until then the reconcile loop keeps its job queued. */
+  cleanupEndedAt?: number;
 }

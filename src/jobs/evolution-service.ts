@@ -18,6 +18,7 @@ import { runAbort } from '../evolution/workflow/run-abort.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import { TokenBucket } from '../kafka/token-bucket.js';
 import type { TopicAdmin } from '../kafka/topic-admin.js';
+import { backfillFlow } from './backfill-flow.js';
 import { backfillRunKeys } from './backfill-run-keys.js';
 import { shadowLag } from './shadow-lag.js';
 import { diffTopics, type DiffReport } from '../kafka/diff-report.js';
@@ -308,19 +309,9 @@ export class EvolutionService {
     const keys = backfillRunKeys(this.d.keyPrefix, runId);
     await new TokenBucket(this.d.redis, keys.bucket).configure({ rate });
     const partitions = current.cutover.offsets.length;
-    await this.d.queues.startBackfill(
-      { evolutionId: ev.id, runId, startedAt: this.w.clock.now() },
-      current.cutover.offsets.map((o) => ({
-        evolutionId: ev.id,
-        runId,
-        prodTopic: pipeline.kafka.outputTopic,
-        tempTopic: ev.shadow.tempTopic,
-        partition: o.partition,
-        cutover: Number(o.offset),
-        partitions,
-        mode,
-      })),
-    );
+    // Should this process die here, the reconcile loop queues the same flow from the record.
+    const flow = backfillFlow(ev, pipeline.kafka.outputTopic);
+    await this.d.queues.startBackfill(flow.parent, flow.children);
     await this.w.notifier.postMilestone(ev, {
       kind: 'info',
       text: `Backfill ${runId} started by <@${actor.id}>: ${mode}, ${rate} records/s over ${partitions} partitions.`,

@@ -6,6 +6,8 @@ export interface QueueNames {
   backfill: string;
   partitions: string;
   observe: string;
+  /** The reconcile loop's scheduled job: on its own queue, so the other queues' counts stay theirs. */
+  reconcile: string;
 }
 
 /** Queue names under a namespace, so tests (and several installations on one Redis) never share a queue. */
@@ -18,10 +20,14 @@ export function queueNames(namespace = 'evolve'): QueueNames {
     backfill: `${namespace}-backfill`,
     partitions: `${namespace}-backfill-partition`,
     observe: `${namespace}-observe`,
+    reconcile: `${namespace}-reconcile`,
   };
 }
 
 export type StepName = 'develop' | 'deploy' | 'rollback' | 'cleanup';
+
+/** The reconcile loop's scheduler id on its queue. */
+const RECONCILE_SCHEDULER = 'reconcile';
 
 export interface StepJobData {
   evolutionId: string;
@@ -79,6 +85,7 @@ export class EvolveQueues {
   readonly backfill: Queue<BackfillJobData>;
   readonly partitions: Queue<PartitionJobData>;
   readonly observe: Queue<StepJobData>;
+  readonly reconcile: Queue;
   private readonly flows: FlowProducer;
   private readonly stepOptions: JobsOptions;
 
@@ -89,6 +96,7 @@ export class EvolveQueues {
     this.backfill = new Queue(this.names.backfill, { connection });
     this.partitions = new Queue(this.names.partitions, { connection });
     this.observe = new Queue(this.names.observe, { connection });
+    this.reconcile = new Queue(this.names.reconcile, { connection });
     this.flows = new FlowProducer({ connection });
   }
 
@@ -131,6 +139,23 @@ export class EvolveQueues {
     );
   }
 
+  /**
+   * The reconcile loop (reconcileProcessor) every `everyMs`: one scheduler
+   * per installation, upserted by every worker.
+   */
+  async reconcileEvery(everyMs: number): Promise<void> {
+    await this.reconcile.upsertJobScheduler(
+      RECONCILE_SCHEDULER,
+      { every: everyMs },
+      {
+        name: 'reconcile',
+        data: {},
+        // One every few seconds, forever: keep none done, a few failed to look at.
+        opts: { removeOnComplete: true, removeOnFail: { count: 100 } },
+      },
+    );
+  }
+
   async unwatch(evolutionId: string): Promise<void> {
     await this.observe.removeJobScheduler(`observe-${evolutionId}`);
   }
@@ -141,13 +166,14 @@ export class EvolveQueues {
       this.backfill.close(),
       this.partitions.close(),
       this.observe.close(),
+      this.reconcile.close(),
       this.flows.close(),
     ]);
   }
 
   /** Removes every queue and its jobs: tests only. */
   async obliterate(): Promise<void> {
-    for (const q of [this.steps, this.backfill, this.partitions, this.observe])
+    for (const q of [this.steps, this.backfill, this.partitions, this.observe, this.reconcile])
       await q.obliterate({ force: true });
   }
 }

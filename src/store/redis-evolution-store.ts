@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AuditEvent } from '../evolution/audit-event.js';
 import type { Clock } from '../evolution/ports/clock.js';
@@ -15,6 +16,7 @@ import {
   EvolutionNotFoundError,
 } from '../evolution/evolution-errors.js';
 import { runTransition } from '../evolution/run-transition.js';
+import { mayNeedStep } from '../evolution/workflow/needed-step.js';
 import { EvolveError } from '../errors.js';
 import { RedisAuditLog, encodeAuditEvent } from './redis-audit-log.js';
 import { RedisKeys } from './redis-keys.js';
@@ -67,11 +69,12 @@ export class RedisEvolutionStore implements EvolutionRepository {
     for (let attempt = 1; attempt <= 2; attempt++) {
       const reply = (await this.redis.eval(
         CREATE_EVOLUTION_LUA,
-        4,
+        5,
         this.keys.activeEvolution(evolution.pipeline),
         this.keys.evolution(evolution.id),
         this.keys.history(evolution.pipeline),
         this.keys.audit(evolution.pipeline),
+        this.keys.workingEvolutions(),
         evolution.id,
         JSON.stringify(stored),
         evolution.createdAt,
@@ -87,6 +90,8 @@ export class RedisEvolutionStore implements EvolutionRepository {
       }
       const activeId = reply[1] ?? '';
       const active = await this.get(activeId);
+      // Our own create, run once already: its reply was lost and ioredis sent it again.
+      if (active && activeId === evolution.id) return active;
       if (active && isActive(active)) {
         const error = new EvolutionConflictError(active);
         if (audit)
@@ -147,14 +152,18 @@ export class RedisEvolutionStore implements EvolutionRepository {
     const stored: Evolution = { ...next, version: expectedVersion + 1 };
     const reply = (await this.redis.eval(
       SAVE_EVOLUTION_LUA,
-      3,
+      4,
       this.keys.evolution(next.id),
       this.keys.activeEvolution(next.pipeline),
       this.keys.audit(next.pipeline),
+      this.keys.workingEvolutions(),
       String(expectedVersion),
       JSON.stringify(stored),
       next.id,
       isActive(next) ? '1' : '0',
+      mayNeedStep(next) ? '1' : '0',
+      // One per call: a resend of this very command (lost reply) carries the same id.
+      randomUUID(),
       this.audit.maxLen,
       ...(audit ? encodeAuditEvent(audit) : []),
     )) as ScriptReply;

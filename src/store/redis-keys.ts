@@ -30,4 +30,19 @@ export class RedisKeys {
   slackDelivery(id: string): string {
     return `${this.prefix}slack:seen:${id}`;
   }
+  /**
+   * Ids of evolutions that may still need a step job: every active one, and
+   * an aborted one until its cleanup ran. The reconcile loop reads it.
+   */
+  workingEvolutions(): string {
+    return `${this.prefix}evolutions:working`;
+  }
+  /** Held by the worker running a Flink-calling step of the evolution (develop, deploy, rollback, cleanup). */
+  stepLease(evolutionId: string): string {
+    return `${this.prefix}evolution:${evolutionId}:step-lease`;
+  }
+  /** Keeps two reconcile runs (slow Redis, several workers) from overlapping. */
+  reconcileLock(): string {
+    return `${this.prefix}reconcile:lock`;
+  }
 }

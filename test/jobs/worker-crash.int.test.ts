@@ -31,8 +31,8 @@ import { RecordingNotifier } from '../support/workflow-world.js';
  *
  * Every lane is one pipeline and one evolution with its own worker and
  * queues, killed at one point of develop and/or one of deploy; the lanes run
- * side by side so that their waits for the dead worker's job lock (30 s
- * before another worker takes the job over) overlap.
+ * side by side so that their waits for the new worker (its start) and for
+ * the dead one's job lock and step lease (6 s) overlap.
  */
 
 type DevelopPoint = 'started' | 'tempCreated' | 'shadowSubmitted';

@@ -17,6 +17,7 @@ import { FakeClock } from '../support/fake-clock.js';
 import { aPipeline, V2_SQL } from '../support/pipeline-fixture.js';
 import { deleteKeysWithPrefix } from '../support/redis-test-keys.js';
 import { StoredRecordInvalidError } from '../../src/store/stored-records.js';
+import { ReplyDroppingProxy } from '../support/reply-dropping-proxy.js';
 
 describe('RedisEvolutionStore (real Redis)', () => {
   let redis: Redis;
@@ -184,6 +185,74 @@ describe('RedisEvolutionStore (real Redis)', () => {
     expect(
       (await store.audit.list('revenue', { evolutionId: ev.id, limit: 2 })).map((e) => e.action),
     ).toEqual(['approve', 'approve']);
+  });
+
+  it('a transition whose reply is lost (connection cut after Redis ran it) is resent by ioredis and answered with the written record, audited once', async () => {
+    const proxy = await ReplyDroppingProxy.start(stackEndpoints().redisUrl);
+    const viaProxy = new Redis(proxy.url, { maxRetriesPerRequest: null });
+    try {
+      const proxied = createRedisStores({ redis: viaProxy, clock, prefix, auditMaxLen: 100 });
+      const ev = await develop('U0OWNER1');
+      await store.transition(ev.id, { type: 'shadowStarted', jobId: 'j1' }, 'system:worker-1');
+      await store.transition(
+        ev.id,
+        { type: 'requestApproval', shownSqlHash: ev.v2.hash, ttlMs: 60_000 },
+        'U0OWNER1',
+      );
+      // The approve script carries the new record: its status marks the command.
+      proxy.dropReplyTo('"status":"DEPLOYING"');
+      const approved = await proxied.evolutions.transition(
+        ev.id,
+        { type: 'approve', shownSqlHash: ev.v2.hash },
+        'U0APPR1',
+      );
+      expect(proxy.dropped, 'the reply to the approve script was lost').toBe(1);
+      expect(approved.status).toBe('DEPLOYING');
+      const stored = await store.load(ev.id);
+      expect(stored.version, 'written once, not twice').toBe(approved.version);
+      const approvals = (await store.audit.list('revenue', { evolutionId: ev.id })).filter(
+        (e) => e.action === 'approve',
+      );
+      expect(approvals.map((e) => [e.actor, e.accepted])).toEqual([['U0APPR1', true]]);
+      // A different write with the stale version is still a conflict: only the same request is recognised.
+      await expect(
+        store.save({ ...stored, updatedAt: 1 }, stored.version - 1),
+      ).rejects.toBeInstanceOf(ConcurrentUpdateError);
+    } finally {
+      viaProxy.disconnect();
+      await proxy.close();
+    }
+  });
+
+  it('a create whose reply is lost is resent and answered with the record it created, not a conflict with itself', async () => {
+    const proxy = await ReplyDroppingProxy.start(stackEndpoints().redisUrl);
+    const viaProxy = new Redis(proxy.url, { maxRetriesPerRequest: null });
+    try {
+      const proxied = createRedisStores({ redis: viaProxy, clock, prefix, auditMaxLen: 100 });
+      proxy.dropReplyTo('"status":"DEVELOPING"');
+      const ev = await startEvolution(
+        { evolutions: proxied.evolutions, audit: proxied.evolutions.audit },
+        { pipeline, v2Sql: V2_SQL, requester: 'U0OWNER1', slack: { channel: 'C0EVOLVE' }, clock },
+      );
+      expect(proxy.dropped).toBe(1);
+      expect(ev.status).toBe('DEVELOPING');
+      expect((await store.activeFor('revenue'))?.id).toBe(ev.id);
+      const events = await store.audit.list('revenue');
+      expect(events.map((e) => [e.action, e.accepted])).toEqual([['develop', true]]);
+    } finally {
+      viaProxy.disconnect();
+      await proxy.close();
+    }
+  });
+
+  it('keeps the working set: an evolution is in it while active, and while aborted until its cleanup ended', async () => {
+    const working = () => redis.smembers(`${prefix}evolutions:working`);
+    const ev = await develop();
+    expect(await working()).toEqual([ev.id]);
+    const aborted = await store.transition(ev.id, { type: 'abort' }, 'U0OWNER1');
+    expect(await working(), 'the cleanup is still to run').toEqual([ev.id]);
+    await store.update(ev.id, aborted.version, (cur) => ({ ...cur, cleanupEndedAt: clock.now() }));
+    expect(await working()).toEqual([]);
   });
 
   it('caps the audit stream approximately', async () => {

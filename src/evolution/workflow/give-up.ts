@@ -5,7 +5,8 @@ import { actionError } from './step-error.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
 /**
- * The last retry of a step met the same outage: stop retrying and hand the
+ * A step cannot go on: its last retry met the same outage, or it met a
+ * failure no retry can change (bad SQL, a refused transition). Hand the
  * evolution to a human (FAILED), saying where it stopped, so nobody assumes
  * a state that was never reached.
  */
@@ -14,12 +15,14 @@ export async function giveUp(
   evolutionId: string,
   step: string,
   err: unknown,
+  options: { retried?: boolean } = {},
 ): Promise<Evolution> {
   const ev = await deps.evolutions.load(evolutionId);
   if (isTerminalStatus(ev.status) || ev.status === 'FAILED') return ev;
   const error = actionError(err, step);
+  const what = (options.retried ?? true) ? 'could not finish after repeated retries' : 'failed';
   const message =
-    `${step} could not finish after repeated retries: ${error.message} ` +
+    `${step} ${what}: ${error.message} ` +
     `The evolution was ${ev.status}; check which Flink jobs are RUNNING for pipeline ${ev.pipeline} before aborting.`;
   const failed = await deps.evolutions.transition(
     ev.id,

@@ -10,9 +10,14 @@ import type { WorkflowDeps } from './workflow-deps.js';
  * each removal first looks whether there is still something to remove.
  */
 export async function runCleanup(deps: WorkflowDeps, evolutionId: string): Promise<Evolution> {
-  const ev = await deps.evolutions.load(evolutionId);
-  if (ev.status !== 'ABORTED') return ev;
+  let ev = await deps.evolutions.load(evolutionId);
+  if (ev.status !== 'ABORTED' || ev.cleanupEndedAt !== undefined) return ev;
   await cleanupShadow(deps, ev);
+  // Recorded so the reconcile loop stops queueing this cleanup.
+  ev = await deps.evolutions.update(ev.id, ev.version, (cur) => ({
+    ...cur,
+    cleanupEndedAt: deps.clock.now(),
+  }));
   await deps.notifier.postMilestone(ev, {
     kind: 'info',
     text: `Cleaned up: shadow job ${ev.shadow.jobId ?? '(never started)'} stopped, ${ev.shadow.tempTopic} deleted. Production was not touched.`,
@@ -21,18 +26,25 @@ export async function runCleanup(deps: WorkflowDeps, evolutionId: string): Promi
   return ev;
 }
 
-/** The cleanup met the same outage on its last attempt: say what is left, so a human removes it. */
+/** The cleanup met the same outage on its last attempt, or a definitive failure: say what is left, so a human removes it. */
 export async function cleanupGaveUp(
   deps: WorkflowDeps,
   evolutionId: string,
   err: unknown,
+  options: { retried?: boolean } = {},
 ): Promise<Evolution> {
   const ev = await deps.evolutions.load(evolutionId);
+  const what = (options.retried ?? true) ? 'could not finish after repeated retries' : 'failed';
   await deps.notifier.postMilestone(ev, {
     kind: 'failed',
     text:
-      `Cleanup could not finish after repeated retries: ${actionError(err, 'cleanup').message} ` +
+      `Cleanup ${what}: ${actionError(err, 'cleanup').message} ` +
       `Remove what is left by hand: cancel the shadow job ${ev.shadow.jobId ?? `named evolve/${ev.pipeline}/${ev.id}/shadow`} in Flink and delete the topic ${ev.shadow.tempTopic}.`,
   });
-  return ev;
+  // Left to a human: the reconcile loop stops queueing it.
+  if (ev.status !== 'ABORTED' || ev.cleanupEndedAt !== undefined) return ev;
+  return deps.evolutions.update(ev.id, ev.version, (cur) => ({
+    ...cur,
+    cleanupEndedAt: deps.clock.now(),
+  }));
 }

@@ -1,0 +1,71 @@
+import type { Admin } from 'kafkajs';
+import type { Runtime } from '../../src/app/create-runtime.js';
+import { sqlHash } from '../../src/evolution/sql-hash.js';
+import type { FlinkAdapter } from '../../src/flink/flink-adapter.js';
+import { ordersPipelineSql } from './orders-pipeline.js';
+import { aPipeline } from './pipeline-fixture.js';
+import { stackEndpoints } from './stack-endpoints.js';
+import { uniqueName } from './unique-name.js';
+
+/** One pipeline of the orders demo on the real stack: its compacted output topic, v1 RUNNING, registered. */
+export interface OrdersLane {
+  pipeline: string;
+  revenueTopic: string;
+  v1JobId: string;
+  sql: { v1: string; v2: string };
+}
+
+/**
+ * Creates the lane's output topic, submits v1 and registers the pipeline in
+ * `rt`. Lanes are created one after the other: kafkajs's admin trips over
+ * concurrent topic creations.
+ */
+export async function newOrdersLane(
+  rt: Runtime,
+  admin: Admin,
+  flink: FlinkAdapter,
+  ordersTopic: string,
+  tag: string,
+): Promise<OrdersLane> {
+  const e = stackEndpoints();
+  const pipeline = uniqueName(tag).toLowerCase();
+  const revenueTopic = `${pipeline}-revenue`;
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      {
+        topic: revenueTopic,
+        numPartitions: 2,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      },
+    ],
+  });
+  const sql = ordersPipelineSql(ordersTopic, revenueTopic, `${pipeline}-v1`);
+  const v1JobId = await flink.submitJob(sql.v1, { 'pipeline.name': `${pipeline}-v1` });
+  if ((await flink.waitRunning(v1JobId, 90_000)) !== 'RUNNING')
+    throw new Error(`v1 of ${pipeline} did not reach RUNNING`);
+  await rt.service.registerFromFile(
+    aPipeline({
+      name: pipeline,
+      flink: { restUrl: e.flinkRestUrl, gatewayUrl: e.flinkGatewayUrl },
+      kafka: { outputTopic: revenueTopic, keyFormat: 'json' },
+      production: { sql: sql.v1, sqlHash: sqlHash(sql.v1), flinkJobId: v1JobId },
+    }),
+  );
+  return { pipeline, revenueTopic, v1JobId, sql: { v1: sql.v1, v2: sql.v2 } };
+}
+
+/** Cancels every job of these lanes still running in Flink (their names carry the pipeline). */
+export async function cancelLaneJobs(
+  flink: FlinkAdapter,
+  list: () => Promise<Array<{ jid: string; name: string; state: string }>>,
+  lanes: readonly OrdersLane[],
+): Promise<void> {
+  for (const j of await list().catch(() => [])) {
+    if (
+      lanes.some((l) => j.name.includes(l.pipeline)) &&
+      !['FINISHED', 'CANCELED', 'FAILED'].includes(j.state)
+    )
+      await flink.cancel(j.jid).catch(() => undefined);
+  }
+}
