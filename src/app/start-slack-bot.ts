@@ -58,7 +58,8 @@ export async function startSlackBot(
   const service = new SlackEvolveService({
     service: runtime.service,
     config,
-    groupsOf: (user, candidates) => groups.directory?.groupsOf(user, candidates) ?? Promise.resolve([]),
+    groupsOf: (user, candidates) =>
+      groups.directory?.groupsOf(user, candidates) ?? Promise.resolve([]),
   });
   const bot = createBoltApp(
     {

@@ -86,9 +86,9 @@ export function createBoltApp(config: BoltAppConfig, service: EvolveService): Bo
   const outbox =
     config.outbox ??
     new SlackOutbox(app.client, {
-    ...(config.minIntervalMs !== undefined ? { minIntervalMs: config.minIntervalMs } : {}),
-    logger: app.logger,
-  });
+      ...(config.minIntervalMs !== undefined ? { minIntervalMs: config.minIntervalMs } : {}),
+      logger: app.logger,
+    });
   if (receiver instanceof HTTPReceiver) {
     guardSlackRequests(receiver, {
       signingSecret: config.signingSecret ?? '',

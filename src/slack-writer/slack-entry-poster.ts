@@ -37,7 +37,11 @@ export class SlackEntryPoster {
         });
       case 'milestone':
         return this.inThread(ev, async (t) => {
-          const { ts } = await this.outbox.post(t.channel, milestoneReply(entry.milestone), t.threadTs);
+          const { ts } = await this.outbox.post(
+            t.channel,
+            milestoneReply(entry.milestone),
+            t.threadTs,
+          );
           return ts;
         });
       case 'approval':
@@ -91,9 +95,7 @@ export class SlackEntryPoster {
     const ids = await this.threads.get(ev.id);
     if (ids) return ids;
     const { channel, threadTs, statusMessageTs } = ev.slack;
-    return threadTs && statusMessageTs
-      ? { channel, threadTs, cardTs: statusMessageTs }
-      : undefined;
+    return threadTs && statusMessageTs ? { channel, threadTs, cardTs: statusMessageTs } : undefined;
   }
 
   private async startThread(ev: Evolution, gone: boolean): Promise<SlackThreadIds> {

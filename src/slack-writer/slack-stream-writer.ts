@@ -57,11 +57,9 @@ export class SlackStreamWriter {
   async start(): Promise<void> {
     // Blocking reads get their own connection so they do not stall the process's other commands.
     this.reader = this.o.redis.duplicate();
-    await this.o.redis
-      .xgroup('CREATE', this.key, GROUP, '0', 'MKSTREAM')
-      .catch((err: unknown) => {
-        if (!String(err).includes('BUSYGROUP')) throw err;
-      });
+    await this.o.redis.xgroup('CREATE', this.key, GROUP, '0', 'MKSTREAM').catch((err: unknown) => {
+      if (!String(err).includes('BUSYGROUP')) throw err;
+    });
     this.renewTimer = setInterval(() => void this.renew(), Math.max(50, this.leaseMs / 3));
     this.loop = this.run();
   }
@@ -201,7 +199,11 @@ export class SlackStreamWriter {
     return results.every(Boolean);
   }
 
-  private async one(id: string, entry: SlackStreamEntry | undefined, skip: boolean): Promise<boolean> {
+  private async one(
+    id: string,
+    entry: SlackStreamEntry | undefined,
+    skip: boolean,
+  ): Promise<boolean> {
     const posted = this.o.keys.slackStreamPosted();
     // Without the lease another writer may hold this entry now; it stays pending for it.
     if (this.dead || !this.holding) return false;

@@ -35,7 +35,11 @@ export class RedisSlackThreads implements SlackThreads {
 
   async set(evolutionId: string, ids: SlackThreadIds): Promise<void> {
     const key = this.keys.slackThread(evolutionId);
-    await this.redis.multi().hset(key, { ...ids }).expire(key, KEEP_SECONDS).exec();
+    await this.redis
+      .multi()
+      .hset(key, { ...ids })
+      .expire(key, KEEP_SECONDS)
+      .exec();
   }
 
   async forget(evolutionId: string): Promise<void> {
