@@ -20,7 +20,7 @@ export class SlackStreamNotifier implements Notifier {
 
   /** Queues the card (the writer creates the thread); the ids are the writer's, kept in Redis. */
   async ensureThread(evolution: Evolution): Promise<{ threadTs: string; statusMessageTs: string }> {
-    await this.append({ op: 'card', evolution });
+    await this.append({ op: 'card', evolution: withoutSql(evolution) });
     return {
       threadTs: evolution.slack.threadTs ?? '',
       statusMessageTs: evolution.slack.statusMessageTs ?? '',
@@ -28,11 +28,11 @@ export class SlackStreamNotifier implements Notifier {
   }
 
   async updateStatusCard(evolution: Evolution): Promise<void> {
-    await this.append({ op: 'card', evolution });
+    await this.append({ op: 'card', evolution: withoutSql(evolution) });
   }
 
   async postMilestone(evolution: Evolution, milestone: Milestone): Promise<void> {
-    await this.append({ op: 'milestone', evolution, milestone });
+    await this.append({ op: 'milestone', evolution: withoutSql(evolution), milestone });
   }
 
   /** The approval request goes through the stream too, so it keeps its place in the thread. */
@@ -50,4 +50,14 @@ export class SlackStreamNotifier implements Notifier {
       ...encodeEntry(entry),
     );
   }
+}
+
+/**
+ * Cards and milestones show the versions' hashes, never their SQL: leaving
+ * the scripts out keeps an entry near a kilobyte, so the cap holds many
+ * hours of reports while the bot is down. The approval request keeps them
+ * (it shows the diff).
+ */
+function withoutSql(ev: Evolution): Evolution {
+  return { ...ev, v1: { ...ev.v1, sql: '' }, v2: { ...ev.v2, sql: '' } };
 }

@@ -117,6 +117,12 @@ describe('Slack stream and writer (real Redis, fake Slack Web API)', () => {
       .map((m) => m.text)
       .filter((t): t is string => t !== undefined);
 
+    // Cards and milestones carry the evolution without its SQL (hashes only): entries stay small.
+    const raw = await a.xrange(keys.slackStream(), '-', '+');
+    expect(raw.some(([, f]) => f.join(' ').includes(one.v2.sql))).toBe(false);
+    const largest = Math.max(...raw.map(([, f]) => f.join('').length));
+    console.log(`largest entry: ${largest} characters`);
+
     const repliesOne = await repliesOnce(one, 30);
     const repliesTwo = await repliesOnce(two, 15);
     console.log(`thread of ev-one: ${repliesOne.length} replies; ev-two: ${repliesTwo.length}`);
