@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../store/redis-keys.js';
 import { decodeEntry, type SlackStreamEntry } from './slack-stream-entry.js';
 import { isTransientSlackError } from './slack-error-kind.js';
+import { supersededCards } from './superseded-cards.js';
 
 export interface SlackStreamWriterOptions {
   redis: Redis;
@@ -61,6 +62,7 @@ export class SlackStreamWriter {
       if (!String(err).includes('BUSYGROUP')) throw err;
     });
     this.renewTimer = setInterval(() => void this.renew(), Math.max(50, this.leaseMs / 3));
+    this.renewTimer.unref();
     this.loop = this.run();
   }
 
@@ -227,21 +229,6 @@ export class SlackStreamWriter {
     await this.o.redis.multi().xack(this.key, GROUP, id).hdel(posted, id).exec();
     return true;
   }
-}
-
-/** A card entry followed by a later card of the same evolution in the batch shows nothing new. */
-function supersededCards(
-  batch: readonly { id: string; entry: SlackStreamEntry | undefined }[],
-): Set<string> {
-  const lastCard = new Map<string, string>();
-  for (const { id, entry } of batch) {
-    if (entry?.op === 'card') lastCard.set(entry.evolution.id, id);
-  }
-  const superseded = new Set<string>();
-  for (const { id, entry } of batch) {
-    if (entry?.op === 'card' && lastCard.get(entry.evolution.id) !== id) superseded.add(id);
-  }
-  return superseded;
 }
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then
