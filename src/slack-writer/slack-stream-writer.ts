@@ -66,7 +66,10 @@ export class SlackStreamWriter {
     this.loop = this.run();
   }
 
-  /** Finishes the entries in hand, then hands the lease back so another writer starts at once. */
+  /**
+   * Finishes the posts in flight (the rest of the batch stays pending), then
+   * hands the lease back so the next writer takes over at once, not after it lapses.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.loop;
@@ -103,7 +106,7 @@ export class SlackStreamWriter {
         // First what this consumer holds and has not acknowledged (retries), in order; then new.
         let batch = await this.read('0');
         if (batch.length === 0) batch = await this.read('>');
-        if (!(await this.process(batch))) await sleep(this.retryDelayMs);
+        if (!(await this.process(batch)) && !this.stopping) await sleep(this.retryDelayMs);
       } catch (err) {
         if (this.stopping) return;
         this.o.logger?.warn(`Slack writer: ${String(err)}; trying again`);
@@ -121,7 +124,8 @@ export class SlackStreamWriter {
   }
 
   private async renew(): Promise<void> {
-    if (!this.holding || this.stopping) return;
+    // Renewed while stopping too: the posts in flight must not lose the lease under them.
+    if (!this.holding || this.dead) return;
     const kept = await this.o.redis
       .eval(RENEW, 1, this.leaseKey, this.consumer, String(this.leaseMs))
       .catch(() => 1);
@@ -207,8 +211,9 @@ export class SlackStreamWriter {
     skip: boolean,
   ): Promise<boolean> {
     const posted = this.o.keys.slackStreamPosted();
-    // Without the lease another writer may hold this entry now; it stays pending for it.
-    if (this.dead || !this.holding) return false;
+    // Without the lease another writer may hold this entry now; it stays pending for it,
+    // as does everything not yet started when the writer stops.
+    if (this.dead || this.stopping || !this.holding) return false;
     if (!entry) {
       this.o.logger?.warn(`Slack writer: entry ${id} is not readable; skipped`);
     } else if (!skip && (await this.o.redis.hexists(posted, id)) === 0) {

@@ -173,6 +173,41 @@ describe('Slack stream and writer (real Redis, fake Slack Web API)', () => {
     expect(fake.workspace.channelHistory('C0EVOLVE')).toHaveLength(1);
   });
 
+  it('a writer stopped gracefully mid-stream hands the lease back: the next one continues at once', async () => {
+    const r = connect();
+    const notifier = new SlackStreamNotifier(r, keys);
+    const ev = evolution('ev-stop');
+    const texts = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`);
+    for (const text of texts) await notifier.postMilestone(ev, { kind: 'info', text });
+    const first = await startWriter({ minIntervalMs: 50, leaseMs: 10_000 });
+    await until(
+      'some replies posted',
+      async () => ((await threadOf(ev))?.replies.length ?? 0) >= 5 || undefined,
+      30_000,
+      10,
+    );
+    const stopStarted = Date.now();
+    await first.stop();
+    const stopMs = Date.now() - stopStarted;
+    const atStop = (await threadOf(ev))!.replies.length;
+    const resumedAt = Date.now();
+    await startWriter({ minIntervalMs: 50, leaseMs: 10_000 });
+    await until(
+      'the next writer posts',
+      async () => ((await threadOf(ev))?.replies.length ?? 0) > atStop || undefined,
+      30_000,
+      10,
+    );
+    const takeoverMs = Date.now() - resumedAt;
+    const replies = await repliesOnce(ev, texts.length);
+    console.log(
+      `stopped after ${atStop} replies in ${stopMs} ms; the next writer's first post ${takeoverMs} ms after its start (lease 10 000 ms)`,
+    );
+    expect(atStop).toBeLessThan(texts.length);
+    expect(takeoverMs).toBeLessThan(5_000);
+    expect(replies).toEqual(texts);
+  });
+
   it('an entry posted whose ack was lost is acknowledged by the next writer, not posted again', async () => {
     const r = connect();
     const notifier = new SlackStreamNotifier(r, keys);
