@@ -170,7 +170,7 @@ async function requestDeploy(pipeline: string, ctx: VerbContext): Promise<SlackM
     // The request is recorded; only the message is missing.
     throw new EvolveError(
       'SLACK_API_FAILED',
-      `${result.text}\nBut Slack refused the approval message, so approvers have no buttons yet. The request is recorded: run \`/evolve deploy ${pipeline}\` again to post the message anew (if it fails again, ask an operator to check the bot logs).`,
+      `${result.text}\nBut the approval message did not reach the thread, so approvers have no buttons yet. The request is recorded: run \`/evolve deploy ${pipeline}\` again to post the message anew (if it fails again, ask an operator to check the bot logs).`,
       { cause: err },
     );
   }
