@@ -2,6 +2,7 @@ import { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { SlackOutbox } from '../bot/slack-outbox.js';
 import { RedisKeys } from '../store/redis-keys.js';
+import { findPostedEntry } from './find-posted-entry.js';
 import { SlackEntryPoster } from './slack-entry-poster.js';
 import { SlackStreamWriter } from './slack-stream-writer.js';
 import { RedisSlackThreads } from './slack-threads.js';
@@ -49,7 +50,11 @@ export function createSlackWriter(config: SlackWriterConfig): SlackWriter {
   const writer = new SlackStreamWriter({
     redis: config.redis,
     keys,
-    poster: new SlackEntryPoster(outbox, new RedisSlackThreads(config.redis, keys)),
+    poster: new SlackEntryPoster(
+      outbox,
+      new RedisSlackThreads(config.redis, keys),
+      findPostedEntry(client),
+    ),
     ...pick(config, ['consumer', 'leaseMs', 'blockMs', 'retryDelayMs', 'logger']),
   });
   return {

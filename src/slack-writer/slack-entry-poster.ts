@@ -2,10 +2,20 @@ import type { Evolution } from '../evolution/evolution.js';
 import { approvalMessage } from '../bot/blocks/approval-message.js';
 import { milestoneReply } from '../bot/blocks/milestone-reply.js';
 import { statusCard } from '../bot/blocks/status-card.js';
-import type { SlackOutbox } from '../bot/slack-outbox.js';
+import type { OutgoingMessage, SlackOutbox } from '../bot/slack-outbox.js';
 import type { SlackStreamEntry } from './slack-stream-entry.js';
 import type { SlackThreadIds, SlackThreads } from './slack-threads.js';
 import { slackErrorCode } from './slack-error-kind.js';
+
+/** The metadata type every thread reply the writer posts carries, with its stream entry id. */
+export const ENTRY_METADATA_TYPE = 'evolve_thread_entry';
+
+/** Finds a reply carrying an entry id in a thread (conversations.replies); its ts, or undefined. */
+export type FindPostedEntry = (
+  thread: SlackThreadIds,
+  entryId: string,
+  sinceMs: number,
+) => Promise<string | undefined>;
 
 export const THREAD_GONE_LINE = '(The earlier thread is gone from Slack; continuing here.)';
 
@@ -22,12 +32,30 @@ export class SlackEntryPoster {
   constructor(
     private readonly outbox: SlackOutbox,
     private readonly threads: SlackThreads,
+    private readonly findPosted?: FindPostedEntry,
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Whether a reply for this entry is already in the thread: asked when a
+   * writer died after it started posting the entry and before it recorded
+   * the result, the one moment Slack alone knows. Cards (edits) are simply
+   * redone.
+   */
+  async alreadyPosted(entry: SlackStreamEntry, entryId: string): Promise<string | undefined> {
+    if (entry.op === 'card' || !this.findPosted) return undefined;
+    const thread = await this.threads.get(entry.evolution.id);
+    if (!thread) return undefined;
+    // The stream id starts with the append time; the reply came after it.
+    return this.findPosted(thread, entryId, Number(entryId.split('-')[0]));
+  }
+
   /** Resolves with the ts of what was posted (the card's when only the card changed). */
-  async handle(entry: SlackStreamEntry): Promise<string> {
+  async handle(entry: SlackStreamEntry, entryId?: string): Promise<string> {
     const ev = entry.evolution;
+    const tag = entryId
+      ? { metadata: { event_type: ENTRY_METADATA_TYPE, event_payload: { entry: entryId } } }
+      : {};
     switch (entry.op) {
       case 'card':
         return this.inThread(ev, async (t, fresh) => {
@@ -39,13 +67,13 @@ export class SlackEntryPoster {
         return this.inThread(ev, async (t) => {
           const { ts } = await this.outbox.post(
             t.channel,
-            milestoneReply(entry.milestone),
+            { ...milestoneReply(entry.milestone), ...tag },
             t.threadTs,
           );
           return ts;
         });
       case 'approval':
-        return this.inThread(ev, (t) => this.postApproval(ev, entry.approval, t));
+        return this.inThread(ev, (t) => this.postApproval(ev, entry.approval, t, tag));
     }
   }
 
@@ -53,11 +81,12 @@ export class SlackEntryPoster {
     ev: Evolution,
     facts: Extract<SlackStreamEntry, { op: 'approval' }>['approval'],
     t: SlackThreadIds,
+    tag: Pick<OutgoingMessage, 'metadata'>,
   ): Promise<string> {
     const message = approvalMessage({ ...facts, evolution: ev, now: this.now() });
     const { ts } = await this.outbox.post(
       t.channel,
-      { text: message.text, blocks: message.blocks },
+      { text: message.text, blocks: message.blocks, ...tag },
       t.threadTs,
     );
     if (message.diffFile) {

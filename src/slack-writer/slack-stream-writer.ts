@@ -9,7 +9,10 @@ import { supersededCards } from './superseded-cards.js';
 export interface SlackStreamWriterOptions {
   redis: Redis;
   keys: RedisKeys;
-  poster: { handle(entry: SlackStreamEntry): Promise<string> };
+  poster: {
+    handle(entry: SlackStreamEntry, entryId: string): Promise<string>;
+    alreadyPosted(entry: SlackStreamEntry, entryId: string): Promise<string | undefined>;
+  };
   /** Consumer name in the group; default host, pid and a random suffix. */
   consumer?: string;
   /** The writer lease; a killed writer's entries are taken over this long after its last renewal. */
@@ -210,16 +213,14 @@ export class SlackStreamWriter {
     entry: SlackStreamEntry | undefined,
     skip: boolean,
   ): Promise<boolean> {
-    const posted = this.o.keys.slackStreamPosted();
     // Without the lease another writer may hold this entry now; it stays pending for it,
     // as does everything not yet started when the writer stops.
     if (this.dead || this.stopping || !this.holding) return false;
     if (!entry) {
       this.o.logger?.warn(`Slack writer: entry ${id} is not readable; skipped`);
-    } else if (!skip && (await this.o.redis.hexists(posted, id)) === 0) {
+    } else if (!skip) {
       try {
-        const ts = await this.o.poster.handle(entry);
-        await this.o.redis.hset(posted, id, ts);
+        await this.post(id, entry);
       } catch (err) {
         if (isTransientSlackError(err)) {
           this.o.logger?.warn(`Slack writer: entry ${id} not posted yet: ${String(err)}`);
@@ -231,8 +232,36 @@ export class SlackStreamWriter {
       }
     }
     if (this.dead) return false;
-    await this.o.redis.multi().xack(this.key, GROUP, id).hdel(posted, id).exec();
+    await this.o.redis.multi().xack(this.key, GROUP, id).hdel(this.postedKey, id).exec();
     return true;
+  }
+
+  /**
+   * Posts once across writers: '' is recorded before the call and the ts
+   * after it. A ts means done; '' means a writer died in between, and only
+   * Slack knows, so the thread is asked for a reply tagged with the entry.
+   */
+  private async post(id: string, entry: SlackStreamEntry): Promise<void> {
+    const mark = await this.o.redis.hget(this.postedKey, id);
+    if (mark) return;
+    if (mark === '') {
+      const found = await this.o.poster.alreadyPosted(entry, id).catch((err: unknown) => {
+        this.o.logger?.warn(
+          `Slack writer: could not look for entry ${id} in its thread: ${String(err)}`,
+        );
+        return undefined;
+      });
+      if (found) return void (await this.o.redis.hset(this.postedKey, id, found));
+    } else {
+      await this.o.redis.hset(this.postedKey, id, '');
+    }
+    if (this.dead) throw new Error('the writer was abandoned');
+    const ts = await this.o.poster.handle(entry, id);
+    await this.o.redis.hset(this.postedKey, id, ts);
+  }
+
+  private get postedKey(): string {
+    return this.o.keys.slackStreamPosted();
   }
 }
 

@@ -114,7 +114,7 @@ describe('`evolve bot` killed with SIGKILL mid-thread (real processes, fake Slac
     await new Promise((r) => setTimeout(r, 2_000));
     const thread = await replies(ev);
     console.log(
-      `[bot-kill] SIGKILL after ${atKill} of ${lines.length} replies; the second bot held the lease ${tookOverMs} ms later; thread: ${thread.length} replies`,
+      `[bot-kill] SIGKILL after ${atKill} of ${lines.length} replies; the second bot held the lease ${tookOverMs} ms later; thread: ${thread.length} replies; threads asked whether a reply was posted: ${fake.callsOf('conversations.replies').length}`,
     );
     expect(atKill).toBeLessThan(12);
     expect(thread).toEqual(lines);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SlackOutbox } from '../../src/bot/slack-outbox.js';
 import { SlackEntryPoster, THREAD_GONE_LINE } from '../../src/slack-writer/slack-entry-poster.js';
+import { findPostedEntry } from '../../src/slack-writer/find-posted-entry.js';
 import { isTransientSlackError } from '../../src/slack-writer/slack-error-kind.js';
 import { anEvolutionIn } from '../support/evolution-fixture.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -12,7 +13,7 @@ const slack = useFakeSlack();
 function poster() {
   const threads = new InMemorySlackThreads();
   const outbox = new SlackOutbox(slack.client, { minIntervalMs: 0 });
-  return { threads, poster: new SlackEntryPoster(outbox, threads) };
+  return { threads, poster: new SlackEntryPoster(outbox, threads, findPostedEntry(slack.client)) };
 }
 
 describe('SlackEntryPoster over the fake Slack API', () => {
@@ -87,6 +88,23 @@ describe('SlackEntryPoster over the fake Slack API', () => {
     expect(slack.fake.workspace.threadReplies(ev.slack.channel, ts).map((m) => m.text)).toEqual([
       'next',
     ]);
+  });
+
+  it('finds a reply it posted by the stream entry id in its metadata (what a writer killed before recording asks)', async () => {
+    const { poster: p } = poster();
+    const ev = anEvolutionIn('SHADOW_RUNNING', new FakeClock());
+    const milestone = {
+      op: 'milestone' as const,
+      evolution: ev,
+      milestone: { kind: 'info' as const, text: 'once' },
+    };
+    const id = `${Date.now()}-0`;
+    expect(await p.alreadyPosted(milestone, id)).toBeUndefined();
+    const ts = await p.handle(milestone, id);
+    expect(await p.alreadyPosted(milestone, id)).toBe(ts);
+    expect(await p.alreadyPosted(milestone, `${Date.now()}-1`)).toBeUndefined();
+    // A card is an edit: redone, never looked up.
+    expect(await p.alreadyPosted({ op: 'card', evolution: ev }, id)).toBeUndefined();
   });
 
   it('tells a refusal that will never pass from one that may', async () => {

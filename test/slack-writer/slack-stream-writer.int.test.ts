@@ -236,6 +236,46 @@ describe('Slack stream and writer (real Redis, fake Slack Web API)', () => {
     expect(await r.hlen(keys.slackStreamPosted())).toBe(0);
   });
 
+  it('a writer killed between the post and its record: the next one finds the reply by its entry id, and posts what is not there', async () => {
+    const r = connect();
+    const notifier = new SlackStreamNotifier(r, keys);
+    const ev = evolution('ev-intent');
+    await startWriter();
+    await notifier.postMilestone(ev, { kind: 'info', text: 'thread opened' });
+    await repliesOnce(ev, 1);
+    await writers.pop()!.stop();
+    await notifier.postMilestone(ev, { kind: 'info', text: 'reached Slack, not recorded' });
+    await notifier.postMilestone(ev, { kind: 'info', text: 'intent only' });
+    const [[firstId], [secondId]] = (await r.xrevrange(keys.slackStream(), '+', '-', 'COUNT', 2))
+      .map(([id]) => [id])
+      .reverse() as [[string], [string]];
+    // The dead writer: both entries taken, both marked "posting", only the first reached Slack.
+    await r.xreadgroup(
+      'GROUP',
+      'slack-writer',
+      'dead-writer',
+      'COUNT',
+      2,
+      'STREAMS',
+      keys.slackStream(),
+      '>',
+    );
+    await r.hset(keys.slackStreamPosted(), firstId, '', secondId, '');
+    const ids = (await new RedisSlackThreads(r, keys).get(ev.id))!;
+    await fake.workspace.postMessage({
+      channel: ids.channel,
+      threadTs: ids.threadTs,
+      text: 'reached Slack, not recorded',
+      metadata: { event_type: 'evolve_thread_entry', event_payload: { entry: firstId } },
+    });
+
+    await startWriter();
+    const replies = await repliesOnce(ev, 3);
+    console.log(`looked up in the thread: ${fake.callsOf('conversations.replies').length} times`);
+    expect(replies).toEqual(['thread opened', 'reached Slack, not recorded', 'intent only']);
+    expect(await r.xpending(keys.slackStream(), 'slack-writer')).toEqual([0, null, null, null]);
+  });
+
   it('a thread Slack no longer has is posted again with a line saying so, and the thread continues there', async () => {
     const r = connect();
     const notifier = new SlackStreamNotifier(r, keys);
