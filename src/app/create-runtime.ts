@@ -21,13 +21,15 @@ import { fanOutNotifier, RedisThreadLog } from '../jobs/redis-thread-log.js';
 import { KafkaClusterPort } from '../kafka/kafka-cluster-port.js';
 import { TopicAdmin } from '../kafka/topic-admin.js';
 import { RedisEvolutionStore } from '../store/redis-evolution-store.js';
+import { RedisKeys } from '../store/redis-keys.js';
+import { SlackStreamNotifier } from '../slack-writer/slack-stream-notifier.js';
 import { RedisPipelineRegistry } from '../store/redis-pipeline-registry.js';
 import { systemClock } from '../store/system-clock.js';
 
 export interface RuntimeOptions {
   /**
-   * Where threads are shown besides the Redis thread log (which is always
-   * kept, and is what the CLI follows): Slack's thread notifier, or a test's.
+   * Where threads are shown besides the Slack stream and the Redis thread
+   * log (both always kept; the CLI follows the log): a test's notifier.
    */
   notifiers?: readonly Notifier[];
   /** Queue namespace; tests give each run its own. */
@@ -46,6 +48,8 @@ export interface Runtime {
   workflow: WorkflowDeps;
   service: EvolutionService;
   threadLog: RedisThreadLog;
+  /** Every process's way to Slack: appends to the stream the bot's Slack writer posts from. */
+  slackStream: SlackStreamNotifier;
   /** The REST and gateway clients of a pipeline's Flink cluster. */
   flinkCluster(pipeline: Pick<Pipeline, 'flink'>): {
     rest: FlinkRestClient;
@@ -138,6 +142,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   };
   const kafkaPort = new KafkaClusterPort(admin);
   const threadLog = new RedisThreadLog(redis, keyPrefix);
+  const slackStream = new SlackStreamNotifier(redis, new RedisKeys(keyPrefix));
   const workflow: WorkflowDeps = {
     evolutions,
     pipelines,
@@ -145,7 +150,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     clock: systemClock,
     flinkFor: (pipeline) => cluster(pipeline).port,
     kafkaFor: () => kafkaPort,
-    notifier: fanOutNotifier([...(options.notifiers ?? []), threadLog]),
+    notifier: fanOutNotifier([...(options.notifiers ?? []), slackStream, threadLog]),
     shadowPlanner: sqlShadowPlanner,
     newTriggerId: () => randomBytes(16).toString('hex'),
     runningTimeoutMs: config.deployRunningTimeoutMs,
@@ -183,6 +188,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     workflow,
     service,
     threadLog,
+    slackStream,
     flinkCluster: cluster,
     validateSql,
     async startWorkers(o = {}) {

@@ -5,15 +5,16 @@ import { createBoltApp } from '../bot/create-bolt-app.js';
 import { SlackGroupDirectory } from '../bot/slack-group-directory.js';
 import type { Config } from '../config/load-config.js';
 import { EvolveError } from '../errors.js';
+import { createSlackWriter, type SlackWriter } from '../slack-writer/create-slack-writer.js';
 import { RedisReplayGuard } from '../store/redis-replay-guard.js';
-import type { Evolution } from '../evolution/evolution.js';
-import type { Milestone, Notifier } from '../evolution/ports/notifier.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './create-runtime.js';
 import { SlackEvolveService } from './slack-evolve-service.js';
 
 export interface SlackBotProcess {
   runtime: Runtime;
   bot: BoltBot;
+  /** Posts every process's thread updates from the Slack stream. */
+  slackWriter: SlackWriter;
   port?: number;
   /** The HTTP server of HTTP mode (benchmarks time requests on it). */
   httpServer?: Server;
@@ -21,14 +22,19 @@ export interface SlackBotProcess {
 }
 
 /**
- * The Slack side of a process: the runtime (queues, stores, clients) with
- * the bot's thread notifier among its notifiers, and the Bolt app calling
- * the service. The notifier is handed over once the app exists, since the
- * app in turn needs the service built on the runtime.
+ * The Slack side of a process: the runtime (queues, stores, clients, the
+ * Slack stream every process appends to), the Slack writer that posts that
+ * stream, and the Bolt app calling the service. Thread updates never go
+ * from the app to Slack directly: they take their place in the stream.
  */
 export async function startSlackBot(
   config: Config,
-  options: Omit<RuntimeOptions, 'notifiers'> & { port?: number; logger?: Logger } = {},
+  options: Omit<RuntimeOptions, 'notifiers'> & {
+    port?: number;
+    logger?: Logger;
+    /** Writer lease (tests shorten it to take over a killed writer quickly). */
+    slackWriterLeaseMs?: number;
+  } = {},
 ): Promise<SlackBotProcess> {
   const slack = config.slack;
   if (!slack) {
@@ -37,23 +43,23 @@ export async function startSlackBot(
       'No Slack workspace is configured: set SLACK_BOT_TOKEN (and SLACK_APP_TOKEN for Socket Mode, or SLACK_SIGNING_SECRET for HTTP), or try the local playground with `npm start`.',
     );
   }
-  // Filled in once the Bolt app exists (it needs the service, which needs the runtime).
-  const late: { notifier?: Notifier; directory?: SlackGroupDirectory } = {};
-  const handedOver = (): Notifier => {
-    if (!late.notifier) throw new Error('the Slack notifier is not ready yet');
-    return late.notifier;
-  };
-  const deferred: Notifier = {
-    ensureThread: (ev: Evolution) => handedOver().ensureThread(ev),
-    updateStatusCard: (ev: Evolution) => handedOver().updateStatusCard(ev),
-    postMilestone: (ev: Evolution, m: Milestone) => handedOver().postMilestone(ev, m),
-  };
-  const runtime = await createRuntime(config, { ...options, notifiers: [deferred] });
+  const { slackWriterLeaseMs, ...runtimeOptions } = options;
+  const runtime = await createRuntime(config, runtimeOptions);
+  const slackWriter = createSlackWriter({
+    botToken: slack.botToken,
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+    redis: runtime.redis,
+    keyPrefix: runtime.keyPrefix,
+    ...(slackWriterLeaseMs !== undefined ? { leaseMs: slackWriterLeaseMs } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  // The directory needs the app's client, and the app needs the service.
+  const groups: { directory?: SlackGroupDirectory } = {};
   const service = new SlackEvolveService({
     service: runtime.service,
     config,
     groupsOf: (user, candidates) =>
-      late.directory?.groupsOf(user, candidates) ?? Promise.resolve([]),
+      groups.directory?.groupsOf(user, candidates) ?? Promise.resolve([]),
   });
   const bot = createBoltApp(
     {
@@ -66,19 +72,23 @@ export async function startSlackBot(
       ...(options.logger ? { logger: options.logger } : {}),
       // In Redis, so a request replayed to another bot process is refused too.
       replayGuard: new RedisReplayGuard(runtime.redis, runtime.keyPrefix),
+      threadUpdates: runtime.slackStream,
+      outbox: slackWriter.outbox,
     },
     service,
   );
-  late.notifier = bot.notifier;
-  late.directory = new SlackGroupDirectory(bot.app.client);
+  groups.directory = new SlackGroupDirectory(bot.app.client);
   const started = await bot.start();
+  await slackWriter.start();
   return {
     runtime,
     bot,
+    slackWriter,
     ...(started.port !== undefined ? { port: started.port } : {}),
     ...(started.server ? { httpServer: started.server } : {}),
     async stop() {
       await bot.stop();
+      await slackWriter.stop();
       await runtime.close();
     },
   };

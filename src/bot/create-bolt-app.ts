@@ -16,6 +16,7 @@ import { provideBotDeps } from './listeners/bot-deps.js';
 import { registerListeners } from './listeners/index.js';
 import { InMemoryReplayGuard } from './in-memory-replay-guard.js';
 import type { ReplayGuard } from './replay-guard.js';
+import type { ApprovalPoster } from './run-evolve-verb.js';
 import { ENVELOPE_ID_KEY, skipRedeliveredEnvelopes } from './skip-redelivered-envelopes.js';
 import { guardSlackRequests } from './slack-request-guard.js';
 
@@ -42,6 +43,13 @@ export interface BoltAppConfig {
    * envelopes); share one (Redis) between bot processes. Default: this process's memory.
    */
   replayGuard?: ReplayGuard;
+  /**
+   * Where approval requests and the card edits commands cause go (the Slack
+   * stream in a running bot); default: straight to Slack through the outbox.
+   */
+  threadUpdates?: ApprovalPoster;
+  /** The process's paced outbox when it has one already (the Slack writer's), so pacing is shared. */
+  outbox?: SlackOutbox;
 }
 
 const EVENTS_PATH = '/slack/events';
@@ -75,10 +83,12 @@ export function createBoltApp(config: BoltAppConfig, service: EvolveService): Bo
       retryConfig: { retries: 0 },
     },
   });
-  const outbox = new SlackOutbox(app.client, {
-    ...(config.minIntervalMs !== undefined ? { minIntervalMs: config.minIntervalMs } : {}),
-    logger: app.logger,
-  });
+  const outbox =
+    config.outbox ??
+    new SlackOutbox(app.client, {
+      ...(config.minIntervalMs !== undefined ? { minIntervalMs: config.minIntervalMs } : {}),
+      logger: app.logger,
+    });
   if (receiver instanceof HTTPReceiver) {
     guardSlackRequests(receiver, {
       signingSecret: config.signingSecret ?? '',
@@ -91,7 +101,7 @@ export function createBoltApp(config: BoltAppConfig, service: EvolveService): Bo
   const deps = {
     service,
     outbox,
-    notifier,
+    notifier: config.threadUpdates ?? notifier,
     now: Date.now,
     checkBudgetMs: config.checkBudgetMs ?? 2000,
   };

@@ -1,7 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import type { EvolveCommand } from './evolve-command.js';
 import type { DiffView, EvolveService, SlackActor } from './evolve-service.js';
-import type { SlackThreadNotifier } from './slack-thread-notifier.js';
+import type { Evolution } from '../evolution/evolution.js';
+import type { ApprovalFacts } from '../slack-writer/slack-stream-entry.js';
 import { approvalMessage } from './blocks/approval-message.js';
 import type { ModalView } from '@slack/types';
 import { EvolveError } from '../errors.js';
@@ -11,13 +12,23 @@ import { historyMessage, pipelinesMessage, plain } from './blocks/listing-messag
 import { statusCard, type SlackMessage } from './blocks/status-card.js';
 import { defuseMrkdwn } from './blocks/slack-limits.js';
 
+/**
+ * Where the approval request goes: the Slack stream in a running bot (so it
+ * keeps its place in the thread among the workers' milestones), or straight
+ * to Slack (SlackThreadNotifier) where no writer runs.
+ */
+export interface ApprovalPoster {
+  postApprovalRequest(evolution: Evolution, facts?: ApprovalFacts): Promise<unknown>;
+  updateStatusCard(evolution: Evolution): Promise<void>;
+}
+
 export interface VerbContext {
   service: EvolveService;
   actor: SlackActor;
   /** Modals must be opened with the command's trigger_id within 3 s of the command. */
   triggerId: string;
   client: Pick<WebClient, 'views'>;
-  notifier: Pick<SlackThreadNotifier, 'postApprovalRequest' | 'updateStatusCard'>;
+  notifier: ApprovalPoster;
   now: () => number;
 }
 
@@ -159,7 +170,7 @@ async function requestDeploy(pipeline: string, ctx: VerbContext): Promise<SlackM
     // The request is recorded; only the message is missing.
     throw new EvolveError(
       'SLACK_API_FAILED',
-      `${result.text}\nBut Slack refused the approval message, so approvers have no buttons yet. The request is recorded: run \`/evolve deploy ${pipeline}\` again to post the message anew (if it fails again, ask an operator to check the bot logs).`,
+      `${result.text}\nBut the approval message did not reach the thread, so approvers have no buttons yet. The request is recorded: run \`/evolve deploy ${pipeline}\` again to post the message anew (if it fails again, ask an operator to check the bot logs).`,
       { cause: err },
     );
   }

@@ -4,6 +4,8 @@ import { ErrorCode, type WebClient } from '@slack/web-api';
 export interface OutgoingMessage {
   text: string;
   blocks?: KnownBlock[];
+  /** Slack message metadata: the Slack writer tags each post with its stream entry. */
+  metadata?: { event_type: string; event_payload: Record<string, string> };
 }
 
 export interface SlackOutboxOptions {
@@ -75,6 +77,7 @@ export class SlackOutbox {
         channel,
         text: message.text,
         ...(message.blocks ? { blocks: message.blocks } : {}),
+        ...(message.metadata ? { metadata: message.metadata } : {}),
         ...(threadTs ? { thread_ts: threadTs } : {}),
       }),
     );

@@ -7,6 +7,8 @@ export interface FakeMessage {
   text: string;
   blocks?: unknown[];
   files?: FakeFile[];
+  /** Message metadata (event_type, event_payload), as conversations.* return it with include_all_metadata. */
+  metadata?: Record<string, unknown>;
   /** How many times chat.update (or a response_url replace) changed it. */
   editCount: number;
   postedAt: number;
@@ -83,6 +85,7 @@ export class FakeSlackWorkspace {
     blocks?: unknown[];
     threadTs?: string;
     files?: FakeFile[];
+    metadata?: Record<string, unknown>;
   }): FakeMessage | 'thread_not_found' {
     const channel = this.channelMap(input.channel);
     if (input.threadTs !== undefined) {
@@ -99,6 +102,7 @@ export class FakeSlackWorkspace {
       ...(input.threadTs !== undefined ? { threadTs: input.threadTs } : {}),
       ...(input.blocks !== undefined ? { blocks: input.blocks } : {}),
       ...(input.files !== undefined ? { files: input.files } : {}),
+      ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
     };
     channel.set(message.ts, message);
     return message;

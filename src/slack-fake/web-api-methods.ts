@@ -49,9 +49,29 @@ export const webApiMethods: Readonly<Record<string, Method>> = {
       text,
       ...(blocks ? { blocks } : {}),
       ...(threadTs ? { threadTs } : {}),
+      ...(isRecord(args.metadata) ? { metadata: args.metadata } : {}),
     });
     if (posted === 'thread_not_found') return fail('thread_not_found');
     return { ok: true, channel, ts: posted.ts, message: messageJson(posted, ctx) };
+  },
+
+  /** The thread's parent and replies, oldest first; `oldest` (a ts) leaves out earlier ones. */
+  'conversations.replies': (args, ctx) => {
+    const channel = str(args.channel);
+    const ts = str(args.ts);
+    if (!channel || !ts) return fail('invalid_arguments');
+    if (!ctx.workspace.channels().includes(channel)) return fail('channel_not_found');
+    const parent = ctx.workspace.message(channel, ts);
+    if (!parent) return fail('thread_not_found');
+    const oldest = Number(str(args.oldest) ?? '0');
+    const withMetadata = String(args.include_all_metadata) === 'true';
+    const messages = [parent, ...ctx.workspace.threadReplies(channel, ts)]
+      .filter((m) => Number(m.ts) >= oldest)
+      .map((m) => ({
+        ...messageJson(m, ctx),
+        ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+      }));
+    return { ok: true, messages, has_more: false };
   },
 
   'chat.update': (args, ctx) => {

@@ -45,4 +45,20 @@ export class RedisKeys {
   reconcileLock(): string {
     return `${this.prefix}reconcile:lock`;
   }
+  /** The installation's one stream of Slack thread updates (every process appends, one writer posts). */
+  slackStream(): string {
+    return `${this.prefix}slack:stream`;
+  }
+  /** Entry id -> ts of what the writer posted for it, kept between the post and the ack. */
+  slackStreamPosted(): string {
+    return `${this.prefix}slack:stream:posted`;
+  }
+  /** Who writes to Slack now: a lease, so one writer posts and a dead one's entries are claimed. */
+  slackWriterLease(): string {
+    return `${this.prefix}slack:writer`;
+  }
+  /** The evolution's thread as Slack knows it (channel, thread ts, status card ts): the writer's. */
+  slackThread(evolutionId: string): string {
+    return `${this.prefix}slack:thread:${evolutionId}`;
+  }
 }

@@ -38,8 +38,10 @@ export class WorkerChild {
     label: string,
     env: Record<string, string>,
     ready: () => Promise<boolean>,
+    /** Another `evolve` command run the same way (`bot`). */
+    command = 'worker',
   ): Promise<WorkerChild> {
-    const child = spawn(process.execPath, ['bin/evolve.mjs', 'worker'], {
+    const child = spawn(process.execPath, ['bin/evolve.mjs', command], {
       cwd: repoRoot,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

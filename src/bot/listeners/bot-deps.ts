@@ -1,13 +1,13 @@
 import type { Context } from '@slack/bolt';
 import type { EvolveService } from '../evolve-service.js';
 import type { SlackOutbox } from '../slack-outbox.js';
-import type { SlackThreadNotifier } from '../slack-thread-notifier.js';
+import type { ApprovalPoster } from '../run-evolve-verb.js';
 
 /** What every listener needs, put on the Bolt context by createBoltApp's first middleware. */
 export interface BotDeps {
   service: EvolveService;
   outbox: SlackOutbox;
-  notifier: SlackThreadNotifier;
+  notifier: ApprovalPoster;
   now: () => number;
   /** Time a modal's fast input check may take before the submission is accepted unchecked. */
   checkBudgetMs: number;
