@@ -105,7 +105,7 @@ function auditLine(a: AuditEvent): string {
     : a.changes
       ? describeChanges(a.changes).join('; ') || 'unchanged'
       : `${a.before ?? '-'} -> ${a.after ?? '-'}`;
-  return `${new Date(a.at).toISOString()} ${who} ${a.action}${a.evolutionId ? ` ${a.evolutionId}` : ''} ${outcome}`;
+  return `${new Date(a.at).toISOString()} ${who} ${a.action} ${outcome}`;
 }
 
 /** The Slack verbs, for the terminal: same service, same permissions, same audit. */
@@ -155,19 +155,22 @@ export function registerEvolveVerbs(program: Command): void {
     .description('start v2 as a shadow job writing to a TEMP topic')
     .requiredOption('--sql-file <file>', 'the v2 SQL script')
     .option(...asOption)
-    .option('--channel <id>', 'Slack channel for the thread', 'cli')
+    .option('--channel <id>', "Slack channel for the thread (default: the pipeline's slackChannel)")
     .option('--no-wait', 'return once queued')
     .action(
-      (pipeline: string, o: { sqlFile: string; as?: string; channel: string; wait: boolean }) =>
+      (pipeline: string, o: { sqlFile: string; as?: string; channel?: string; wait: boolean }) =>
         withContext(async (c) => {
           const sql = await readFile(o.sqlFile, 'utf8');
-          const ev = await c.runtime.service.develop({
-            pipeline,
-            sql,
-            actor: await actorOf(c, o, pipeline, 'develop'),
-            channel: o.channel,
-          });
+          const actor = await actorOf(c, o, pipeline, 'develop');
+          const channel =
+            o.channel ?? (await c.runtime.service.pipelineNamed(pipeline)).slackChannel ?? '';
+          const ev = await c.runtime.service.develop({ pipeline, sql, actor, channel });
           console.log(`evolution ${ev.id} started; shadow writes to ${ev.shadow.tempTopic}`);
+          console.log(
+            channel
+              ? `its thread is in Slack channel ${channel}`
+              : `no Slack thread: pipeline ${pipeline} names no slackChannel (follow it here, or with evolve status)`,
+          );
           await follow(c, ev.id, ['SHADOW_RUNNING'], o.wait);
         }),
     );
@@ -317,11 +320,18 @@ export function registerEvolveVerbs(program: Command): void {
     .action((pipeline: string) =>
       withContext(async (c) => {
         const h = await c.runtime.service.history(pipeline);
-        for (const ev of h.evolutions)
+        // Each evolution with its own events under it; the pipeline's own (registrations) apart.
+        for (const ev of h.evolutions) {
           console.log(
             `${ev.id} ${ev.status.padEnd(18)} by ${ev.requester} ${new Date(ev.createdAt).toISOString()}`,
           );
-        for (const a of h.audit) console.log(`  ${auditLine(a)}`);
+          for (const a of h.audit.filter((e) => e.evolutionId === ev.id))
+            console.log(`  ${auditLine(a)}`);
+        }
+        const shown = new Set(h.evolutions.map((ev) => ev.id));
+        const others = h.audit.filter((e) => !shown.has(e.evolutionId));
+        if (others.length > 0) console.log(`pipeline ${pipeline}`);
+        for (const a of others) console.log(`  ${auditLine(a)}`);
       }),
     );
 }

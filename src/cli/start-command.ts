@@ -93,6 +93,7 @@ export function registerStartCommand(program: Command): void {
             signingSecret,
             port: o.playgroundPort,
             users: [DEMO.owner, DEMO.approver, DEMO.admin],
+            channel: DEMO.channel,
             ...(demo ? { demoV2Sql: demo.v2Sql } : {}),
           })
         : undefined;

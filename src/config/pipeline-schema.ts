@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   BACKFILL_MODES,
+  CHANNEL_ID_PATTERN,
   GROUP_ID_PATTERN,
   KEY_FORMATS,
   SHADOW_STARTUP_MODES,
@@ -136,6 +137,13 @@ export function pipelineEntrySchema(defaults: PipelineDefaults = {}) {
         mode: z.enum(BACKFILL_MODES, { error: 'must be full or refresh-only' }).default('full'),
       })
       .prefault({}),
+    slackChannel: z
+      .string({ error: 'must be a Slack channel id' })
+      .regex(CHANNEL_ID_PATTERN, {
+        error:
+          "must be a Slack channel id (C… or G…: the channel's details, at the bottom), where evolutions started from the CLI get their thread",
+      })
+      .optional(),
   });
 }
 

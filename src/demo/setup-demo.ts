@@ -10,7 +10,8 @@ export const DEMO = {
   owner: { id: 'U0DEMOOWNER', name: 'Olivia (owner)' },
   approver: { id: 'U0DEMOAPPR', name: 'Arjun (approver)' },
   admin: { id: 'U0DEMOADMIN', name: 'Ada (admin)' },
-  channel: 'C0DEMO',
+  /** The playground's channel: CLI rounds of the demo get their thread there too. */
+  channel: 'C0EVOLVE',
 } as const;
 
 export interface DemoHandle {
@@ -85,6 +86,7 @@ export async function setupDemo(
     approvalTtlMs: 24 * 3600_000,
     shadowStartupMode: 'earliest-offset',
     backfill: { rate: 500, mode: 'full' },
+    slackChannel: DEMO.channel,
   };
   await runtime.service.registerFromFile(pipeline);
   if (registered && registered.production.flinkJobId !== jobId) {

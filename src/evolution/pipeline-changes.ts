@@ -21,6 +21,7 @@ export const PIPELINE_FIELDS = [
   'shadowStartupMode',
   'backfill.rate',
   'backfill.mode',
+  'slackChannel',
 ] as const;
 export type PipelineField = (typeof PIPELINE_FIELDS)[number];
 
@@ -94,6 +95,7 @@ export function pipelineChanges(
 }
 
 function show(value: unknown): string {
+  if (value === undefined) return '(none)';
   return Array.isArray(value) ? value.join(', ') || '(none)' : String(value);
 }
 

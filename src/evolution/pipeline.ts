@@ -27,6 +27,11 @@ export interface PipelineConfig {
   approvalTtlMs: number;
   shadowStartupMode: ShadowStartupMode;
   backfill: { rate: number; mode: BackfillMode };
+  /**
+   * Slack channel id (C…/G…) of the pipeline's threads when an evolution is
+   * started outside Slack (the CLI); a command typed in Slack uses its channel.
+   */
+  slackChannel?: string;
 }
 
 export interface Pipeline extends PipelineConfig {
@@ -38,6 +43,7 @@ export const PIPELINE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 export const USER_ID_PATTERN = /^[UW][A-Z0-9]{2,}$/;
 export const GROUP_ID_PATTERN = /^S[A-Z0-9]{2,}$/;
+export const CHANNEL_ID_PATTERN = /^[CG][A-Z0-9]{2,}$/;
 
 /** True when the actor is listed by user id or belongs to a listed user group. */
 export function isPrincipalMember(

@@ -41,6 +41,8 @@ export class SlackStreamNotifier implements Notifier {
   }
 
   private async append(entry: SlackStreamEntry): Promise<void> {
+    // An evolution started outside Slack for a pipeline that names no channel has no thread.
+    if (!entry.evolution.slack.channel) return;
     await this.redis.xadd(
       this.keys.slackStream(),
       'MAXLEN',

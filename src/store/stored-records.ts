@@ -137,6 +137,7 @@ const pipelineConfigSchema = z.looseObject({
   approvalTtlMs: z.number().positive(),
   shadowStartupMode: z.enum(SHADOW_STARTUP_MODES),
   backfill: z.looseObject({ rate: z.number().positive(), mode: z.enum(BACKFILL_MODES) }),
+  slackChannel: z.string().optional(),
 });
 
 /** A Redis record that is not what this version of flink-evolve wrote. */

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEvolution } from '../../src/evolution/start-evolution.js';
 import { RedisAuditLog } from '../../src/store/redis-audit-log.js';
+import { RedisEvolutionStore } from '../../src/store/redis-evolution-store.js';
+import { systemClock } from '../../src/store/system-clock.js';
 import { RedisKeys } from '../../src/store/redis-keys.js';
 import { RedisPipelineRegistry } from '../../src/store/redis-pipeline-registry.js';
 import { deleteKeysWithPrefix } from '../support/redis-test-keys.js';
@@ -130,5 +133,49 @@ describe('CLI identity: --as names a known person, never the workers, and is aud
     expect(history.out).toContain(
       `${ADMIN} (cli ${userInfo().username}@${hostname()}) registerPipeline`,
     );
+    expect(history.out.split('\n')[0]).toBe(`pipeline ${name}`);
+  });
+
+  it('history shows each evolution with its own events under it, an aborted one included', async () => {
+    const store = new RedisEvolutionStore({
+      redis,
+      pipelines: registry(),
+      clock: systemClock,
+      prefix,
+    });
+    const pipeline = await registry().load(name);
+    const first = await startEvolution(
+      { evolutions: store, audit: store.audit },
+      {
+        pipeline,
+        v2Sql: 'INSERT INTO out SELECT 2;',
+        requester: OWNER,
+        slack: { channel: '' },
+        clock: systemClock,
+      },
+    );
+    await store.transition(first.id, { type: 'abort', reason: 'wrong join' }, OWNER);
+    await redis.del(new RedisKeys(prefix).activeEvolution(name));
+    const second = await startEvolution(
+      { evolutions: store, audit: store.audit },
+      {
+        pipeline,
+        v2Sql: 'INSERT INTO out SELECT 3;',
+        requester: OWNER,
+        slack: { channel: '' },
+        clock: systemClock,
+      },
+    );
+    const history = await evolve(['history', name], env);
+    console.log(`[cli] history with two evolutions:\n${history.out}`);
+    const lines = history.out.split('\n');
+    const at = (id: string) => lines.findIndex((l) => l.startsWith(id));
+    // Newest first; each header is followed by its own events only.
+    expect(at(second.id)).toBe(0);
+    expect(lines[1]).toMatch(new RegExp(`${OWNER} develop `));
+    expect(at(first.id)).toBe(2);
+    expect(lines[3]).toMatch(new RegExp(`${OWNER} develop `));
+    expect(lines[4]).toMatch(new RegExp(`${OWNER} abort DEVELOPING -> ABORTED`));
+    expect(lines[5]).toBe(`pipeline ${name}`);
   });
 });

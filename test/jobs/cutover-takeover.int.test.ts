@@ -6,8 +6,14 @@ import { FlinkRestClient } from '../../src/flink/flink-rest-client.js';
 import { SqlGatewayClient } from '../../src/flink/sql-gateway-client.js';
 import { RedisKeys } from '../../src/store/redis-keys.js';
 import { describeSteps, evolutionJobs, untilStatus } from '../support/crash-lane.js';
-import { testKafka, withProducer } from '../support/kafka-test-client.js';
-import { cancelLaneJobs, newOrdersLane, type OrdersLane } from '../support/orders-lane.js';
+import { testKafka } from '../support/kafka-test-client.js';
+import {
+  cancelLaneJobs,
+  deleteLaneTopics,
+  newOrdersLane,
+  seedOrdersTopic,
+  type OrdersLane,
+} from '../support/orders-lane.js';
 import { makeOrders } from '../support/orders-pipeline.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { disposeRuntime, testRuntime } from '../support/test-runtime.js';
@@ -143,31 +149,14 @@ describe('a worker killed inside the cutover', () => {
   beforeAll(async () => {
     admin = testKafka().admin();
     await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic: ordersTopic, numPartitions: 2 }],
-    });
-    const orders = makeOrders('t', 200, 20);
-    await withProducer((p) =>
-      p.send({
-        topic: ordersTopic,
-        messages: orders.map((o) => ({ key: o.order_id, value: JSON.stringify(o) })),
-      }),
-    );
+    await seedOrdersTopic(admin, ordersTopic, makeOrders('t', 200, 20));
   });
 
   afterAll(async () => {
     for (const lane of lanes) for (const w of lane.workers) await w.killAndWait();
     await cancelLaneJobs(flink, () => rest.listJobs(), lanes);
     for (const lane of lanes) await disposeRuntime(lane.rt).catch(() => undefined);
-    const topics = await admin.listTopics();
-    await admin
-      .deleteTopics({
-        topics: topics.filter(
-          (t) => t === ordersTopic || lanes.some((l) => t.includes(l.pipeline)),
-        ),
-      })
-      .catch(() => undefined);
+    await deleteLaneTopics(admin, ordersTopic, lanes);
     await admin.disconnect();
     await Promise.all([rest.close(), gateway.close()]);
   });

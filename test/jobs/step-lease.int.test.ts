@@ -9,8 +9,14 @@ import { SqlGatewayClient } from '../../src/flink/sql-gateway-client.js';
 import { BackfillProgressRelay } from '../../src/jobs/backfill-progress-relay.js';
 import { EvolveWorkers, type StepLockOptions } from '../../src/jobs/evolve-workers.js';
 import { evolutionJobs, untilStatus } from '../support/crash-lane.js';
-import { testKafka, withProducer } from '../support/kafka-test-client.js';
-import { cancelLaneJobs, newOrdersLane, type OrdersLane } from '../support/orders-lane.js';
+import { testKafka } from '../support/kafka-test-client.js';
+import {
+  cancelLaneJobs,
+  deleteLaneTopics,
+  newOrdersLane,
+  seedOrdersTopic,
+  type OrdersLane,
+} from '../support/orders-lane.js';
 import { makeOrders } from '../support/orders-pipeline.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { disposeRuntime, testRuntime } from '../support/test-runtime.js';
@@ -90,17 +96,7 @@ describe('two workers on one deploy job', () => {
   beforeAll(async () => {
     admin = testKafka().admin();
     await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic: ordersTopic, numPartitions: 2 }],
-    });
-    const orders = makeOrders('l', 200, 20);
-    await withProducer((p) =>
-      p.send({
-        topic: ordersTopic,
-        messages: orders.map((o) => ({ key: o.order_id, value: JSON.stringify(o) })),
-      }),
-    );
+    await seedOrdersTopic(admin, ordersTopic, makeOrders('l', 200, 20));
     rt = await testRuntime(new RecordingNotifier(), { EVOLVE_DEPLOY_STABLE_MS: '2000' });
   });
 
@@ -108,14 +104,7 @@ describe('two workers on one deploy job', () => {
     for (const w of started) await w.close().catch(() => undefined);
     await cancelLaneJobs(flink, () => rest.listJobs(), lanes);
     await disposeRuntime(rt).catch(() => undefined);
-    const topics = await admin.listTopics();
-    await admin
-      .deleteTopics({
-        topics: topics.filter(
-          (t) => t === ordersTopic || lanes.some((l) => t.includes(l.pipeline)),
-        ),
-      })
-      .catch(() => undefined);
+    await deleteLaneTopics(admin, ordersTopic, lanes);
     await admin.disconnect();
     await Promise.all([rest.close(), gateway.close()]);
   });

@@ -8,8 +8,14 @@ import { FlinkAdapter } from '../../src/flink/flink-adapter.js';
 import { FlinkRestClient } from '../../src/flink/flink-rest-client.js';
 import { SqlGatewayClient } from '../../src/flink/sql-gateway-client.js';
 import { evolutionJobs, untilStatus } from '../support/crash-lane.js';
-import { latestByKey, readAll, testKafka, withProducer } from '../support/kafka-test-client.js';
-import { cancelLaneJobs, newOrdersLane, type OrdersLane } from '../support/orders-lane.js';
+import { latestByKey, readAll, testKafka } from '../support/kafka-test-client.js';
+import {
+  cancelLaneJobs,
+  deleteLaneTopics,
+  newOrdersLane,
+  seedOrdersTopic,
+  type OrdersLane,
+} from '../support/orders-lane.js';
 import { expectedV2, makeOrders } from '../support/orders-pipeline.js';
 import { ReplyDroppingProxy } from '../support/reply-dropping-proxy.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
@@ -97,16 +103,7 @@ describe('no evolution is stranded between a transition and its job', () => {
   beforeAll(async () => {
     admin = testKafka().admin();
     await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic: ordersTopic, numPartitions: 2 }],
-    });
-    await withProducer((p) =>
-      p.send({
-        topic: ordersTopic,
-        messages: orders.map((o) => ({ key: o.order_id, value: JSON.stringify(o) })),
-      }),
-    );
+    await seedOrdersTopic(admin, ordersTopic, orders);
     workers = await testRuntime(new RecordingNotifier(), { EVOLVE_DEPLOY_STABLE_MS: '2000' });
     runtimes.push(workers);
     await workers.startWorkers();
@@ -116,16 +113,7 @@ describe('no evolution is stranded between a transition and its job', () => {
     await cancelLaneJobs(flink, () => rest.listJobs(), lanes);
     for (const rt of runtimes.slice(1)) await rt.close().catch(() => undefined);
     await disposeRuntime(workers).catch(() => undefined);
-    const topics = await admin.listTopics();
-    await admin
-      .deleteTopics({
-        topics: topics.filter(
-          (t) =>
-            t === ordersTopic ||
-            lanes.some((l) => t.startsWith(l.revenueTopic) || t.includes(l.pipeline)),
-        ),
-      })
-      .catch(() => undefined);
+    await deleteLaneTopics(admin, ordersTopic, lanes);
     await admin.disconnect();
     await Promise.all([rest.close(), gateway.close()]);
   });

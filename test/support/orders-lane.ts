@@ -2,7 +2,8 @@ import type { Admin } from 'kafkajs';
 import type { Runtime } from '../../src/app/create-runtime.js';
 import { sqlHash } from '../../src/evolution/sql-hash.js';
 import type { FlinkAdapter } from '../../src/flink/flink-adapter.js';
-import { ordersPipelineSql } from './orders-pipeline.js';
+import { withProducer } from './kafka-test-client.js';
+import { makeOrders, ordersPipelineSql } from './orders-pipeline.js';
 import { aPipeline } from './pipeline-fixture.js';
 import { stackEndpoints } from './stack-endpoints.js';
 import { uniqueName } from './unique-name.js';
@@ -68,4 +69,33 @@ export async function cancelLaneJobs(
     )
       await flink.cancel(j.jid).catch(() => undefined);
   }
+}
+
+/** The lanes' shared input: a 2-partition orders topic holding these orders, keyed by order id. */
+export async function seedOrdersTopic(
+  admin: Admin,
+  topic: string,
+  orders: ReturnType<typeof makeOrders>,
+): Promise<void> {
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
+  await withProducer((p) =>
+    p.send({
+      topic,
+      messages: orders.map((o) => ({ key: o.order_id, value: JSON.stringify(o) })),
+    }),
+  );
+}
+
+/** Deletes the orders topic and every topic of these lanes (output, TEMP): their names carry the pipeline. */
+export async function deleteLaneTopics(
+  admin: Admin,
+  ordersTopic: string,
+  lanes: readonly Pick<OrdersLane, 'pipeline'>[],
+): Promise<void> {
+  const topics = await admin.listTopics();
+  await admin
+    .deleteTopics({
+      topics: topics.filter((t) => t === ordersTopic || lanes.some((l) => t.includes(l.pipeline))),
+    })
+    .catch(() => undefined);
 }
