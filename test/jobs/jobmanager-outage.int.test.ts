@@ -215,8 +215,17 @@ describe('a JobManager REST outage between deploy steps', () => {
     console.log(
       `[outage] deploy gave up ${Math.round((Date.now() - started) / 1000)} s into the outage`,
     );
-    const job = await rt.queues.steps.getJob(`deploy-${id}`);
-    expect(job?.attemptsMade, 'every configured attempt was made').toBe(3);
+    // The last attempt writes FAILED before BullMQ records its end (and counts it): wait for that.
+    const job = await until(
+      'the deploy job to end',
+      async () => {
+        const j = await rt.queues.steps.getJob(`deploy-${id}`);
+        return j?.finishedOn !== undefined ? j : undefined;
+      },
+      30_000,
+      100,
+    );
+    expect(job.attemptsMade, 'every configured attempt was made').toBe(3);
     expect(failed.error?.step).toBe('deploy');
     expect(failed.error?.message).toContain('could not finish after repeated retries');
     expect(failed.deploy?.steps.stopV1?.doneAt, 'v1 was never stopped').toBeUndefined();
