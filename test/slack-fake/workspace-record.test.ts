@@ -13,7 +13,9 @@ describe('FakeSlackWorkspace record (what a playground restart keeps)', () => {
     const fresh = ws.postMessage({
       channel: C,
       text: 'with a file',
-      files: [{ id: 'F1', filename: 'diff.txt', bytes: Buffer.from('secret bytes'), completed: true }],
+      files: [
+        { id: 'F1', filename: 'diff.txt', bytes: Buffer.from('secret bytes'), completed: true },
+      ],
     });
     if (fresh === 'thread_not_found') throw new Error('unexpected');
     ws.files.set('F1', fresh.files![0]!);
