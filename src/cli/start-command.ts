@@ -2,11 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { Command } from 'commander';
+import { Redis } from 'ioredis';
 import { startSlackBot } from '../app/start-slack-bot.js';
 import { loadConfig } from '../config/load-config.js';
 import { DEMO, setupDemo } from '../demo/setup-demo.js';
 import { startPlayground } from '../playground/index.js';
-import { FakeSlackApi } from '../slack-fake/index.js';
+import {
+  FakeSlackApi,
+  persistWorkspaceInRedis,
+  type PersistedWorkspace,
+} from '../slack-fake/index.js';
+import { RedisKeys } from '../store/redis-keys.js';
 
 /** Variables that point flink-evolve at clusters of the user's own: then nothing is started locally. */
 const EXTERNAL = [
@@ -35,6 +41,40 @@ function startLocalStack(): void {
       'the local stack did not come up; see `npm run stack -- logs`, fix, and run `npm start` again',
     );
   }
+}
+
+/**
+ * The playground's channel survives a restart: restored from Redis before
+ * the bot starts (so it continues its threads in place), saved as it changes.
+ */
+async function keepPlaygroundInRedis(
+  fake: FakeSlackApi,
+  redisConfig: { url: string; keyPrefix: string },
+): Promise<{ stop(): Promise<void> }> {
+  const redis = new Redis(redisConfig.url, { maxRetriesPerRequest: 3 });
+  let persisted: PersistedWorkspace;
+  try {
+    persisted = await persistWorkspaceInRedis({
+      workspace: fake.workspace,
+      redis,
+      key: new RedisKeys(redisConfig.keyPrefix).playgroundWorkspace(),
+      onError: (err) =>
+        console.warn(
+          `[start] could not save the playground's channel to Redis (${err instanceof Error ? err.message : String(err)}); retrying with the next message`,
+        ),
+    });
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+  if (persisted.restored > 0)
+    console.log(`[start] playground: ${persisted.restored} messages restored from Redis`);
+  return {
+    async stop() {
+      await persisted.stop();
+      await redis.quit();
+    },
+  };
 }
 
 /**
@@ -81,6 +121,7 @@ export function registerStartCommand(program: Command): void {
         };
       }
       const config = loadConfig(env);
+      const kept = fake ? await keepPlaygroundInRedis(fake, config.redis) : undefined;
       const proc = await startSlackBot(config);
       const workers = await proc.runtime.startWorkers();
       const demo = o.demo
@@ -121,6 +162,7 @@ export function registerStartCommand(program: Command): void {
             await workers.close();
             await proc.stop();
             await fake?.stop();
+            await kept?.stop();
             process.exit(0);
           })();
         });

@@ -64,8 +64,24 @@ export class FakeSlackWorkspace {
   readonly userGroups = new Map<string, string[]>();
   private lastTsMicros = 0;
   private sequence = 0;
+  private readonly listeners = new Set<() => void>();
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  /**
+   * Called after every change of what a restart should keep (messages,
+   * edits, deletions, files); the playground saves the workspace from here.
+   * Returns the unsubscribe.
+   */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Tells the listeners that a kept part changed (the Web API methods call it for files). */
+  markChanged(): void {
+    for (const listener of this.listeners) listener();
+  }
 
   /** Slack ts: seconds.microseconds, unique and increasing per workspace. */
   nextTs(): string {
@@ -105,6 +121,7 @@ export class FakeSlackWorkspace {
       ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
     };
     channel.set(message.ts, message);
+    this.markChanged();
     return message;
   }
 
@@ -120,11 +137,58 @@ export class FakeSlackWorkspace {
     if (input.blocks !== undefined) message.blocks = input.blocks;
     message.editCount += 1;
     message.editedAt = this.now();
+    this.markChanged();
     return message;
   }
 
   deleteMessage(channel: string, ts: string): boolean {
-    return this.messages.get(channel)?.delete(ts) ?? false;
+    const deleted = this.messages.get(channel)?.delete(ts) ?? false;
+    if (deleted) this.markChanged();
+    return deleted;
+  }
+
+  /**
+   * What a restart keeps: the newest `maxMessages` messages of all channels
+   * (a reply only with its parent), the files they show (metadata, no
+   * bytes) and the ts/id counters. Ephemerals, views and response URLs are
+   * left out: Slack forgets those too.
+   */
+  toRecord(maxMessages = DEFAULT_KEPT_MESSAGES): WorkspaceRecord {
+    const all = this.channels()
+      .flatMap((id) => this.sorted(id))
+      .sort((a, b) => compareTs(a.ts, b.ts));
+    const newest = all.slice(Math.max(0, all.length - maxMessages));
+    const kept = new Set(newest.map((m) => `${m.channel}/${m.ts}`));
+    const messages = newest
+      .filter((m) => isTopLevel(m) || kept.has(`${m.channel}/${m.threadTs}`))
+      .map(withoutBytes);
+    const fileIds = new Set(messages.flatMap((m) => (m.files ?? []).map((f) => f.id)));
+    const files = [...this.files.values()]
+      .filter((f) => fileIds.has(f.id))
+      .map(({ bytes: _bytes, ...file }) => file);
+    return {
+      version: 1,
+      lastTsMicros: this.lastTsMicros,
+      sequence: this.sequence,
+      messages,
+      files,
+    };
+  }
+
+  /** Replaces the messages and files with a record's; counters only move forward, so new ts stay increasing. */
+  restore(record: WorkspaceRecord): void {
+    this.messages.clear();
+    this.files.clear();
+    for (const file of record.files) this.files.set(file.id, { ...file });
+    for (const message of record.messages) {
+      const files = message.files?.map((f) => this.files.get(f.id) ?? { ...f });
+      this.channelMap(message.channel).set(message.ts, {
+        ...message,
+        ...(files ? { files } : {}),
+      });
+    }
+    this.lastTsMicros = Math.max(this.lastTsMicros, record.lastTsMicros);
+    this.sequence = Math.max(this.sequence, record.sequence);
   }
 
   message(channel: string, ts: string): FakeMessage | undefined {
@@ -178,10 +242,27 @@ export class FakeSlackWorkspace {
   }
 }
 
+/** The newest messages a saved workspace keeps (older ones are dropped at each save). */
+export const DEFAULT_KEPT_MESSAGES = 2_000;
+
+/** A workspace as saved between restarts (JSON-safe: file bytes are left out). */
+export interface WorkspaceRecord {
+  version: 1;
+  lastTsMicros: number;
+  sequence: number;
+  /** Oldest first. */
+  messages: FakeMessage[];
+  files: FakeFile[];
+}
+
 export interface WorkspaceSnapshot {
   channels: { id: string; messages: (FakeMessage & { replies: FakeMessage[] })[] }[];
   ephemerals: FakeEphemeral[];
   views: Record<string, unknown>[];
+}
+
+function isTopLevel(message: FakeMessage): boolean {
+  return message.threadTs === undefined || message.threadTs === message.ts;
 }
 
 function withoutBytes(message: FakeMessage): FakeMessage {

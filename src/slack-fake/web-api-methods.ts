@@ -156,6 +156,7 @@ export const webApiMethods: Readonly<Record<string, Method>> = {
     if (!Number.isInteger(length) || length <= 0) return fail('invalid_arguments');
     const id = ctx.workspace.nextId('F');
     ctx.workspace.files.set(id, { id, filename, length, completed: false });
+    ctx.workspace.markChanged();
     return { ok: true, upload_url: `${ctx.origin}/upload/${id}`, file_id: id };
   },
 
@@ -172,6 +173,7 @@ export const webApiMethods: Readonly<Record<string, Method>> = {
       if (title) file.title = title;
       completed.push(file);
     }
+    ctx.workspace.markChanged();
     const channel = str(args.channel_id) ?? str(args.channels);
     if (channel) {
       const threadTs = str(args.thread_ts);

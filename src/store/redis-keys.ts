@@ -61,4 +61,8 @@ export class RedisKeys {
   slackThread(evolutionId: string): string {
     return `${this.prefix}slack:thread:${evolutionId}`;
   }
+  /** The playground's fake Slack workspace (channel, threads, edits, counters), kept across `npm start` restarts. */
+  playgroundWorkspace(): string {
+    return `${this.prefix}playground:workspace`;
+  }
 }

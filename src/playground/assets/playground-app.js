@@ -7,6 +7,8 @@ import { askToConfirm, ModalDialog } from './modal-dialog.js';
 import { renderMrkdwn } from './mrkdwn.js';
 
 const POLL_MS = 1000;
+/** Closer than this to the end counts as "at the bottom": new messages keep it there. */
+const NEAR_BOTTOM_PX = 60;
 const $ = (id) => document.getElementById(id);
 
 const page = {
@@ -16,7 +18,8 @@ const page = {
   state: undefined,
   openThread: undefined,
   lastJson: '',
-  rendered: { channel: new Map(), thread: new Map() },
+  /** The channel and thread timelines: see createPane. */
+  panes: undefined,
 };
 
 async function api(path, body) {
@@ -59,11 +62,13 @@ async function start() {
     }
   });
   $('thread-close').addEventListener('click', () => openThread(undefined));
+  page.panes = { channel: createPane('timeline'), thread: createPane('thread-timeline') };
 
   page.modal = new ModalDialog($('modal'), {
     names: page.names,
     ...(page.config.demoFill ? { demoFill: page.config.demoFill } : {}),
     onSubmit: async (viewId, values) => {
+      followNewMessages();
       const outcome = await api('/api/views/submit', { user: page.user, viewId, values });
       void refresh();
       return outcome;
@@ -113,6 +118,9 @@ async function sendComposer() {
   const text = input.value.trim();
   if (text === '') return;
   input.value = '';
+  followNewMessages();
+  // The composer is at the channel's end: the person expects to see their command there.
+  scrollToEnd(page.panes.channel);
   await api('/api/command', { user: page.user, text }).catch((err) => {
     $('connection').textContent = `Not sent: ${err.message}`;
   });
@@ -123,6 +131,7 @@ async function pressButton(message, element, button) {
   if (element.confirm && !(await askToConfirm($('confirm'), element.confirm, page.names))) return;
   button.disabled = true;
   button.setAttribute('aria-busy', 'true');
+  followNewMessages();
   try {
     await api('/api/click', { user: page.user, ts: message.ts, actionId: element.action_id });
   } finally {
@@ -135,8 +144,11 @@ async function pressButton(message, element, button) {
 function openThread(ts) {
   page.openThread = ts;
   $('thread-pane').hidden = ts === undefined;
-  page.rendered.thread.clear();
-  $('thread-timeline').replaceChildren();
+  const pane = page.panes.thread;
+  pane.rendered.clear();
+  pane.list.replaceChildren();
+  pane.jump.hidden = true;
+  pane.follow = false;
   render();
 }
 
@@ -148,7 +160,7 @@ function render() {
       .filter((e) => !e.threadTs || !messages.some((m) => m.ts === e.threadTs))
       .map((e) => ({ kind: 'ephemeral', key: `e${e.id}`, at: e.at, ephemeral: e })),
   ].sort((a, b) => a.at - b.at);
-  renderTimeline($('timeline'), page.rendered.channel, channelItems, true);
+  renderTimeline(page.panes.channel, channelItems, true);
 
   const parent = messages.find((m) => m.ts === page.openThread);
   if (page.openThread && !parent) openThread(undefined);
@@ -160,16 +172,62 @@ function render() {
         .filter((e) => e.threadTs === parent.ts)
         .map((e) => ({ kind: 'ephemeral', key: `e${e.id}`, at: e.at, ephemeral: e })),
     ].sort((a, b) => a.at - b.at);
-    renderTimeline($('thread-timeline'), page.rendered.thread, threadItems, false);
+    renderTimeline(page.panes.thread, threadItems, false);
   }
 
   if (view) page.modal.show(view);
   else page.modal.hide();
 }
 
+/**
+ * A timeline and how it scrolls. New messages are brought into view when the
+ * person is at the bottom, or follows them after their own command, click or
+ * submission until they scroll up to read; then a "new messages" button
+ * appears instead of moving the view under them.
+ */
+function createPane(listId) {
+  const pane = {
+    list: $(listId),
+    jump: $(`${listId}-jump`),
+    rendered: new Map(),
+    follow: false,
+    lastTop: 0,
+  };
+  pane.list.addEventListener('scroll', () => {
+    const top = pane.list.scrollTop;
+    if (isNearBottom(pane.list)) pane.jump.hidden = true;
+    // Only the person scrolls up (new content and scrollToEnd only move down).
+    else if (top < pane.lastTop) pane.follow = false;
+    pane.lastTop = top;
+  });
+  pane.jump.addEventListener('click', () => {
+    pane.follow = true;
+    scrollToEnd(pane);
+  });
+  return pane;
+}
+
+/** What the person just did will be answered below: follow both timelines until they scroll up. */
+function followNewMessages() {
+  for (const pane of Object.values(page.panes)) pane.follow = true;
+}
+
+function isNearBottom(list) {
+  return list.scrollHeight - list.scrollTop - list.clientHeight < NEAR_BOTTOM_PX;
+}
+
+function scrollToEnd(pane) {
+  pane.list.scrollTop = pane.list.scrollHeight;
+  pane.lastTop = pane.list.scrollTop;
+  pane.jump.hidden = true;
+}
+
 /** Rebuilds only the items that changed, so focus and scroll survive the polling. */
-function renderTimeline(list, rendered, items, inChannel) {
-  const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
+function renderTimeline(pane, items, inChannel) {
+  const { list, rendered } = pane;
+  const firstRender = rendered.size === 0;
+  const nearBottom = isNearBottom(list);
+  const added = items.filter((item) => !rendered.has(item.key)).length;
   const keep = new Set(items.map((i) => i.key));
   for (const [key, entry] of rendered) {
     if (!keep.has(key)) {
@@ -189,7 +247,8 @@ function renderTimeline(list, rendered, items, inChannel) {
     if (list.children[index] !== entry.el)
       list.insertBefore(entry.el, list.children[index] ?? null);
   });
-  if (nearBottom) list.scrollTop = list.scrollHeight;
+  if (firstRender || nearBottom || (pane.follow && added > 0)) scrollToEnd(pane);
+  else if (added > 0) pane.jump.hidden = false;
 }
 
 function signatureOf(item, inChannel) {
