@@ -38,7 +38,7 @@ describe('the free task slots check of the integration suite', () => {
     );
     console.log(`[slots] ${problem}`);
     expect(problem).toBe(
-      'Flink has 6 free task slots; the integration tests need 8: another process (npm start?) holds 2 (jobs: demo-revenue-v1, evolve/demo-revenue/ev-1/shadow). Stop it (or cancel those jobs in the Flink UI), or give the stack more slots (flink.slots in stack/stack-config.ts, then npm run stack -- down && npm run stack -- up).',
+      'Flink has 6 free task slots; the integration tests need 8: another process (npm start?) holds 2 (jobs: demo-revenue-v1 RUNNING, evolve/demo-revenue/ev-1/shadow RUNNING). Stop it (or cancel those jobs in the Flink UI), or give the stack more slots (flink.slots in stack/stack-config.ts, then npm run stack -- down && npm run stack -- up).',
     );
   });
 

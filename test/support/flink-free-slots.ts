@@ -55,11 +55,12 @@ async function busyMessage(
 ): Promise<string> {
   const jobs = ((await httpJson(`${restUrl}/jobs/overview`)) as JobsOverview).jobs ?? [];
   const holding = jobs
-    .filter((j) => ['RUNNING', 'CREATED', 'INITIALIZING', 'RESTARTING'].includes(j.state ?? ''))
-    .map((j) => j.name ?? '?');
+    // Any job not yet ended holds its slots, a CANCELLING one too.
+    .filter((j) => !['FINISHED', 'CANCELED', 'FAILED', 'SUSPENDED'].includes(j.state ?? ''))
+    .map((j) => `${j.name ?? '?'} ${j.state ?? ''}`.trim());
   const names =
     holding.length > 0
       ? ` (jobs: ${holding.slice(0, 5).join(', ')}${holding.length > 5 ? `, and ${holding.length - 5} more` : ''})`
       : '';
-  return `Flink has ${free} free task slots; the integration tests need ${needed}: another process (npm start?) holds ${total - free}${names}. Stop it (or cancel those jobs in the Flink UI), or give the stack more slots (flink.slots in stack/stack-config.ts, then npm run stack -- down && npm run stack -- up).`;
+  return `Flink has ${free} free task slots; the integration tests need ${needed}: another process (npm start?) holds ${total - free}${names}. Stop it${holding.length > 0 ? ' (or cancel those jobs in the Flink UI)' : ''}, or give the stack more slots (flink.slots in stack/stack-config.ts, then npm run stack -- down && npm run stack -- up).`;
 }
