@@ -55,6 +55,10 @@ function writeConfig(cfg: StackConfig): FlinkDirs {
     'restart-strategy.type': 'fixed-delay',
     'restart-strategy.fixed-delay.attempts': 3,
     'restart-strategy.fixed-delay.delay': '2s',
+    // Its one TaskManager registers within seconds of `up`: a job no slot can
+    // serve fails at once (NoResourceAvailableException) instead of waiting
+    // for more TaskManagers for slot.request.timeout (5 min) after a start.
+    'resourcemanager.standalone.start-up-time': '10s',
     'execution.target': 'remote',
     'sql-gateway.endpoint.rest.address': '127.0.0.1',
     'sql-gateway.endpoint.rest.bind-address': '127.0.0.1',

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   ExecutionConfig,
   FlinkJobState,
@@ -11,13 +12,16 @@ import {
   FlinkSavepointUnknownError,
   type SavepointOperation,
 } from './flink-errors.js';
-import { FlinkRestClient, PollTimeout, type JobException } from './flink-rest-client.js';
+import { lacksTaskSlot } from '../evolution/no-task-slot.js';
+import { FlinkRestClient, type JobException } from './flink-rest-client.js';
 import { subtasksRunning, TERMINAL_JOB_STATES, type JobOverview } from './flink-rest-schemas.js';
 import { javaRootCause } from './java-root-cause.js';
 import { SqlGatewayClient } from './sql-gateway-client.js';
 
 /** Longer than Flink's REST caches (`web.refresh-interval`, 3 s by default). */
 const STATS_CACHE_WAIT_MS = 5_000;
+/** How often a wait for RUNNING reads the job's exceptions (a REST call of its own). */
+const FAILURE_LOOK_MS = 1_000;
 
 /**
  * The domain's FlinkPort on the real clients: the gateway submits, the REST
@@ -99,25 +103,29 @@ export class FlinkAdapter implements FlinkPort {
    * RUNNING here means every task runs, not only the job: Flink refuses a
    * savepoint ("not all required tasks are currently running") while tasks
    * are still being deployed, and a deploy that follows at once would fail.
+   * A job that cannot get a task slot is not waited for: Flink fails it with
+   * NoResourceAvailableException at once and then only restarts it, so the
+   * wait returns the state it is in (RESTARTING, mostly) and lastFailure
+   * says why; the caller tells people the cluster is full.
    */
   async waitRunning(jobId: string, timeoutMs: number): Promise<FlinkJobState> {
     const deadline = Date.now() + timeoutMs;
-    try {
+    let nextFailureLook = 0;
+    for (;;) {
       // Polled often: during a cutover this wait is production's gap.
-      const job = await this.rest.waitForJobState(jobId, ['RUNNING'], {
-        timeoutMs,
-        pollIntervalMs: 100,
-      });
-      // The look that saw RUNNING also counted the subtasks: check those first.
-      for (let now = job; ; now = await this.rest.getJobOverview(jobId)) {
-        if (now.state !== 'RUNNING') return now.state;
-        if (await this.allTasksRunning(now)) return 'RUNNING';
-        if (Date.now() > deadline) return 'INITIALIZING';
-        await new Promise((r) => setTimeout(r, 100));
+      const job = await this.rest.getJobOverview(jobId);
+      if (TERMINAL_JOB_STATES.includes(job.state)) return job.state;
+      const running = job.state === 'RUNNING';
+      if (running && (await this.allTasksRunning(job))) return 'RUNNING';
+      // Only a job that is not RUNNING: one RUNNING again after a slot freed
+      // up still lists the old exception while its tasks deploy.
+      if (!running && Date.now() >= nextFailureLook) {
+        nextFailureLook = Date.now() + FAILURE_LOOK_MS;
+        const failure = await this.lastFailure(jobId).catch(() => undefined);
+        if (lacksTaskSlot(failure)) return job.state;
       }
-    } catch (err) {
-      if (err instanceof PollTimeout) return this.jobState(jobId);
-      throw err;
+      if (Date.now() > deadline) return running ? 'INITIALIZING' : job.state;
+      await sleep(100);
     }
   }
 

@@ -13,6 +13,7 @@ import {
 } from './observation-changes.js';
 import { shadowLag } from './shadow-lag.js';
 import { loadPipelineFor } from '../evolution/pipeline-snapshot.js';
+import { lacksTaskSlot, noTaskSlotText } from '../evolution/no-task-slot.js';
 
 export interface ObserveOptions {
   redis: Redis;
@@ -136,26 +137,31 @@ async function lastFailure(read: () => Promise<string | undefined>): Promise<str
   return flat.length > MAX_FAILURE_CHARS ? `${flat.slice(0, MAX_FAILURE_CHARS - 1)}…` : flat;
 }
 
-function milestoneOf(
+/** The thread's words for one change of a watched job. */
+export function milestoneOf(
   change: ObservationChange,
   c: {
     ev: Evolution;
     role: 'shadow' | 'v2';
     jobId: string;
     failure: string | undefined;
-    options: ObserveOptions;
+    options: Pick<ObserveOptions, 'lagThreshold'>;
   },
 ): Milestone {
   const job = `The ${c.role} job ${c.jobId}`;
   const cause = c.failure
     ? ` Its last exception: ${c.failure}${/[.!?…]$/.test(c.failure) ? '' : '.'}`
     : '';
+  // A full cluster is not the job's fault: say so first, and what fixes it.
+  const noSlot = lacksTaskSlot(c.failure) ? `${noTaskSlotText(c.role)} ` : '';
   switch (change.kind) {
     case 'state': {
       const healthy = change.to === 'RUNNING';
       return {
         kind: healthy ? 'info' : 'failed',
-        text: `${job} went from ${change.from} to ${change.to}.${healthy ? '' : `${cause} Check the job in Flink; /evolve status shows the details.`}`,
+        text: healthy
+          ? `${job} went from ${change.from} to ${change.to}.`
+          : `${noSlot}${job} went from ${change.from} to ${change.to}.${noSlot ? '' : `${cause} Check the job in Flink; /evolve status shows the details.`}`,
         details: {
           jobId: c.jobId,
           state: change.to,
@@ -166,7 +172,7 @@ function milestoneOf(
     case 'restarts':
       return {
         kind: 'failed',
-        text: `${job} restarted ${change.added} time${change.added === 1 ? '' : 's'} since the last look (total ${change.total}).${cause}`,
+        text: `${noSlot}${job} restarted ${change.added} time${change.added === 1 ? '' : 's'} since the last look (total ${change.total}).${noSlot ? '' : cause}`,
         details: { jobId: c.jobId, restarts: change.total },
       };
     case 'lag': {

@@ -1,11 +1,12 @@
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Runtime } from '../../src/app/create-runtime.js';
 import { DEPLOY_STEPS, type Evolution } from '../../src/evolution/evolution.js';
 import type { EvolutionStatus } from '../../src/evolution/evolution-status.js';
 import { jobName } from '../../src/evolution/workflow/workflow-deps.js';
 import type { FlinkRestClient } from '../../src/flink/flink-rest-client.js';
-import { stackEndpoints } from './stack-endpoints.js';
 
 /** Waits for an evolution to reach `want`; a failure state ends the wait at once with its error. */
 export async function untilStatus(
@@ -51,18 +52,22 @@ export async function evolutionJobs(rest: FlinkRestClient, pipeline: string, evo
 
 /**
  * Savepoints Flink took of a job: the savepoint entries of its checkpoint
- * history, and the directories `savepoint-<job id prefix>-*` in the
- * cluster's savepoint directory (when the tests know it).
+ * history, and the directories `savepoint-<job id prefix>-*` next to the one
+ * Flink reports (when that folder is readable from here). The folder comes
+ * from Flink, not from this checkout: the stack may be another checkout's.
  */
 export async function savepointsOf(
   rest: FlinkRestClient,
   jobId: string,
 ): Promise<{ history: number; directories: number | undefined }> {
   const stats = await rest.getCheckpoints(jobId);
-  const history = stats.history.filter((c) => c.is_savepoint).length;
-  const dir = stackEndpoints().savepointDir;
-  if (!dir.startsWith('file:')) return { history, directories: undefined };
-  const entries = await readdir(fileURLToPath(dir));
+  const savepoints = stats.history.filter((c) => c.is_savepoint);
+  const history = savepoints.length;
+  const reported = savepoints.map((c) => c.external_path).find((p) => p?.startsWith('file:'));
+  if (!reported) return { history, directories: undefined };
+  const dir = dirname(fileURLToPath(reported));
+  if (!existsSync(dir)) return { history, directories: undefined };
+  const entries = await readdir(dir);
   const directories = entries.filter((e) => e.startsWith(`savepoint-${jobId.slice(0, 6)}-`)).length;
   return { history, directories };
 }

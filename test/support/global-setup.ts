@@ -5,6 +5,8 @@ import { kafkaReady } from '../../stack/kafka-node.js';
 import { redisPing } from '../../stack/redis-server.js';
 import { httpJson } from '../../stack/wait-until.js';
 import { startContainerStack, type ContainerStack } from './container-stack.js';
+import { flinkSavepointDir } from './flink-savepoint-dir.js';
+import { freeSlotsProblem, SLOTS_THE_TESTS_NEED } from './flink-free-slots.js';
 
 // Integration tests run against a real stack: the local one started by
 // `npm run stack -- up` (the default, and the only one on hosts without a
@@ -42,13 +44,37 @@ export async function setup(): Promise<void> {
       `The integration tests need the local stack; not answering: ${missing.join(', ')}. Start it with: npm run stack -- up`,
     );
   }
+  const restUrl = `http://127.0.0.1:${cfg.flink.restPort}`;
+  const slots = await freeSlotsProblem(restUrl, slotsNeeded());
+  if (slots) throw new Error(slots);
   process.env.EVOLVE_TEST_STACK_KIND = 'local';
   process.env.EVOLVE_TEST_KAFKA_BROKERS = `127.0.0.1:${cfg.kafka.port}`;
   process.env.EVOLVE_TEST_FLINK_REST_URL = `http://127.0.0.1:${cfg.flink.restPort}`;
   process.env.EVOLVE_TEST_FLINK_GATEWAY_URL = `http://127.0.0.1:${cfg.flink.gatewayPort}`;
   process.env.EVOLVE_TEST_REDIS_URL = `redis://127.0.0.1:${cfg.redis.port}`;
-  process.env.EVOLVE_TEST_SAVEPOINT_DIR = pathToFileURL(join(cfg.dir, 'flink', 'savepoints')).href;
-  console.log(`[stack] integration tests run on: local stack (${cfg.dir})`);
+  // Flink says where it writes savepoints: the stack on these ports may come from another checkout.
+  const savepointDir =
+    (await flinkSavepointDir(restUrl)) ?? pathToFileURL(join(cfg.dir, 'flink', 'savepoints')).href;
+  process.env.EVOLVE_TEST_SAVEPOINT_DIR = savepointDir;
+  console.log(
+    `[stack] integration tests run on: local stack (${cfg.dir}); Flink writes savepoints to ${savepointDir}`,
+  );
+}
+
+/**
+ * EVOLVE_TEST_FLINK_SLOTS lowers the check for a run of one file that
+ * needs fewer slots, on a stack others use at the same time.
+ */
+function slotsNeeded(): number {
+  const raw = process.env.EVOLVE_TEST_FLINK_SLOTS;
+  if (raw === undefined || raw === '') return SLOTS_THE_TESTS_NEED;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new Error(
+      `EVOLVE_TEST_FLINK_SLOTS=${raw} is not a number of task slots; use a whole number (default ${SLOTS_THE_TESTS_NEED}) or unset it.`,
+    );
+  }
+  return n;
 }
 
 export async function teardown(): Promise<void> {

@@ -45,7 +45,11 @@ export interface FlinkPort {
   /** The running or last job with this pipeline.name: how a resumed step finds what it submitted. */
   findJobByName(name: string): Promise<{ jobId: string; state: FlinkJobState } | undefined>;
   cancel(jobId: string): Promise<void>;
-  /** Resolves with the state once RUNNING, or the last state seen when the timeout passes. */
+  /**
+   * Resolves with the state once RUNNING, or the last state seen when the
+   * timeout passes, or at once when the job cannot get a task slot (then
+   * lastFailure names NoResourceAvailableException; see no-task-slot.ts).
+   */
   waitRunning(jobId: string, timeoutMs: number): Promise<FlinkJobState>;
   /**
    * Watches a RUNNING job for `windowMs`: stable when it stayed RUNNING,

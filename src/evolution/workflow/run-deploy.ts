@@ -7,6 +7,7 @@ import { runRollback } from './run-rollback.js';
 import { savepointStep } from './savepoint-step.js';
 import { jobName, type WorkflowDeps } from './workflow-deps.js';
 import { loadPipelineFor } from '../pipeline-snapshot.js';
+import { lacksTaskSlot, noTaskSlotText } from '../no-task-slot.js';
 
 const LIVE_STATES = new Set(['RUNNING', 'CREATED', 'INITIALIZING', 'RESTARTING', 'RECONCILING']);
 
@@ -100,12 +101,19 @@ export async function runDeploy(deps: WorkflowDeps, evolutionId: string): Promis
     const runningAt = deps.clock.now();
     const restored = state === 'RUNNING' ? await flink.restoredFrom(v2JobId) : undefined;
     if (state !== 'RUNNING' || restored !== ev.savepoints.s2!.location) {
+      const waited = `it was ${state} after ${Math.round((runningAt - waitFrom) / 1000)} s`;
+      // waitRunning returns early when Flink failed or keeps failing the job:
+      // a full cluster is said as that, so the rollback carries the true reason.
+      const noSlot =
+        state !== 'RUNNING' &&
+        lacksTaskSlot(await flink.lastFailure(v2JobId).catch(() => undefined));
       throw new EvolveError(
         'FLINK_STATEMENT_FAILED',
-        state !== 'RUNNING'
-          ? // waitRunning also returns early on a state that is not on the way to RUNNING (RESTARTING, FAILED).
-            `v2 job ${v2JobId} did not reach RUNNING: it was ${state} after ${Math.round((runningAt - waitFrom) / 1000)} s (limit ${Math.round(deps.runningTimeoutMs / 1000)} s).`
-          : `v2 job ${v2JobId} is RUNNING but restored from ${restored ?? 'no savepoint'}, not from the shadow's savepoint ${ev.savepoints.s2!.location}.`,
+        noSlot
+          ? `${noTaskSlotText('v2')} Job ${v2JobId}: ${waited}.`
+          : state !== 'RUNNING'
+            ? `v2 job ${v2JobId} did not reach RUNNING: ${waited} (limit ${Math.round(deps.runningTimeoutMs / 1000)} s).`
+            : `v2 job ${v2JobId} is RUNNING but restored from ${restored ?? 'no savepoint'}, not from the shadow's savepoint ${ev.savepoints.s2!.location}.`,
       );
     }
     // A v2 that fails on its first production records (a sink the shadow

@@ -1,0 +1,17 @@
+import { httpJson } from '../../stack/wait-until.js';
+
+/**
+ * Where the Flink cluster writes savepoints that name no target directory:
+ * its `state.savepoints.dir`, as its JobManager reports it. The suite asks
+ * Flink instead of assuming its own checkout's `.stack` folder, because the
+ * stack that answers on the ports may have been started from another
+ * checkout (or another `EVOLVE_STACK_DIR`). Undefined when Flink names none.
+ */
+export async function flinkSavepointDir(restUrl: string): Promise<string | undefined> {
+  const config = (await httpJson(`${restUrl}/jobmanager/config`)) as Array<{
+    key?: string;
+    value?: string;
+  }>;
+  const dir = config.find((e) => e.key === 'state.savepoints.dir')?.value;
+  return dir ? dir.replace(/\/+$/, '') : undefined;
+}
