@@ -5,6 +5,7 @@ import { cleanupShadow } from './cleanup-shadow.js';
 import { actionError } from './step-error.js';
 import { jobName, type WorkflowDeps } from './workflow-deps.js';
 import { loadPipelineFor } from '../pipeline-snapshot.js';
+import { lacksTaskSlot, noTaskSlotText } from '../no-task-slot.js';
 
 /**
  * Develop: TEMP topic, then the shadow job, then SHADOW_RUNNING. Safe to run
@@ -70,10 +71,14 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
       : await flink.submitJob(plan.sql, { ...plan.executionConfig, 'pipeline.name': name });
     const state = await flink.waitRunning(jobId, deps.runningTimeoutMs);
     if (state !== 'RUNNING') {
+      // A full cluster is not the SQL's fault: say which it is, before the job is gone.
+      const noSlot = lacksTaskSlot(await flink.lastFailure(jobId).catch(() => undefined));
       await flink.cancel(jobId).catch(() => undefined);
       throw new EvolveError(
         'FLINK_STATEMENT_FAILED',
-        `The shadow job ${jobId} did not reach RUNNING within ${Math.round(deps.runningTimeoutMs / 1000)} s (state ${state}). Check the Flink logs for the job, fix the SQL and run /evolve develop again.`,
+        noSlot
+          ? `${noTaskSlotText('shadow')} Then run /evolve develop again (job ${jobId} was ${state}).`
+          : `The shadow job ${jobId} did not reach RUNNING within ${Math.round(deps.runningTimeoutMs / 1000)} s (state ${state}). Check the Flink logs for the job, fix the SQL and run /evolve develop again.`,
       );
     }
     ev = await deps.evolutions.transition(ev.id, { type: 'shadowStarted', jobId }, SYSTEM_ACTOR);

@@ -8,6 +8,7 @@ import { jobName, type WorkflowDeps } from './workflow-deps.js';
 
 import { GONE } from './cleanup-shadow.js';
 import { loadPipelineFor } from '../pipeline-snapshot.js';
+import { lacksTaskSlot, noTaskSlotText } from '../no-task-slot.js';
 
 /**
  * After a failed deploy: make sure v2 no longer writes to production, then
@@ -51,9 +52,10 @@ export async function runRollback(deps: WorkflowDeps, evolutionId: string): Prom
       }
       const state = await flink.waitRunning(v1JobId, deps.runningTimeoutMs);
       if (state !== 'RUNNING') {
+        const noSlot = lacksTaskSlot(await flink.lastFailure(v1JobId).catch(() => undefined));
         throw new EvolveError(
           'FLINK_STATEMENT_FAILED',
-          `v1 restarted from ${s1} as job ${v1JobId} but is ${state}, not RUNNING. Production has no running job: check Flink now.`,
+          `v1 restarted from ${s1} as job ${v1JobId} but is ${state}, not RUNNING${noSlot ? `: ${noTaskSlotText('v1')}` : '.'} Production has no running job: check Flink now.`,
         );
       }
       // The same watch as v2's: "rolled back" must mean v1 serves production again.
