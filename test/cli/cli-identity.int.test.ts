@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEvolution } from '../../src/evolution/start-evolution.js';
@@ -11,32 +9,14 @@ import { RedisEvolutionStore } from '../../src/store/redis-evolution-store.js';
 import { systemClock } from '../../src/store/system-clock.js';
 import { RedisKeys } from '../../src/store/redis-keys.js';
 import { RedisPipelineRegistry } from '../../src/store/redis-pipeline-registry.js';
+import { runEvolve } from '../support/evolve-cli.js';
 import { deleteKeysWithPrefix } from '../support/redis-test-keys.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { uniqueName } from '../support/unique-name.js';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const ADMIN = 'U0CLIADMIN';
 const OWNER = 'U0CLIOWNER';
 const ORIGIN = `cli ${userInfo().username}@${hostname()}`;
-
-/** The CLI as users run it: its own process, node running bin/evolve.mjs. */
-function evolve(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/evolve.mjs', ...args], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    });
-    let out = '';
-    for (const s of [child.stdout, child.stderr])
-      s.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => resolve({ code: code ?? 1, out: out.trim() }));
-  });
-}
 
 describe('CLI identity: --as names a known person, never the workers, and is audited with the OS user and host', () => {
   const e = stackEndpoints();
@@ -83,16 +63,16 @@ describe('CLI identity: --as names a known person, never the workers, and is aud
   const registry = () => new RedisPipelineRegistry({ redis, prefix });
 
   it('refuses --as system, a missing --as and a non-administrator, and registers nothing', async () => {
-    const asSystem = await evolve(['register', file, '--as', 'system'], env);
+    const asSystem = await runEvolve(['register', file, '--as', 'system'], env);
     console.log(`[cli] register --as system: exit ${asSystem.code}: ${asSystem.out}`);
     expect(asSystem.code).toBe(1);
     expect(asSystem.out).toMatch(/workers' own actor and cannot be used from the CLI/);
 
-    const nobody = await evolve(['register', file], env);
+    const nobody = await runEvolve(['register', file], env);
     expect(nobody.code).toBe(1);
     expect(nobody.out).toMatch(/Say who is acting: --as/);
 
-    const owner = await evolve(['register', file, '--as', OWNER], env);
+    const owner = await runEvolve(['register', file, '--as', OWNER], env);
     console.log(`[cli] register --as a non-administrator: exit ${owner.code}: ${owner.out}`);
     expect(owner.code).toBe(1);
     expect(owner.out).toMatch(/only administrators register pipelines/);
@@ -105,7 +85,7 @@ describe('CLI identity: --as names a known person, never the workers, and is aud
   });
 
   it('an administrator registers; the audit names the OS user and host; deploy --as a stranger is refused', async () => {
-    const ok = await evolve(['register', file, '--as', ADMIN], env);
+    const ok = await runEvolve(['register', file, '--as', ADMIN], env);
     console.log(`[cli] register --as an administrator: exit ${ok.code}: ${ok.out}`);
     expect(ok.code).toBe(0);
     expect(ok.out).toContain(`registered ${name}`);
@@ -121,14 +101,14 @@ describe('CLI identity: --as names a known person, never the workers, and is aud
       },
     ]);
 
-    const stranger = await evolve(['deploy', name, '--as', 'U0CLISTRANGER'], env);
+    const stranger = await runEvolve(['deploy', name, '--as', 'U0CLISTRANGER'], env);
     expect(stranger.code).toBe(1);
     expect(stranger.out).toMatch(/is not listed by user id among the owners or approvers/);
-    const approveAsSystem = await evolve(['approve', name, '--as', 'system'], env);
+    const approveAsSystem = await runEvolve(['approve', name, '--as', 'system'], env);
     expect(approveAsSystem.code).toBe(1);
     expect(approveAsSystem.out).toMatch(/workers' own actor/);
 
-    const history = await evolve(['history', name], env);
+    const history = await runEvolve(['history', name], env);
     console.log(`[cli] history:\n${history.out}`);
     expect(history.out).toContain(
       `${ADMIN} (cli ${userInfo().username}@${hostname()}) registerPipeline`,
@@ -166,7 +146,7 @@ describe('CLI identity: --as names a known person, never the workers, and is aud
         clock: systemClock,
       },
     );
-    const history = await evolve(['history', name], env);
+    const history = await runEvolve(['history', name], env);
     console.log(`[cli] history with two evolutions:\n${history.out}`);
     const lines = history.out.split('\n');
     const at = (id: string) => lines.findIndex((l) => l.startsWith(id));

@@ -1,20 +1,18 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSlackBot, type SlackBotProcess } from '../../src/app/start-slack-bot.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { sqlHash } from '../../src/evolution/sql-hash.js';
 import { FakeSlackApi } from '../../src/slack-fake/index.js';
+import { runEvolve } from '../support/evolve-cli.js';
 import { ordersPipelineSql } from '../support/orders-pipeline.js';
 import { aPipeline } from '../support/pipeline-fixture.js';
 import { deleteKeysWithPrefix } from '../support/redis-test-keys.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { uniqueName } from '../support/unique-name.js';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const OWNER = 'U0CLIOWNER';
 const CHANNEL = 'C0CLITHREAD';
 
@@ -78,34 +76,14 @@ describe("an evolution started from the CLI gets its thread in the pipeline's Sl
   });
 
   it('the CLI develops (no workers needed for this), and the bot posts its card in the channel', async () => {
-    const out = await new Promise<{ code: number; text: string }>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [
-          'bin/evolve.mjs',
-          'develop',
-          name,
-          '--sql-file',
-          join(dir, 'v2.sql'),
-          '--as',
-          OWNER,
-          '--no-wait',
-        ],
-        {
-          cwd: repoRoot,
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-        },
-      );
-      let text = '';
-      for (const s of [child.stdout, child.stderr])
-        s.on('data', (c: Buffer) => (text += c.toString()));
-      child.on('exit', (code) => resolve({ code: code ?? 1, text: text.trim() }));
-    });
-    console.log(`[cli-thread] evolve develop: exit ${out.code}: ${out.text}`);
+    const out = await runEvolve(
+      ['develop', name, '--sql-file', join(dir, 'v2.sql'), '--as', OWNER, '--no-wait'],
+      env,
+    );
+    console.log(`[cli-thread] evolve develop: exit ${out.code}: ${out.out}`);
     expect(out.code).toBe(0);
-    expect(out.text).toContain(`its thread is in Slack channel ${CHANNEL}`);
-    const id = /evolution (ev-[a-z0-9-]+) started/.exec(out.text)?.[1] ?? '';
+    expect(out.out).toContain(`its thread is in Slack channel ${CHANNEL}`);
+    const id = /evolution (ev-[a-z0-9-]+) started/.exec(out.out)?.[1] ?? '';
     await vi.waitFor(
       () =>
         expect(fake.workspace.channelHistory(CHANNEL).some((m) => m.text.includes(id))).toBe(true),

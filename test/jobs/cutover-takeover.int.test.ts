@@ -10,6 +10,7 @@ import { testKafka } from '../support/kafka-test-client.js';
 import {
   cancelLaneJobs,
   deleteLaneTopics,
+  developShadow,
   newOrdersLane,
   seedOrdersTopic,
   type OrdersLane,
@@ -89,13 +90,7 @@ async function jobTimes(jobId: string): Promise<{ end: number; running?: number 
 /** develop -> approval -> deploy; `kill` runs once the deploy has started. Returns Flink's v1 end -> v2 RUNNING gap. */
 async function deploy(lane: Lane, kill?: (id: string) => Promise<void>): Promise<number> {
   const { rt } = lane;
-  let ev = await rt.service.develop({
-    pipeline: lane.pipeline,
-    sql: lane.sql.v2,
-    actor: { id: 'U0OWNER1' },
-    channel: 'C0TAKEOVER',
-  });
-  ev = await untilStatus(rt, ev.id, 'SHADOW_RUNNING', 300_000);
+  let ev = await developShadow(rt, lane, 'C0TAKEOVER');
   await rt.service.requestDeploy(lane.pipeline, { id: 'U0OWNER1' });
   await rt.service.decide({
     evolutionId: ev.id,

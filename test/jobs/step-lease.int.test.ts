@@ -13,6 +13,7 @@ import { testKafka } from '../support/kafka-test-client.js';
 import {
   cancelLaneJobs,
   deleteLaneTopics,
+  developShadow,
   newOrdersLane,
   seedOrdersTopic,
   type OrdersLane,
@@ -114,13 +115,7 @@ describe('two workers on one deploy job', () => {
     lanes.push(lane);
     // The develop runs on an ordinary worker, closed before the deploy.
     const developer = await worker(rt.workflow, SHORT_LOCK);
-    let ev = await rt.service.develop({
-      pipeline: lane.pipeline,
-      sql: lane.sql.v2,
-      actor: { id: 'U0OWNER1' },
-      channel: 'C0LEASE',
-    });
-    ev = await untilStatus(rt, ev.id, 'SHADOW_RUNNING', 300_000);
+    let ev = await developShadow(rt, lane, 'C0LEASE');
     await developer.close();
 
     const held: { at?: number; calls: Promise<unknown>[] } = { calls: [] };

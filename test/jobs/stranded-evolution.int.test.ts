@@ -12,6 +12,7 @@ import { latestByKey, readAll, testKafka } from '../support/kafka-test-client.js
 import {
   cancelLaneJobs,
   deleteLaneTopics,
+  developShadow,
   newOrdersLane,
   seedOrdersTopic,
   type OrdersLane,
@@ -169,13 +170,7 @@ describe('no evolution is stranded between a transition and its job', () => {
   it('approve recorded but deploy never queued, then a backfill started but never queued: COMPLETED without a human', async () => {
     const lane = await laneOf('strand-b');
     const rt = workers;
-    let ev = await rt.service.develop({
-      pipeline: lane.pipeline,
-      sql: lane.sql.v2,
-      actor: { id: 'U0OWNER1' },
-      channel: 'C0STRAND',
-    });
-    ev = await untilStatus(rt, ev.id, 'SHADOW_RUNNING', 300_000);
+    let ev = await developShadow(rt, lane, 'C0STRAND');
     await rt.service.requestDeploy(lane.pipeline, { id: 'U0OWNER1' });
 
     // decide() up to its transition; the process dies before it queues the deploy.

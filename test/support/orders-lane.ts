@@ -1,7 +1,9 @@
 import type { Admin } from 'kafkajs';
 import type { Runtime } from '../../src/app/create-runtime.js';
+import type { Evolution } from '../../src/evolution/evolution.js';
 import { sqlHash } from '../../src/evolution/sql-hash.js';
 import type { FlinkAdapter } from '../../src/flink/flink-adapter.js';
+import { untilStatus } from './crash-lane.js';
 import { withProducer } from './kafka-test-client.js';
 import { makeOrders, ordersPipelineSql } from './orders-pipeline.js';
 import { aPipeline } from './pipeline-fixture.js';
@@ -98,4 +100,19 @@ export async function deleteLaneTopics(
       topics: topics.filter((t) => t === ordersTopic || lanes.some((l) => t.includes(l.pipeline))),
     })
     .catch(() => undefined);
+}
+
+/** An owner develops the lane's v2; resolves once the shadow is RUNNING. */
+export async function developShadow(
+  rt: Runtime,
+  lane: Pick<OrdersLane, 'pipeline' | 'sql'>,
+  channel: string,
+): Promise<Evolution> {
+  const ev = await rt.service.develop({
+    pipeline: lane.pipeline,
+    sql: lane.sql.v2,
+    actor: { id: 'U0OWNER1' },
+    channel,
+  });
+  return untilStatus(rt, ev.id, 'SHADOW_RUNNING', 300_000);
 }
