@@ -1,5 +1,5 @@
 import type { FlinkPort } from '../evolution/ports/flink-port.js';
-import type { RedisLease } from './redis-lease.js';
+import type { RedisLease } from '../store/redis-lease.js';
 
 /** The calls that change what runs in Flink: each one a second runner must never repeat. */
 const SIDE_EFFECTS = new Set<keyof FlinkPort>([

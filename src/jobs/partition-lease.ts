@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RedisLease, type RedisLeaseOptions } from './redis-lease.js';
+import { RedisLease, type RedisLeaseOptions } from '../store/redis-lease.js';
 
 export type PartitionLeaseOptions = RedisLeaseOptions;
 export type PartitionLease = RedisLease;

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Evolution } from '../evolution/evolution.js';
 import { mayNeedStep, neededStep, type NeededStep } from '../evolution/workflow/needed-step.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import { TokenBucket } from '../kafka/token-bucket.js';
 import { RedisKeys } from '../store/redis-keys.js';
+import { RedisLease } from '../store/redis-lease.js';
 import { WorkingEvolutionIndex } from '../store/working-evolution-index.js';
 import { backfillFlow } from './backfill-flow.js';
 import { backfillRunKeys } from './backfill-run-keys.js';
@@ -33,9 +33,8 @@ export interface ReconcileResult {
   skipped?: boolean;
 }
 
-/** Longer than any run takes; a run that dies holding it only delays the next ones. */
+/** A run that dies holding the lock only delays the next ones this long (it is renewed while a run lives). */
 const LOCK_MS = 30_000;
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /**
  * The reconcile loop (the Flink Kubernetes Operator's habit): every few
@@ -51,9 +50,8 @@ export function reconcileProcessor(deps: WorkflowDeps, queues: EvolveQueues, o: 
   const keys = new RedisKeys(o.keyPrefix);
   const index = new WorkingEvolutionIndex(o.redis, keys);
   return async (): Promise<ReconcileResult> => {
-    const token = randomUUID();
-    if ((await o.redis.set(keys.reconcileLock(), token, 'PX', LOCK_MS, 'NX')) !== 'OK')
-      return { looked: 0, queued: [], errors: 0, skipped: true };
+    const lock = await RedisLease.tryAcquire(o.redis, keys.reconcileLock(), { ttlMs: LOCK_MS });
+    if (!lock) return { looked: 0, queued: [], errors: 0, skipped: true };
     const result: ReconcileResult = { looked: 0, queued: [], errors: 0 };
     try {
       for (const id of await index.ids()) {
@@ -72,7 +70,7 @@ export function reconcileProcessor(deps: WorkflowDeps, queues: EvolveQueues, o: 
         }
       }
     } finally {
-      await o.redis.eval(RELEASE, 1, keys.reconcileLock(), token).catch(() => undefined);
+      await lock.release();
     }
     return result;
   };

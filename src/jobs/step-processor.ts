@@ -12,7 +12,7 @@ import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import { RedisKeys } from '../store/redis-keys.js';
 import type { EvolveQueues, StepJobData, StepName } from './evolve-queues.js';
 import { leaseGuardedFlink } from './lease-guarded-flink.js';
-import { RedisLease } from './redis-lease.js';
+import { RedisLease } from '../store/redis-lease.js';
 
 const RUN: Record<StepName, (deps: WorkflowDeps, id: string) => Promise<Evolution>> = {
   develop: runDevelop,

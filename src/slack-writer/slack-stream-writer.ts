@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../store/redis-keys.js';
+import { RedisLease } from '../store/redis-lease.js';
 import { decodeEntry, type SlackStreamEntry } from './slack-stream-entry.js';
 import { isTransientSlackError } from './slack-error-kind.js';
 import { supersededCards } from './superseded-cards.js';
@@ -45,10 +46,9 @@ export class SlackStreamWriter {
   private readonly retryDelayMs: number;
   private reader: Redis | undefined;
   private loop: Promise<void> | undefined;
-  private renewTimer: NodeJS.Timeout | undefined;
+  private lease: RedisLease | undefined;
   private stopping = false;
   private dead = false;
-  private holding = false;
 
   constructor(private readonly o: SlackStreamWriterOptions) {
     this.consumer = o.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -64,8 +64,6 @@ export class SlackStreamWriter {
     await this.o.redis.xgroup('CREATE', this.key, GROUP, '0', 'MKSTREAM').catch((err: unknown) => {
       if (!String(err).includes('BUSYGROUP')) throw err;
     });
-    this.renewTimer = setInterval(() => void this.renew(), Math.max(50, this.leaseMs / 3));
-    this.renewTimer.unref();
     this.loop = this.run();
   }
 
@@ -76,9 +74,8 @@ export class SlackStreamWriter {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.loop;
-    clearInterval(this.renewTimer);
-    if (this.holding) await this.o.redis.eval(RELEASE, 1, this.leaseKey, this.consumer);
-    this.holding = false;
+    await this.lease?.release();
+    this.lease = undefined;
     await this.reader?.quit().catch(() => undefined);
   }
 
@@ -86,7 +83,7 @@ export class SlackStreamWriter {
   async abandon(): Promise<void> {
     this.stopping = true;
     this.dead = true;
-    clearInterval(this.renewTimer);
+    this.lease?.abandon();
     this.reader?.disconnect();
     await this.loop?.catch(() => undefined);
   }
@@ -118,24 +115,24 @@ export class SlackStreamWriter {
     }
   }
 
-  private async takeLease(): Promise<boolean> {
-    const ok = await this.o.redis.set(this.leaseKey, this.consumer, 'PX', this.leaseMs, 'NX');
-    if (ok !== 'OK') return false;
-    this.holding = true;
-    await this.claimAll();
-    return true;
+  /** Ours while the lease is renewed (also while stopping: the posts in flight keep it). */
+  private get holding(): boolean {
+    return this.lease?.held === true;
   }
 
-  private async renew(): Promise<void> {
-    // Renewed while stopping too: the posts in flight must not lose the lease under them.
-    if (!this.holding || this.dead) return;
-    const kept = await this.o.redis
-      .eval(RENEW, 1, this.leaseKey, this.consumer, String(this.leaseMs))
-      .catch(() => 1);
-    if (kept === 0) {
-      this.holding = false;
-      this.o.logger?.warn('Slack writer: lease lost (another writer took over)');
-    }
+  private async takeLease(): Promise<boolean> {
+    const lease = await RedisLease.tryAcquire(this.o.redis, this.leaseKey, {
+      ttlMs: this.leaseMs,
+      renewEveryMs: Math.max(50, Math.floor(this.leaseMs / 3)),
+      owner: this.consumer,
+    });
+    if (!lease) return false;
+    lease.signal.addEventListener('abort', () =>
+      this.o.logger?.warn('Slack writer: lease lost (another writer took over)'),
+    );
+    this.lease = lease;
+    await this.claimAll();
+    return true;
   }
 
   /** The lease is ours, so no other writer is alive: its pending entries are ours now. */
@@ -264,11 +261,6 @@ export class SlackStreamWriter {
     return this.o.keys.slackStreamPosted();
   }
 }
-
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -38,6 +38,9 @@ export interface LeaseSubject {
 
 const WAIT_POLL_MS = 200;
 
+/** tryAcquire never builds a busy error, so it needs no subject. */
+const NO_SUBJECT: LeaseSubject = { what: 'this role', busyCode: 'STEP_BUSY' };
+
 /**
  * One runner of a piece of work at a time, across processes. BullMQ hands a
  * job to another worker when the first one's lock lapses (an event loop
@@ -81,6 +84,33 @@ export class RedisLease {
     lease.timer = setInterval(() => void lease.renew(), lease.renewEveryMs);
     lease.timer.unref();
     return lease;
+  }
+
+  /**
+   * Takes the lease if it is free now, else resolves undefined: for a role
+   * only one process plays at a time (the Slack writer, a reconcile run),
+   * where a busy lease is the normal case, not an error.
+   */
+  static async tryAcquire(
+    redis: Redis,
+    key: string,
+    options: Omit<RedisLeaseOptions, 'waitMs'> = {},
+  ): Promise<RedisLease | undefined> {
+    const lease = new RedisLease(redis, key, NO_SUBJECT, options);
+    if ((await redis.set(key, lease.token, 'PX', lease.ttlMs, 'NX')) !== 'OK') return undefined;
+    lease.timer = setInterval(() => void lease.renew(), lease.renewEveryMs);
+    lease.timer.unref();
+    return lease;
+  }
+
+  /** Still ours as far as this process knows (the last renewal kept it). */
+  get held(): boolean {
+    return !this.lost.signal.aborted;
+  }
+
+  /** Stops renewing without releasing, as a process that dies would: the lease lapses after its TTL. */
+  abandon(): void {
+    if (this.timer) clearInterval(this.timer);
   }
 
   /** Aborted when the lease is found taken by another runner or gone: stop writing at once. */
