@@ -9,6 +9,7 @@ import {
   type SqlHostEntry,
 } from '../config/sql-url-allow-list.js';
 import { EvolveError } from '../errors.js';
+import { userText } from '../evolution/user-text.js';
 import { nonPublicAddressKind } from './non-public-address.js';
 
 export interface FetchSqlOptions {
@@ -26,8 +27,8 @@ export interface FetchSqlOptions {
 
 const refuse = (message: string) => new EvolveError('INPUT_INVALID', message);
 
-/** User input shown back in a refusal: short, so a message cannot carry a wall of text. */
-const shown = (text: string) => (text.length > 120 ? `${text.slice(0, 117)}…` : text);
+/** User input shown back in a refusal: shortened and escaped like every echo (userText). */
+const shown = (text: string) => userText(text, 120);
 
 function parseUrl(raw: string): URL {
   try {

@@ -88,11 +88,12 @@ export class SlackEvolveService implements EvolveService {
 
   /** Who may open the register form: administrators, and owners (who may change a few fields). */
   async assertMayRegister(actor: SlackActor): Promise<void> {
-    const who = await this.actor(actor);
-    if (isAdministrator({ actor: who.id, actorGroups: who.groups }, this.d.config.admins)) return;
-    for (const p of await this.d.service.pipelines()) {
-      if (isPrincipalMember(p.owners, who.id, await this.d.groupsOf(who.id, p.owners))) return;
-    }
+    // One group lookup for every rule that could let them in: administrators and all owners.
+    const owners = (await this.d.service.pipelines()).flatMap((p) => p.owners);
+    const groups = await this.d.groupsOf(actor.userId, [...this.d.config.admins, ...owners]);
+    const who = { actor: actor.userId, actorGroups: groups };
+    if (isAdministrator(who, this.d.config.admins)) return;
+    if (isPrincipalMember(owners, who.actor, who.actorGroups)) return;
     throw new PermissionDeniedError(
       actor.userId,
       '',
@@ -155,9 +156,8 @@ export class SlackEvolveService implements EvolveService {
     sql: string,
   ): Promise<readonly InputIssue[]> {
     const pipeline = await this.pipeline(name);
-    // Permission first: the check dry-runs the SQL on the pipeline's gateway.
     const who = await this.actor(actor, pipeline);
-    await this.d.service.assertMayDevelop(pipeline, who);
+    // checkSql refuses (and audits) a non-owner before it asks the gateway.
     try {
       const { outputTopic } = await this.d.service.checkSql(sql, pipeline, who);
       if (outputTopic !== undefined && outputTopic !== pipeline.kafka.outputTopic) {
@@ -179,8 +179,8 @@ export class SlackEvolveService implements EvolveService {
   async startDevelop(actor: SlackActor, request: DevelopRequest): Promise<Accepted> {
     const pipeline = await this.pipeline(request.pipeline);
     const who = await this.actor(actor, pipeline);
-    // Permission before the URL is fetched or the gateway asked.
-    await this.d.service.assertMayDevelop(pipeline, who);
+    // Permission before the URL is fetched; with inline SQL develop() checks it before the gateway.
+    if (request.sqlUrl !== undefined) await this.d.service.assertMayDevelop(pipeline, who);
     const sql =
       request.sql ??
       (request.sqlUrl !== undefined
@@ -211,11 +211,10 @@ export class SlackEvolveService implements EvolveService {
   async status(actor: SlackActor, name: string): Promise<StatusView> {
     const view = await this.d.service.status(name);
     const ev = view.active ? view.evolution : undefined;
-    // Live details ask Flink and Kafka: only for the pipeline's people.
-    const inspect = this.d.service.mayInspect(
-      view.pipeline,
-      await this.actor(actor, view.pipeline),
-    );
+    // Live details ask Flink and Kafka: only for the pipeline's people, and only when there is a shadow.
+    const inspect =
+      ev?.shadow.jobId !== undefined &&
+      this.d.service.mayInspect(view.pipeline, await this.actor(actor, view.pipeline));
     const shadow = inspect ? await this.shadowHealth(ev).catch(() => undefined) : undefined;
     return { pipeline: name, ...(ev ? { evolution: ev } : {}), ...(shadow ? { shadow } : {}) };
   }

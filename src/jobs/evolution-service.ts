@@ -389,8 +389,8 @@ export class EvolutionService {
       ...transitionOptions(actor),
       reason,
     });
-    // The shadow and TEMP are removed by a retried step; the observer queues
-    // it too for an ABORTED evolution, should this process die right here.
+    // The shadow and TEMP are removed by a retried step; the reconcile loop
+    // queues it too for an ABORTED evolution, should this process die right here.
     await this.d.queues.step('cleanup', ev.id);
     await this.d.queues.unwatch(ev.id);
     return ev;
