@@ -53,13 +53,12 @@ export async function startSlackBot(
     ...(slackWriterLeaseMs !== undefined ? { leaseMs: slackWriterLeaseMs } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  // The directory needs the app's client, and the app needs the service.
-  const groups: { directory?: SlackGroupDirectory } = {};
+  // Built from the token like the writer, so nothing waits for the Bolt app to exist.
+  const directory = new SlackGroupDirectory(slackWriter.client);
   const service = new SlackEvolveService({
     service: runtime.service,
     config,
-    groupsOf: (user, candidates) =>
-      groups.directory?.groupsOf(user, candidates) ?? Promise.resolve([]),
+    groupsOf: (user, candidates) => directory.groupsOf(user, candidates),
   });
   const bot = createBoltApp(
     {
@@ -77,7 +76,6 @@ export async function startSlackBot(
     },
     service,
   );
-  groups.directory = new SlackGroupDirectory(bot.app.client);
   const started = await bot.start();
   await slackWriter.start();
   return {

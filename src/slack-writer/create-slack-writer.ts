@@ -25,6 +25,8 @@ export interface SlackWriterConfig {
 export interface SlackWriter {
   writer: SlackStreamWriter;
   outbox: SlackOutbox;
+  /** The Web API client it posts with (the bot's other Slack reads may share it). */
+  client: WebClient;
   start(): Promise<void>;
   /** Posts what it holds, then stops and hands the lease back. */
   stop(): Promise<void>;
@@ -60,6 +62,7 @@ export function createSlackWriter(config: SlackWriterConfig): SlackWriter {
   return {
     writer,
     outbox,
+    client,
     start: () => writer.start(),
     async stop() {
       await writer.stop();
