@@ -20,7 +20,7 @@ import { stackEndpoints } from '../support/stack-endpoints.js';
 import { disposeRuntime, testRuntime } from '../support/test-runtime.js';
 import { uniqueName } from '../support/unique-name.js';
 import { until } from '../support/until.js';
-import { WorkerChild } from '../support/worker-child.js';
+import { WorkerChild, workerEnv } from '../support/worker-child.js';
 import { RecordingNotifier } from '../support/workflow-world.js';
 
 /**
@@ -46,19 +46,6 @@ const flink = new FlinkAdapter(rest, gateway);
 const ordersTopic = uniqueName('takeover-orders');
 const lanes: Lane[] = [];
 let admin: Admin;
-
-function workerEnv(rt: Runtime): Record<string, string> {
-  return {
-    EVOLVE_REDIS_URL: e.redisUrl,
-    EVOLVE_REDIS_PREFIX: rt.keyPrefix,
-    EVOLVE_QUEUE_NAMESPACE: rt.queues.names.steps.replace(/-steps$/, ''),
-    EVOLVE_KAFKA_BROKERS: e.kafkaBrokers.join(','),
-    EVOLVE_FLINK_REST_URL: e.flinkRestUrl,
-    EVOLVE_FLINK_GATEWAY_URL: e.flinkGatewayUrl,
-    EVOLVE_DEPLOY_RUNNING_TIMEOUT_MS: '180000',
-    EVOLVE_LOG_LEVEL: 'warn',
-  };
-}
 
 async function newLane(tag: string, workerCount: number): Promise<Lane> {
   const rt = await testRuntime(new RecordingNotifier());

@@ -7,20 +7,16 @@ import { backfillRunKeys } from '../../src/jobs/backfill-run-keys.js';
 import { FlinkAdapter } from '../../src/flink/flink-adapter.js';
 import { FlinkRestClient } from '../../src/flink/flink-rest-client.js';
 import { SqlGatewayClient } from '../../src/flink/sql-gateway-client.js';
-import {
-  describeSteps,
-  evolutionJobs,
-  savepointsOf,
-  untilStatus,
-} from '../support/crash-lane.js';
-import { latestByKey, readAll, testKafka, withProducer } from '../support/kafka-test-client.js';
+import { describeSteps, evolutionJobs, savepointsOf, untilStatus } from '../support/crash-lane.js';
+import { latestByKey, readAll, testKafka } from '../support/kafka-test-client.js';
+import { deleteLaneTopics, seedOrdersTopic } from '../support/orders-lane.js';
 import { expectedV2, makeOrders, ordersPipelineSql } from '../support/orders-pipeline.js';
 import { aPipeline } from '../support/pipeline-fixture.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { disposeRuntime, testRuntime } from '../support/test-runtime.js';
 import { uniqueName } from '../support/unique-name.js';
 import { until } from '../support/until.js';
-import { WorkerChild } from '../support/worker-child.js';
+import { WorkerChild, workerEnv } from '../support/worker-child.js';
 import { RecordingNotifier } from '../support/workflow-world.js';
 
 /**
@@ -83,19 +79,6 @@ let admin: Admin;
 function sinceKill(lane: Lane): string {
   const at = lastKillAt.get(lane);
   return at === undefined ? '' : ` ${Math.round((Date.now() - at) / 1000)} s after the kill`;
-}
-
-function workerEnv(rt: Runtime): Record<string, string> {
-  return {
-    EVOLVE_REDIS_URL: e.redisUrl,
-    EVOLVE_REDIS_PREFIX: rt.keyPrefix,
-    EVOLVE_QUEUE_NAMESPACE: rt.queues.names.steps.replace(/-steps$/, ''),
-    EVOLVE_KAFKA_BROKERS: e.kafkaBrokers.join(','),
-    EVOLVE_FLINK_REST_URL: e.flinkRestUrl,
-    EVOLVE_FLINK_GATEWAY_URL: e.flinkGatewayUrl,
-    EVOLVE_DEPLOY_RUNNING_TIMEOUT_MS: '180000',
-    EVOLVE_LOG_LEVEL: 'warn',
-  };
 }
 
 async function startWorker(lane: Lane): Promise<void> {
@@ -395,19 +378,7 @@ describe('a worker process SIGKILLed at each step boundary resumes without doing
   beforeAll(async () => {
     admin = testKafka().admin();
     await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic: ordersTopic, numPartitions: 2 }],
-    });
-    await withProducer((p) =>
-      p.send({
-        topic: ordersTopic,
-        messages: orders.map((o) => ({
-          key: o.order_id,
-          value: JSON.stringify(o),
-        })),
-      }),
-    );
+    await seedOrdersTopic(admin, ordersTopic, orders);
   });
 
   afterAll(async () => {
@@ -421,14 +392,7 @@ describe('a worker process SIGKILLed at each step boundary resumes without doing
         await flink.cancel(j.jid).catch(() => undefined);
     }
     for (const lane of lanes) await disposeRuntime(lane.rt).catch(() => undefined);
-    const topics = await admin.listTopics();
-    await admin
-      .deleteTopics({
-        topics: topics.filter(
-          (t) => t === ordersTopic || lanes.some((l) => t.startsWith(l.revenueTopic)),
-        ),
-      })
-      .catch(() => undefined);
+    await deleteLaneTopics(admin, ordersTopic, lanes);
     await admin.disconnect();
     await Promise.all([rest.close(), gateway.close()]);
     console.log(

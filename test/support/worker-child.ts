@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import type { Runtime } from '../../src/app/create-runtime.js';
+import { stackEndpoints } from './stack-endpoints.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -97,4 +99,19 @@ export class WorkerChild {
     this.kill();
     await exit;
   }
+}
+
+/** The environment of an `evolve worker` child that works on the queues and keys of `rt`. */
+export function workerEnv(rt: Runtime): Record<string, string> {
+  const e = stackEndpoints();
+  return {
+    EVOLVE_REDIS_URL: e.redisUrl,
+    EVOLVE_REDIS_PREFIX: rt.keyPrefix,
+    EVOLVE_QUEUE_NAMESPACE: rt.queues.names.steps.replace(/-steps$/, ''),
+    EVOLVE_KAFKA_BROKERS: e.kafkaBrokers.join(','),
+    EVOLVE_FLINK_REST_URL: e.flinkRestUrl,
+    EVOLVE_FLINK_GATEWAY_URL: e.flinkGatewayUrl,
+    EVOLVE_DEPLOY_RUNNING_TIMEOUT_MS: '180000',
+    EVOLVE_LOG_LEVEL: 'warn',
+  };
 }
