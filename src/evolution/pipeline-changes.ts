@@ -8,8 +8,11 @@ export interface FieldChange {
   after: unknown;
 }
 
-/** Every configured field, by its path in the pipelines file. */
-export const PIPELINE_FIELDS = [
+/**
+ * Fields that decide who may act and where production is: only
+ * administrators change them (DESIGN 10).
+ */
+const ADMIN_FIELD_LIST = [
   'flink.restUrl',
   'flink.gatewayUrl',
   'kafka.outputTopic',
@@ -17,6 +20,11 @@ export const PIPELINE_FIELDS = [
   'owners',
   'approvers',
   'allowSelfApproval',
+] as const;
+
+/** Every configured field, by its path in the pipelines file. */
+export const PIPELINE_FIELDS = [
+  ...ADMIN_FIELD_LIST,
   'approvalTtlMs',
   'shadowStartupMode',
   'backfill.rate',
@@ -25,23 +33,11 @@ export const PIPELINE_FIELDS = [
 ] as const;
 export type PipelineField = (typeof PIPELINE_FIELDS)[number];
 
-/**
- * Fields that decide who may act and where production is: only
- * administrators change them (DESIGN 10).
- */
-export const ADMIN_FIELDS: ReadonlySet<PipelineField> = new Set<PipelineField>([
-  'flink.restUrl',
-  'flink.gatewayUrl',
-  'kafka.outputTopic',
-  'kafka.keyFormat',
-  'owners',
-  'approvers',
-  'allowSelfApproval',
-]);
+export const ADMIN_FIELDS: ReadonlySet<PipelineField> = new Set<PipelineField>(ADMIN_FIELD_LIST);
 
 /**
  * What an evolution depends on from the moment it starts; it keeps its own
- * copy (EvolutionSnapshot), and changing these while it is active is refused.
+ * copy (PipelineSnapshot), and changing these while it is active is refused.
  * All the administrators' fields but the owners: someone who leaves can be
  * removed mid-evolution, and owners act only through checked transitions.
  */
