@@ -41,14 +41,16 @@ export interface StepLockOptions {
 /**
  * A deploy whose worker dies inside the cutover (v1 stopped, v2 not yet
  * submitted) leaves production without a job until another worker takes it
- * over: after at most the lock (6 s) plus one stall check (3 s). The lock is
- * renewed every 3 s while the step waits on Flink (the event loop stays
- * free); should a stalled loop let it lapse on a live worker, the step lease
- * (same 6 s) keeps the two from acting side by side.
+ * over: after at most the lock (4 s) plus one stall check (2 s), so about
+ * 6 s in the worst case, well inside the ~10 s the cutover may cost (6 s + 3 s
+ * sat at its edge: 9.6 s extra was measured once). The lock is renewed every
+ * 2 s while the step waits on Flink (the event loop stays free); should a
+ * stalled loop let it lapse on a live worker, the step lease (same 4 s) keeps
+ * the two from acting side by side.
  */
 export const DEFAULT_STEP_LOCK: StepLockOptions = {
-  lockDurationMs: 6_000,
-  stalledIntervalMs: 3_000,
+  lockDurationMs: 4_000,
+  stalledIntervalMs: 2_000,
 };
 
 /**

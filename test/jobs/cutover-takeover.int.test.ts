@@ -28,8 +28,8 @@ import { RecordingNotifier } from '../support/workflow-world.js';
  * savepoint, v2 not yet submitted) costs production at most ~10 s more than
  * the cutover itself. Two `evolve worker` processes serve the lane; the one
  * holding the deploy's step lease is killed as soon as stopV1 is marked
- * done, and the other takes the job over when the lock (6 s) lapses and its
- * stall check (every 3 s) runs. The gap is read from Flink's own job
+ * done, and the other takes the job over when the lock (4 s) lapses and its
+ * stall check (every 2 s) runs. The gap is read from Flink's own job
  * timestamps: v1's end-time to v2's RUNNING timestamp, for this lane and for
  * a lane deployed by the same kind of worker without a kill (the normal gap).
  */
