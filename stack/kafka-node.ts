@@ -69,7 +69,7 @@ export async function startKafka(
   );
   const classpath = `${lib}/*`;
   if (!existsSync(join(dataDir, 'meta.properties'))) {
-    const clusterId = randomBytes(16).toString('base64url');
+    const clusterId = newKafkaClusterId();
     const format = spawnSync(
       'java',
       [
@@ -147,4 +147,16 @@ export async function kafkaReady(port: number): Promise<true | undefined> {
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+/**
+ * A KRaft cluster id: 16 random bytes, base64url. One time in 64 that text
+ * starts with '-', and kafka-storage's argument parser then takes it for an
+ * option ("--cluster-id: expected one argument"), so such ids are drawn again.
+ */
+export function newKafkaClusterId(random: (size: number) => Buffer = randomBytes): string {
+  let id: string;
+  do id = random(16).toString('base64url');
+  while (id.startsWith('-'));
+  return id;
 }
