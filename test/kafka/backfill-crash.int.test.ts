@@ -11,8 +11,36 @@ const children: ChildProcess[] = [];
 // Registered after the scenarios' hook, so it runs first (vitest runs after-hooks as a stack):
 // no killed-late child writes into a torn-down scenario.
 afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const c of children.splice(0)) killGroup(c);
 });
+
+/**
+ * SIGKILL to the child's whole process group. Killing only the spawned pid
+ * once left the process that ran the backfill alive (npx and tsx each start a
+ * child): it went on emitting beside the resumed run, and chunks were written
+ * two and four times ('expected 560 to be less than or equal to 500').
+ */
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Whether every process of the child's group is gone (reaped) within `ms`. */
+async function groupGone(child: ChildProcess, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      process.kill(-child.pid!, 0);
+    } catch {
+      return true;
+    }
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 const fixture = fileURLToPath(new URL('./fixtures/backfill-one-partition.ts', import.meta.url));
 
@@ -24,9 +52,11 @@ function startBackfill(
   child: ChildProcess;
   done: Promise<{ code: number | null; signal: string | null; out: string }>;
 } {
-  const child = spawn('npx', ['tsx', fixture], {
+  // One node process runs the fixture (tsx as a loader, no launcher in between), in its own group.
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
     env: { ...process.env, EVOLVE_BACKFILL_ARGS: JSON.stringify(args) },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   children.push(child);
   let out = '';
@@ -35,7 +65,7 @@ function startBackfill(
     out += d.toString();
     chunks = (out.match(/^chunk /gm) ?? []).length;
     if (killAfterChunks !== undefined && chunks >= killAfterChunks && child.exitCode === null)
-      child.kill('SIGKILL');
+      killGroup(child);
   });
   child.stderr!.on('data', (d: Buffer) => void (out += d.toString()));
   const done = new Promise<{ code: number | null; signal: string | null; out: string }>((resolve) =>
@@ -82,6 +112,8 @@ describe('backfill killed with SIGKILL', () => {
     const first = startBackfill(args, 5);
     const killed = await first.done;
     expect(killed.signal).toBe('SIGKILL');
+    // Nothing of the killed run is left to write beside the resumed one.
+    expect(await groupGone(first.child, 5_000)).toBe(true);
     const progress = await s.checkpoints.load(s.runId, 0);
     expect(progress!.phase).toBe('emit');
     expect(progress!.refreshed + progress!.deleted).toBeGreaterThan(0);
