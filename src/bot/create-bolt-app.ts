@@ -10,8 +10,7 @@ import {
 } from '@slack/bolt';
 import { EvolveError } from '../errors.js';
 import type { EvolveService } from './evolve-service.js';
-import { SlackOutbox } from './slack-outbox.js';
-import { SlackThreadNotifier } from './slack-thread-notifier.js';
+import type { SlackOutbox } from '../slack-writer/slack-outbox.js';
 import { provideBotDeps } from './listeners/bot-deps.js';
 import { registerListeners } from './listeners/index.js';
 import { InMemoryReplayGuard } from './in-memory-replay-guard.js';
@@ -32,8 +31,6 @@ export interface BoltAppConfig {
   slackApiUrl?: string;
   /** HTTP mode; 0 picks a free port. */
   port?: number;
-  /** Outbox pacing per channel (default 1000 ms). */
-  minIntervalMs?: number;
   /** Budget of a modal's fast input check (default 2000 ms, under Slack's 3 s). */
   checkBudgetMs?: number;
   logLevel?: LogLevel;
@@ -44,28 +41,30 @@ export interface BoltAppConfig {
    */
   replayGuard?: ReplayGuard;
   /**
-   * Where approval requests and the card edits commands cause go (the Slack
-   * stream in a running bot); default: straight to Slack through the outbox.
+   * Where approval requests and the card edits commands cause go: the Slack
+   * stream the process's one Slack writer posts from.
    */
-  threadUpdates?: ApprovalPoster;
-  /** The process's paced outbox when it has one already (the Slack writer's), so pacing is shared. */
-  outbox?: SlackOutbox;
+  threadUpdates: ApprovalPoster;
+  /**
+   * The Slack writer's paced outbox (built from the token alone, before the
+   * app): ephemeral replies and modals share its pacing and Retry-After.
+   */
+  outbox: SlackOutbox;
 }
 
 const EVENTS_PATH = '/slack/events';
 
 export interface BoltBot {
   app: App;
-  outbox: SlackOutbox;
-  notifier: SlackThreadNotifier;
   /** Verifies the bot token (auth.test) and starts listening; resolves with the HTTP server and port in HTTP mode. */
   start(): Promise<{ port?: number; server?: Server }>;
   stop(): Promise<void>;
 }
 
 /**
- * Builds the Bolt app with every listener and the outbox they post
- * through. Configuration mistakes fail here, naming the variable to fix.
+ * Builds the Bolt app with every listener over the Slack writer's outbox
+ * and thread updates (the app builds no Slack path of its own).
+ * Configuration mistakes fail here, naming the variable to fix.
  */
 export function createBoltApp(config: BoltAppConfig, service: EvolveService): BoltBot {
   const receiver = buildReceiver(config);
@@ -83,12 +82,7 @@ export function createBoltApp(config: BoltAppConfig, service: EvolveService): Bo
       retryConfig: { retries: 0 },
     },
   });
-  const outbox =
-    config.outbox ??
-    new SlackOutbox(app.client, {
-      ...(config.minIntervalMs !== undefined ? { minIntervalMs: config.minIntervalMs } : {}),
-      logger: app.logger,
-    });
+  const { outbox } = config;
   if (receiver instanceof HTTPReceiver) {
     guardSlackRequests(receiver, {
       signingSecret: config.signingSecret ?? '',
@@ -97,11 +91,10 @@ export function createBoltApp(config: BoltAppConfig, service: EvolveService): Bo
       logger: app.logger,
     });
   }
-  const notifier = new SlackThreadNotifier(outbox, { logger: app.logger });
   const deps = {
     service,
     outbox,
-    notifier: config.threadUpdates ?? notifier,
+    notifier: config.threadUpdates,
     now: Date.now,
     checkBudgetMs: config.checkBudgetMs ?? 2000,
   };
@@ -118,8 +111,6 @@ export function createBoltApp(config: BoltAppConfig, service: EvolveService): Bo
 
   return {
     app,
-    outbox,
-    notifier,
     async start() {
       try {
         await app.init();

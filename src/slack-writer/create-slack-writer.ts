@@ -1,6 +1,6 @@
 import { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
-import { SlackOutbox } from '../bot/slack-outbox.js';
+import { SlackOutbox } from './slack-outbox.js';
 import { RedisKeys } from '../store/redis-keys.js';
 import { findPostedEntry } from './find-posted-entry.js';
 import { SlackEntryPoster } from './slack-entry-poster.js';

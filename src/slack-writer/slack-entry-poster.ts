@@ -2,7 +2,7 @@ import type { Evolution } from '../evolution/evolution.js';
 import { approvalMessage } from '../bot/blocks/approval-message.js';
 import { milestoneReply } from '../bot/blocks/milestone-reply.js';
 import { statusCard } from '../bot/blocks/status-card.js';
-import type { OutgoingMessage, SlackOutbox } from '../bot/slack-outbox.js';
+import type { OutgoingMessage, SlackOutbox } from './slack-outbox.js';
 import type { SlackStreamEntry } from './slack-stream-entry.js';
 import type { SlackThreadIds, SlackThreads } from './slack-threads.js';
 import { slackErrorCode } from './slack-error-kind.js';

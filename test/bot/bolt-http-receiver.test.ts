@@ -157,9 +157,9 @@ describe('/evolve deploy', () => {
 
 describe('Bolt HTTP receiver: approval buttons', () => {
   async function postApproval() {
-    const { threadTs, statusMessageTs } = await h.bot.notifier.ensureThread(h.evolution);
+    const { threadTs, statusMessageTs } = await h.notifier.ensureThread(h.evolution);
     h.evolution.slack = { ...h.evolution.slack, threadTs, statusMessageTs };
-    const { messageTs } = await h.bot.notifier.postApprovalRequest(h.evolution);
+    const { messageTs } = await h.notifier.postApprovalRequest(h.evolution);
     const message = h.fake.workspace.message(CHANNEL, messageTs);
     if (!message) throw new Error('approval message not in the fake channel');
     return message;

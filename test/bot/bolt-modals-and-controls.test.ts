@@ -6,7 +6,7 @@ import { FakeSlackApi } from '../../src/slack-fake/index.js';
 import { aPipeline, V1_SQL } from '../support/pipeline-fixture.js';
 import { anEvolutionIn } from '../support/evolution-fixture.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { CHANNEL, startBoltHarness, type BoltHarness } from './bolt-test-kit.js';
+import { CHANNEL, directSlack, startBoltHarness, type BoltHarness } from './bolt-test-kit.js';
 import { RecordingEvolveService } from './recording-evolve-service.js';
 
 let h: BoltHarness | undefined;
@@ -130,7 +130,7 @@ describe('register modal', () => {
 describe('backfill buttons on the status card', () => {
   it('Pause reaches the service with the evolution id the card was drawn for', async () => {
     h = await startBoltHarness('BACKFILLING');
-    const { statusMessageTs } = await h.bot.notifier.ensureThread(h.evolution);
+    const { statusMessageTs } = await h.notifier.ensureThread(h.evolution);
     const card = h.fake.workspace.message(CHANNEL, statusMessageTs);
     if (!card) throw new Error('no card');
     const { res } = await h.click(card, ACTION_IDS.pauseBackfill, 'U0OWNER1');
@@ -143,22 +143,23 @@ describe('backfill buttons on the status card', () => {
 
 describe('createBoltApp configuration', () => {
   const service = new RecordingEvolveService(aPipeline(), anEvolutionIn('LIVE', new FakeClock()));
+  const slack = directSlack('xoxb-1');
 
   it('refuses Socket Mode without an app token, naming SLACK_APP_TOKEN', () => {
-    expect(() => createBoltApp({ mode: 'socket', botToken: 'xoxb-1' }, service)).toThrow(
+    expect(() => createBoltApp({ mode: 'socket', botToken: 'xoxb-1', ...slack }, service)).toThrow(
       /SLACK_APP_TOKEN/,
     );
     expect(() =>
-      createBoltApp({ mode: 'socket', botToken: 'xoxb-1', appToken: 'xoxb-2' }, service),
+      createBoltApp({ mode: 'socket', botToken: 'xoxb-1', appToken: 'xoxb-2', ...slack }, service),
     ).toThrow(/SLACK_APP_TOKEN.*xapp-/);
   });
 
   it('refuses HTTP mode without a signing secret, and a token that is not a bot token', () => {
-    expect(() => createBoltApp({ mode: 'http', botToken: 'xoxb-1' }, service)).toThrow(
+    expect(() => createBoltApp({ mode: 'http', botToken: 'xoxb-1', ...slack }, service)).toThrow(
       /SLACK_SIGNING_SECRET/,
     );
     expect(() =>
-      createBoltApp({ mode: 'http', botToken: 'xoxp-1', signingSecret: 's' }, service),
+      createBoltApp({ mode: 'http', botToken: 'xoxp-1', signingSecret: 's', ...slack }, service),
     ).toThrow(/SLACK_BOT_TOKEN/);
   });
 
@@ -173,6 +174,7 @@ describe('createBoltApp configuration', () => {
           signingSecret: 's',
           slackApiUrl: apiUrl,
           port: 0,
+          ...directSlack('xoxb-revoked', apiUrl),
         },
         service,
       );

@@ -14,6 +14,27 @@ import { anEvolutionIn } from '../support/evolution-fixture.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { aPipeline } from '../support/pipeline-fixture.js';
 import { RecordingEvolveService } from './recording-evolve-service.js';
+import { WebClient } from '@slack/web-api';
+import { SlackOutbox } from '../../src/slack-writer/slack-outbox.js';
+import { SlackThreadNotifier } from '../../src/slack-writer/slack-thread-notifier.js';
+
+/**
+ * The Slack side a Bolt app needs, without Redis: an unpaced outbox and a
+ * thread notifier that posts straight through it (a running bot gives the
+ * Slack writer's outbox and its stream instead).
+ */
+export function directSlack(
+  botToken: string,
+  slackApiUrl?: string,
+): { outbox: SlackOutbox; threadUpdates: SlackThreadNotifier } {
+  const client = new WebClient(botToken, {
+    ...(slackApiUrl ? { slackApiUrl } : {}),
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+  });
+  const outbox = new SlackOutbox(client, { minIntervalMs: 0 });
+  return { outbox, threadUpdates: new SlackThreadNotifier(outbox) };
+}
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const CHANNEL = 'C0EVOLVE';
@@ -22,6 +43,8 @@ export const CHANNEL = 'C0EVOLVE';
 export interface BoltHarness {
   fake: FakeSlackApi;
   bot: BoltBot;
+  /** Posts threads, cards and approval requests straight to the fake. */
+  notifier: SlackThreadNotifier;
   service: RecordingEvolveService;
   evolution: Evolution;
   url: string;
@@ -54,6 +77,7 @@ export async function startBoltHarness(
     slack: { channel: CHANNEL },
   });
   const service = new RecordingEvolveService(pipeline, evolution);
+  const slack = directSlack(fake.botToken, apiUrl);
   const bot = createBoltApp(
     {
       mode: 'http',
@@ -61,7 +85,7 @@ export async function startBoltHarness(
       signingSecret: SIGNING_SECRET,
       slackApiUrl: apiUrl,
       port: 0,
-      minIntervalMs: 0,
+      ...slack,
       ...(options.replayGuard ? { replayGuard: options.replayGuard } : {}),
     },
     service,
@@ -78,6 +102,7 @@ export async function startBoltHarness(
   return {
     fake,
     bot,
+    notifier: slack.threadUpdates,
     service,
     evolution,
     url,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SlackOutbox } from '../../src/bot/slack-outbox.js';
+import { SlackOutbox } from '../../src/slack-writer/slack-outbox.js';
 import { SlackEntryPoster, THREAD_GONE_LINE } from '../../src/slack-writer/slack-entry-poster.js';
 import { findPostedEntry } from '../../src/slack-writer/find-posted-entry.js';
 import { isTransientSlackError } from '../../src/slack-writer/slack-error-kind.js';

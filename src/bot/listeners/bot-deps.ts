@@ -1,6 +1,6 @@
 import type { Context } from '@slack/bolt';
 import type { EvolveService } from '../evolve-service.js';
-import type { SlackOutbox } from '../slack-outbox.js';
+import type { SlackOutbox } from '../../slack-writer/slack-outbox.js';
 import type { ApprovalPoster } from '../run-evolve-verb.js';
 
 /** What every listener needs, put on the Bolt context by createBoltApp's first middleware. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SlackGroupDirectory } from '../../src/bot/slack-group-directory.js';
-import { SlackOutbox } from '../../src/bot/slack-outbox.js';
-import { SlackThreadNotifier } from '../../src/bot/slack-thread-notifier.js';
+import { SlackOutbox } from '../../src/slack-writer/slack-outbox.js';
+import { SlackThreadNotifier } from '../../src/slack-writer/slack-thread-notifier.js';
 import { sqlHash } from '../../src/evolution/sql-hash.js';
 import { anEvolutionIn } from '../support/evolution-fixture.js';
 import { FakeClock } from '../support/fake-clock.js';

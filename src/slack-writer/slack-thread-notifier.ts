@@ -1,10 +1,10 @@
 import type { Evolution } from '../evolution/evolution.js';
 import type { Milestone, Notifier } from '../evolution/ports/notifier.js';
-import type { ApprovalMessageInput } from './blocks/approval-message.js';
-import { approvalMessage } from './blocks/approval-message.js';
-import { milestoneReply } from './blocks/milestone-reply.js';
-import { statusCard } from './blocks/status-card.js';
-import type { ShadowHealth } from './evolve-service.js';
+import type { ApprovalMessageInput } from '../bot/blocks/approval-message.js';
+import { approvalMessage } from '../bot/blocks/approval-message.js';
+import { milestoneReply } from '../bot/blocks/milestone-reply.js';
+import { statusCard } from '../bot/blocks/status-card.js';
+import type { ShadowHealth } from '../bot/evolve-service.js';
 import type { SlackOutbox } from './slack-outbox.js';
 
 export interface SlackThreadNotifierOptions {

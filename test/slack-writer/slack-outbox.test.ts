@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SlackOutbox } from '../../src/bot/slack-outbox.js';
+import { SlackOutbox } from '../../src/slack-writer/slack-outbox.js';
 import { useFakeSlack } from '../support/use-fake-slack.js';
 
 const slack = useFakeSlack();
