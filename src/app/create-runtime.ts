@@ -13,7 +13,7 @@ import { FlinkRestClient } from '../flink/flink-rest-client.js';
 import { SqlGatewayClient } from '../flink/sql-gateway-client.js';
 import { sqlShadowPlanner } from '../flink/sql-shadow-planner.js';
 import { BackfillProgressRelay } from '../jobs/backfill-progress-relay.js';
-import { EvolutionService } from '../jobs/evolution-service.js';
+import { EvolutionService } from '../service/evolution-service.js';
 import { flinkTlsOptions, kafkaSslOption } from './tls-options.js';
 import { EvolveQueues } from '../jobs/evolve-queues.js';
 import { EvolveWorkers, type EvolveWorkersOptions } from '../jobs/evolve-workers.js';

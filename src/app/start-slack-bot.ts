@@ -8,7 +8,7 @@ import { EvolveError } from '../errors.js';
 import { createSlackWriter, type SlackWriter } from '../slack-writer/create-slack-writer.js';
 import { RedisReplayGuard } from '../store/redis-replay-guard.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './create-runtime.js';
-import { SlackEvolveService } from './slack-evolve-service.js';
+import { SlackCommandsAdapter } from '../bot/slack-commands-adapter.js';
 
 export interface SlackBotProcess {
   runtime: Runtime;
@@ -55,7 +55,7 @@ export async function startSlackBot(
   });
   // Built from the token like the writer, so nothing waits for the Bolt app to exist.
   const directory = new SlackGroupDirectory(slackWriter.client);
-  const service = new SlackEvolveService({
+  const service = new SlackCommandsAdapter({
     service: runtime.service,
     config,
     groupsOf: (user, candidates) => directory.groupsOf(user, candidates),

@@ -9,7 +9,7 @@ import {
   type Receiver,
 } from '@slack/bolt';
 import { EvolveError } from '../errors.js';
-import type { EvolveService } from './evolve-service.js';
+import type { SlackCommands } from './slack-commands.js';
 import type { SlackOutbox } from '../slack-writer/slack-outbox.js';
 import { provideBotDeps } from './listeners/bot-deps.js';
 import { registerListeners } from './listeners/index.js';
@@ -66,7 +66,7 @@ export interface BoltBot {
  * and thread updates (the app builds no Slack path of its own).
  * Configuration mistakes fail here, naming the variable to fix.
  */
-export function createBoltApp(config: BoltAppConfig, service: EvolveService): BoltBot {
+export function createBoltApp(config: BoltAppConfig, service: SlackCommands): BoltBot {
   const receiver = buildReceiver(config);
   const replayGuard = config.replayGuard ?? new InMemoryReplayGuard();
   const app = new App({

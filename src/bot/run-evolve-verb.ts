@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { EvolveCommand } from './evolve-command.js';
-import type { DiffView, EvolveService, SlackActor } from './evolve-service.js';
+import type { DiffView, SlackCommands, SlackActor } from './slack-commands.js';
 import type { Evolution } from '../evolution/evolution.js';
 import type { ApprovalFacts } from '../slack-writer/slack-stream-entry.js';
 import { approvalMessage } from './blocks/approval-message.js';
@@ -23,7 +23,7 @@ export interface ApprovalPoster {
 }
 
 export interface VerbContext {
-  service: EvolveService;
+  service: SlackCommands;
   actor: SlackActor;
   /** Modals must be opened with the command's trigger_id within 3 s of the command. */
   triggerId: string;

@@ -7,7 +7,7 @@ import { EvolveError } from '../errors.js';
 import { assertCliActor } from '../evolution/access.js';
 import type { AuditEvent } from '../evolution/audit-event.js';
 import { describeChanges } from '../evolution/pipeline-changes.js';
-import type { Actor } from '../jobs/evolution-service.js';
+import type { Actor } from '../service/evolution-service.js';
 import { cliContext, type CliContext } from './cli-context.js';
 import { followThread } from './follow-thread.js';
 

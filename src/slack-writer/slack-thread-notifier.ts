@@ -4,7 +4,7 @@ import type { ApprovalMessageInput } from '../bot/blocks/approval-message.js';
 import { approvalMessage } from '../bot/blocks/approval-message.js';
 import { milestoneReply } from '../bot/blocks/milestone-reply.js';
 import { statusCard } from '../bot/blocks/status-card.js';
-import type { ShadowHealth } from '../bot/evolve-service.js';
+import type { ShadowHealth } from '../bot/slack-commands.js';
 import type { SlackOutbox } from './slack-outbox.js';
 
 export interface SlackThreadNotifierOptions {

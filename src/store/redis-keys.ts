@@ -61,6 +61,10 @@ export class RedisKeys {
   slackThread(evolutionId: string): string {
     return `${this.prefix}slack:thread:${evolutionId}`;
   }
+  /** The observer's last look at the evolution's shadow or v2 job (state, restarts, lag band). */
+  observation(evolutionId: string, role: 'shadow' | 'v2'): string {
+    return `${this.prefix}observe:${evolutionId}:${role}`;
+  }
   /** The playground's fake Slack workspace (channel, threads, edits, counters), kept across `npm start` restarts. */
   playgroundWorkspace(): string {
     return `${this.prefix}playground:workspace`;

@@ -4,7 +4,7 @@ import { ACTION_IDS, decodeApprovalValue } from '../../src/bot/blocks/action-ids
 import { approvalMessage, withApprovalDecision } from '../../src/bot/blocks/approval-message.js';
 import { statusCard } from '../../src/bot/blocks/status-card.js';
 import { TRUNCATION_MARK } from '../../src/bot/blocks/slack-limits.js';
-import type { DiffReportView } from '../../src/bot/evolve-service.js';
+import type { DiffReportView } from '../../src/bot/slack-commands.js';
 import { sqlHash } from '../../src/evolution/sql-hash.js';
 import { checkMessageLimits } from '../../src/slack-fake/index.js';
 import { anEvolutionIn } from '../support/evolution-fixture.js';

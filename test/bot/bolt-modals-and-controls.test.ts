@@ -7,7 +7,7 @@ import { aPipeline, V1_SQL } from '../support/pipeline-fixture.js';
 import { anEvolutionIn } from '../support/evolution-fixture.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { CHANNEL, directSlack, startBoltHarness, type BoltHarness } from './bolt-test-kit.js';
-import { RecordingEvolveService } from './recording-evolve-service.js';
+import { RecordingSlackCommands } from './recording-slack-commands.js';
 
 let h: BoltHarness | undefined;
 
@@ -142,7 +142,7 @@ describe('backfill buttons on the status card', () => {
 });
 
 describe('createBoltApp configuration', () => {
-  const service = new RecordingEvolveService(aPipeline(), anEvolutionIn('LIVE', new FakeClock()));
+  const service = new RecordingSlackCommands(aPipeline(), anEvolutionIn('LIVE', new FakeClock()));
   const slack = directSlack('xoxb-1');
 
   it('refuses Socket Mode without an app token, naming SLACK_APP_TOKEN', () => {

@@ -13,7 +13,7 @@ import {
 import { anEvolutionIn } from '../support/evolution-fixture.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { aPipeline } from '../support/pipeline-fixture.js';
-import { RecordingEvolveService } from './recording-evolve-service.js';
+import { RecordingSlackCommands } from './recording-slack-commands.js';
 import { WebClient } from '@slack/web-api';
 import { SlackOutbox } from '../../src/slack-writer/slack-outbox.js';
 import { SlackThreadNotifier } from '../../src/slack-writer/slack-thread-notifier.js';
@@ -45,7 +45,7 @@ export interface BoltHarness {
   bot: BoltBot;
   /** Posts threads, cards and approval requests straight to the fake. */
   notifier: SlackThreadNotifier;
-  service: RecordingEvolveService;
+  service: RecordingSlackCommands;
   evolution: Evolution;
   url: string;
   command(
@@ -76,7 +76,7 @@ export async function startBoltHarness(
   const evolution = anEvolutionIn(status, new FakeClock(Date.now()), pipeline, {
     slack: { channel: CHANNEL },
   });
-  const service = new RecordingEvolveService(pipeline, evolution);
+  const service = new RecordingSlackCommands(pipeline, evolution);
   const slack = directSlack(fake.botToken, apiUrl);
   const bot = createBoltApp(
     {

@@ -4,7 +4,7 @@ import type { Evolution } from '../../evolution/evolution.js';
 import { mention } from '../../evolution/evolution-errors.js';
 import type { BackfillMode } from '../../evolution/pipeline.js';
 import { shortHash } from '../../evolution/sql-hash.js';
-import type { ApprovalOutcome, DiffReportView, ShadowHealth } from '../evolve-service.js';
+import type { ApprovalOutcome, DiffReportView, ShadowHealth } from '../slack-commands.js';
 import { ACTION_IDS, encodeApprovalValue } from './action-ids.js';
 import { formatCount, slackDate } from './format.js';
 import { TRUNCATION_MARK, codeBlock, escapeMrkdwn, fitMessage, fitText } from './slack-limits.js';

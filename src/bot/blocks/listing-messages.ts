@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { Evolution } from '../../evolution/evolution.js';
 import { mention } from '../../evolution/evolution-errors.js';
 import { shortHash } from '../../evolution/sql-hash.js';
-import type { HistoryView, PipelineSummary } from '../evolve-service.js';
+import type { HistoryView, PipelineSummary } from '../slack-commands.js';
 import { slackDate } from './format.js';
 import { SLACK_LIMITS, fitMessage, fitText } from './slack-limits.js';
 import type { SlackMessage } from './status-card.js';

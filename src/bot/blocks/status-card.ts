@@ -3,7 +3,7 @@ import type { Evolution, SavepointRecord } from '../../evolution/evolution.js';
 import { displayState } from '../../evolution/display-state.js';
 import { mention } from '../../evolution/evolution-errors.js';
 import { shortHash } from '../../evolution/sql-hash.js';
-import type { ShadowHealth } from '../evolve-service.js';
+import type { ShadowHealth } from '../slack-commands.js';
 import { ACTION_IDS, encodeBackfillValue } from './action-ids.js';
 import { STATE_LABELS, formatCount, formatDuration, progressBar, slackDate } from './format.js';
 import { escapeMrkdwn, fitMessage } from './slack-limits.js';

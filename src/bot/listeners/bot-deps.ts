@@ -1,11 +1,11 @@
 import type { Context } from '@slack/bolt';
-import type { EvolveService } from '../evolve-service.js';
+import type { SlackCommands } from '../slack-commands.js';
 import type { SlackOutbox } from '../../slack-writer/slack-outbox.js';
 import type { ApprovalPoster } from '../run-evolve-verb.js';
 
 /** What every listener needs, put on the Bolt context by createBoltApp's first middleware. */
 export interface BotDeps {
-  service: EvolveService;
+  service: SlackCommands;
   outbox: SlackOutbox;
   notifier: ApprovalPoster;
   now: () => number;

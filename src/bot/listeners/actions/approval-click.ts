@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import type { KnownBlock } from '@slack/types';
 import { decodeApprovalValue } from '../../blocks/action-ids.js';
 import { withApprovalDecision } from '../../blocks/approval-message.js';
-import type { ApprovalOutcome } from '../../evolve-service.js';
+import type { ApprovalOutcome } from '../../slack-commands.js';
 import { botDeps } from '../bot-deps.js';
 import { errorReply } from '../reply-error.js';
 

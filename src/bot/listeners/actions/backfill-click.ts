@@ -1,4 +1,4 @@
-import type { EvolveService, Accepted, EvolutionRef, SlackActor } from '../../evolve-service.js';
+import type { SlackCommands, Accepted, EvolutionRef, SlackActor } from '../../slack-commands.js';
 import { decodeBackfillValue } from '../../blocks/action-ids.js';
 import { plain } from '../../blocks/listing-messages.js';
 import { botDeps } from '../bot-deps.js';
@@ -6,7 +6,7 @@ import { errorReply } from '../reply-error.js';
 import type { ButtonArgs } from './approval-click.js';
 
 export type BackfillControl = (
-  service: EvolveService,
+  service: SlackCommands,
   actor: SlackActor,
   target: EvolutionRef,
 ) => Promise<Accepted>;

@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import type { Accepted, InputIssue, SlackActor } from '../../evolve-service.js';
+import type { Accepted, InputIssue, SlackActor } from '../../slack-commands.js';
 import { decodeMetadata, type FormMetadata } from '../../blocks/form-modals.js';
 import { plain } from '../../blocks/listing-messages.js';
 import { fitText } from '../../blocks/slack-limits.js';

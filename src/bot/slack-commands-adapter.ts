@@ -8,14 +8,14 @@ import type {
   DevelopRequest,
   DiffView,
   EvolutionRef,
-  EvolveService,
+  SlackCommands,
   HistoryView,
   InputIssue,
   PipelineSummary,
   ShadowHealth,
   SlackActor,
   StatusView,
-} from '../bot/evolve-service.js';
+} from './slack-commands.js';
 import {
   parsePipelines,
   pipelineDefaultsFrom,
@@ -29,10 +29,10 @@ import { isPrincipalMember, type Pipeline } from '../evolution/pipeline.js';
 import { isAdministrator } from '../evolution/registration-policy.js';
 import { userText } from '../evolution/user-text.js';
 import { SqlInvalidError } from '../flink/sql-invalid-error.js';
-import type { Actor, EvolutionService, Registration } from '../jobs/evolution-service.js';
-import { fetchSqlUrl } from './fetch-sql-url.js';
+import type { Actor, EvolutionService, Registration } from '../service/evolution-service.js';
+import { fetchSqlUrl } from '../service/fetch-sql-url.js';
 
-export interface SlackEvolveServiceDeps {
+export interface SlackCommandsAdapterDeps {
   service: EvolutionService;
   config: Pick<
     Config,
@@ -47,8 +47,8 @@ export interface SlackEvolveServiceDeps {
  * show inline) mapped onto the application service. Nothing here decides;
  * permissions, states and audit are the domain's.
  */
-export class SlackEvolveService implements EvolveService {
-  constructor(private readonly d: SlackEvolveServiceDeps) {}
+export class SlackCommandsAdapter implements SlackCommands {
+  constructor(private readonly d: SlackCommandsAdapterDeps) {}
 
   /** The actor with the user groups that matter here: the pipeline's and the administrators'. */
   private async actor(actor: SlackActor, pipeline?: Pipeline): Promise<Actor> {

@@ -6,8 +6,9 @@ import { sqlHash } from '../../src/evolution/sql-hash.js';
 import { FlinkAdapter } from '../../src/flink/flink-adapter.js';
 import { FlinkRestClient } from '../../src/flink/flink-rest-client.js';
 import { SqlGatewayClient } from '../../src/flink/sql-gateway-client.js';
-import type { Observation } from '../../src/jobs/observation-changes.js';
+import type { Observation } from '../../src/observer/observation-changes.js';
 import { systemClock } from '../../src/store/system-clock.js';
+import { RedisKeys } from '../../src/store/redis-keys.js';
 import { anEvolutionIn } from '../support/evolution-fixture.js';
 import { withAdmin, withProducer } from '../support/kafka-test-client.js';
 import { makeOrders, ordersPipelineSql } from '../support/orders-pipeline.js';
@@ -104,7 +105,7 @@ describe('the observer on the real stack: restarts, failure and lag of a watched
 
   /** What the observer keeps for the evolution's shadow, once it has looked. */
   async function kept(ev: Evolution): Promise<Observation | undefined> {
-    const raw = await rt.redis.get(`${rt.keyPrefix}observe:${ev.id}:shadow`);
+    const raw = await rt.redis.get(new RedisKeys(rt.keyPrefix).observation(ev.id, 'shadow'));
     return raw === null ? undefined : (JSON.parse(raw) as Observation);
   }
 

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchSqlUrl, type FetchSqlOptions } from '../../src/app/fetch-sql-url.js';
+import { fetchSqlUrl, type FetchSqlOptions } from '../../src/service/fetch-sql-url.js';
 import { EvolveError } from '../../src/errors.js';
 import { testPki, type TestPki } from '../support/test-pki.js';
 

@@ -9,23 +9,23 @@ import type {
   Accepted,
   ApprovalClick,
   ApprovalOutcome,
-  EvolveService,
+  SlackCommands,
   InputIssue,
   SlackActor,
-} from '../../src/bot/evolve-service.js';
+} from '../../src/bot/slack-commands.js';
 
 export interface ServiceCall {
-  method: keyof EvolveService;
+  method: keyof SlackCommands;
   actor: SlackActor;
   args: unknown[];
 }
 
 /**
- * An in-memory EvolveService: records every call, can hold every call until
+ * An in-memory SlackCommands: records every call, can hold every call until
  * released (a slow service), and decides approvals with the domain's real
  * policy so refusals are the domain's own errors.
  */
-export class RecordingEvolveService implements EvolveService {
+export class RecordingSlackCommands implements SlackCommands {
   readonly calls: ServiceCall[] = [];
   private gate: Promise<void> = Promise.resolve();
   private openGate: () => void = () => undefined;
@@ -50,12 +50,12 @@ export class RecordingEvolveService implements EvolveService {
     this.openGate();
   }
 
-  callsOf(method: keyof EvolveService): ServiceCall[] {
+  callsOf(method: keyof SlackCommands): ServiceCall[] {
     return this.calls.filter((c) => c.method === method);
   }
 
   private async record(
-    method: keyof EvolveService,
+    method: keyof SlackCommands,
     actor: SlackActor,
     ...args: unknown[]
   ): Promise<void> {
@@ -67,7 +67,7 @@ export class RecordingEvolveService implements EvolveService {
   }
 
   private async accept(
-    method: keyof EvolveService,
+    method: keyof SlackCommands,
     actor: SlackActor,
     ...args: unknown[]
   ): Promise<Accepted> {

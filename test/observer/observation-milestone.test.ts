@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { milestoneOf } from '../../src/jobs/observe-processor.js';
+import { milestoneOf } from '../../src/observer/observation-milestone.js';
 import { systemClock } from '../../src/store/system-clock.js';
 import { anEvolutionIn } from '../support/evolution-fixture.js';
 
@@ -11,7 +11,7 @@ const about = (role: 'shadow' | 'v2', failure: string | undefined) => ({
   role,
   jobId: JOB,
   failure,
-  options: { lagThreshold: 10 },
+  lagThreshold: 10,
 });
 
 describe("the observer's words for a job the cluster has no task slot for", () => {

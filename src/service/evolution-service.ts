@@ -18,11 +18,11 @@ import { runAbort } from '../evolution/workflow/run-abort.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import { TokenBucket } from '../kafka/token-bucket.js';
 import type { TopicAdmin } from '../kafka/topic-admin.js';
-import { backfillFlow } from './backfill-flow.js';
-import { backfillRunKeys } from './backfill-run-keys.js';
-import { shadowLag } from './shadow-lag.js';
+import { backfillFlow } from '../jobs/backfill-flow.js';
+import { backfillRunKeys } from '../jobs/backfill-run-keys.js';
+import { shadowLag } from '../observer/shadow-lag.js';
 import { diffTopics, type DiffReport } from '../kafka/diff-report.js';
-import type { EvolveQueues } from './evolve-queues.js';
+import type { EvolveQueues } from '../jobs/evolve-queues.js';
 import {
   registerPipeline,
   registrationIssue,

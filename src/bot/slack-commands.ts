@@ -11,7 +11,7 @@ import type { ApprovalDecisionKind } from '../evolution/evolution.js';
  * is shown to the person, ephemeral) for anything the person can fix,
  * including the domain's PermissionDeniedError and ApprovalRefusedError.
  */
-export interface EvolveService {
+export interface SlackCommands {
   listPipelines(actor: SlackActor): Promise<readonly PipelineSummary[]>;
 
   /** Refuses (PermissionDeniedError) someone who may not register or change any pipeline, before the form opens. */

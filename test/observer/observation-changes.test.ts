@@ -4,7 +4,7 @@ import {
   observationChanges,
   type JobReading,
   type Observation,
-} from '../../src/jobs/observation-changes.js';
+} from '../../src/observer/observation-changes.js';
 
 const JOB = 'a'.repeat(32);
 const THRESHOLD = 1000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nonPublicAddressKind } from '../../src/app/non-public-address.js';
+import { nonPublicAddressKind } from '../../src/service/non-public-address.js';
 
 describe('nonPublicAddressKind', () => {
   const cases: Array<[string, string | undefined]> = [

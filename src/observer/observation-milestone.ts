@@ -1,0 +1,70 @@
+import type { Evolution } from '../evolution/evolution.js';
+import { lacksTaskSlot, noTaskSlotText } from '../evolution/no-task-slot.js';
+import type { Milestone } from '../evolution/ports/notifier.js';
+import type { ObservationChange } from './observation-changes.js';
+import type { WatchedRole } from './observe-job.js';
+
+/** A Java cause can run to pages (a parser's expected tokens); the thread gets its start. */
+const MAX_FAILURE_CHARS = 300;
+
+/** The job's last exception as one line of at most MAX_FAILURE_CHARS; undefined when Flink has none or did not answer. */
+export async function lastFailure(
+  read: () => Promise<string | undefined>,
+): Promise<string | undefined> {
+  const line = await read().catch(() => undefined);
+  if (!line) return undefined;
+  const flat = line.replace(/\s+/g, ' ').trim();
+  return flat.length > MAX_FAILURE_CHARS ? `${flat.slice(0, MAX_FAILURE_CHARS - 1)}…` : flat;
+}
+
+/** The thread's words for one change of a watched job. */
+export function milestoneOf(
+  change: ObservationChange,
+  c: {
+    ev: Evolution;
+    role: WatchedRole;
+    jobId: string;
+    failure: string | undefined;
+    lagThreshold: number;
+  },
+): Milestone {
+  const job = `The ${c.role} job ${c.jobId}`;
+  const cause = c.failure
+    ? ` Its last exception: ${c.failure}${/[.!?…]$/.test(c.failure) ? '' : '.'}`
+    : '';
+  // A full cluster is not the job's fault: say so first, and what fixes it.
+  const noSlot = lacksTaskSlot(c.failure) ? `${noTaskSlotText(c.role)} ` : '';
+  switch (change.kind) {
+    case 'state': {
+      const healthy = change.to === 'RUNNING';
+      return {
+        kind: healthy ? 'info' : 'failed',
+        text: healthy
+          ? `${job} went from ${change.from} to ${change.to}.`
+          : `${noSlot}${job} went from ${change.from} to ${change.to}.${noSlot ? '' : `${cause} Check the job in Flink; /evolve status shows the details.`}`,
+        details: {
+          jobId: c.jobId,
+          state: change.to,
+          previous: change.from,
+        },
+      };
+    }
+    case 'restarts':
+      return {
+        kind: 'failed',
+        text: `${noSlot}${job} restarted ${change.added} time${change.added === 1 ? '' : 's'} since the last look (total ${change.total}).${noSlot ? '' : cause}`,
+        details: { jobId: c.jobId, restarts: change.total },
+      };
+    case 'lag': {
+      const records = `${change.records} input record${change.records === 1 ? '' : 's'}`;
+      return {
+        kind: 'info',
+        text:
+          change.to === 'caught-up'
+            ? `${job} has caught up with its inputs (${records} behind). Its output in ${c.ev.shadow.tempTopic} reflects the current input; /evolve diff compares it with production.`
+            : `${job} has fallen behind its inputs: ${records} not yet consumed (threshold ${c.lagThreshold}). Its output in ${c.ev.shadow.tempTopic} is not yet complete.`,
+        details: { jobId: c.jobId, lagRecords: change.records, band: change.to },
+      };
+    }
+  }
+}
