@@ -19,6 +19,7 @@ import {
 } from '../src/kafka/run-backfill-partition.js';
 import { TokenBucket } from '../src/kafka/token-bucket.js';
 import { TopicAdmin } from '../src/kafka/topic-admin.js';
+import { createdRegistry } from '../src/store/redis-keys.js';
 
 const arg = (name: string, fallback: number): number => {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -37,7 +38,7 @@ const prefix = `bench-backfill-${suffix}`;
 
 const kafka = new Kafka({ clientId: 'evolve-bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-const topicAdmin = new TopicAdmin(kafka, redis, { registryPrefix: prefix });
+const topicAdmin = new TopicAdmin(kafka, redis, createdRegistry(prefix));
 const rawAdmin = kafka.admin();
 
 const key = (i: number): Buffer => Buffer.from(`customer-${String(i).padStart(9, '0')}`);

@@ -17,7 +17,7 @@ import { EvolutionService } from '../service/evolution-service.js';
 import { flinkTlsOptions, kafkaSslOption } from './tls-options.js';
 import { EvolveQueues } from '../jobs/evolve-queues.js';
 import { EvolveWorkers, type EvolveWorkersOptions } from '../jobs/evolve-workers.js';
-import { fanOutNotifier, RedisThreadLog } from '../jobs/redis-thread-log.js';
+import { fanOutNotifier, RedisThreadLog } from '../store/redis-thread-log.js';
 import { KafkaClusterPort } from '../kafka/kafka-cluster-port.js';
 import { TopicAdmin } from '../kafka/topic-admin.js';
 import { RedisEvolutionStore } from '../store/redis-evolution-store.js';
@@ -108,7 +108,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   // BullMQ's workers need connections that never give up on a command.
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null, lazyConnect: false });
   const kafka = new Kafka(kafkaConfig(config));
-  const admin = new TopicAdmin(kafka, redis, { registryPrefix: `${keyPrefix}registry` });
+  const keys = new RedisKeys(keyPrefix);
+  const admin = new TopicAdmin(kafka, redis, {
+    registry: { topics: keys.createdTopics(), groups: keys.createdGroups() },
+  });
   const pipelines = new RedisPipelineRegistry({ redis, prefix: keyPrefix });
   const evolutions = new RedisEvolutionStore({
     redis,
@@ -141,8 +144,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     return c;
   };
   const kafkaPort = new KafkaClusterPort(admin);
-  const threadLog = new RedisThreadLog(redis, keyPrefix);
-  const slackStream = new SlackStreamNotifier(redis, new RedisKeys(keyPrefix));
+  const threadLog = new RedisThreadLog(redis, keys);
+  const slackStream = new SlackStreamNotifier(redis, keys);
   const workflow: WorkflowDeps = {
     evolutions,
     pipelines,

@@ -1,6 +1,6 @@
 import type { EvolutionStatus } from '../evolution/evolution-status.js';
 import type { EvolutionRepository } from '../evolution/ports/evolution-repository.js';
-import type { RedisThreadLog, ThreadEntry } from '../jobs/redis-thread-log.js';
+import type { RedisThreadLog, ThreadEntry } from '../store/redis-thread-log.js';
 import { progressBar } from './progress-bar.js';
 
 export interface FollowOptions {

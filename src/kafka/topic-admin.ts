@@ -39,8 +39,8 @@ export interface CreatedTopic {
 }
 
 export interface TopicAdminOptions {
-  /** Redis key prefix of the registry of topics and groups this system created. */
-  registryPrefix: string;
+  /** Redis keys of the registry of topics and groups this system created (RedisKeys.createdTopics/createdGroups). */
+  registry: { topics: string; groups: string };
 }
 
 /**
@@ -58,16 +58,17 @@ export class TopicAdmin {
     private readonly redis: Redis,
     private readonly options: TopicAdminOptions,
   ) {
-    if (!options.registryPrefix) throw new Error('registryPrefix must be a non-empty string');
+    if (!options.registry.topics || !options.registry.groups)
+      throw new Error('the registry keys must be non-empty strings');
     this.admin = kafka.admin();
   }
 
   private get topicsKey(): string {
-    return `${this.options.registryPrefix}:topics`;
+    return this.options.registry.topics;
   }
 
   private get groupsKey(): string {
-    return `${this.options.registryPrefix}:groups`;
+    return this.options.registry.groups;
   }
 
   async connect(): Promise<void> {

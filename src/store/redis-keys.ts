@@ -61,6 +61,18 @@ export class RedisKeys {
   slackThread(evolutionId: string): string {
     return `${this.prefix}slack:thread:${evolutionId}`;
   }
+  /** The evolution's thread as a capped stream (what the CLI follows; every process writes it). */
+  threadLog(evolutionId: string): string {
+    return `${this.prefix}thread:${evolutionId}`;
+  }
+  /** Kafka topics the product created (TEMP topics), so only those are ever deleted. */
+  createdTopics(): string {
+    return `${this.prefix}registry:topics`;
+  }
+  /** Consumer groups the product created (diff and backfill scans), so only those are ever deleted. */
+  createdGroups(): string {
+    return `${this.prefix}registry:groups`;
+  }
   /** The observer's last look at the evolution's shadow or v2 job (state, restarts, lag band). */
   observation(evolutionId: string, role: 'shadow' | 'v2'): string {
     return `${this.prefix}observe:${evolutionId}:${role}`;
@@ -69,4 +81,10 @@ export class RedisKeys {
   playgroundWorkspace(): string {
     return `${this.prefix}playground:workspace`;
   }
+}
+
+/** TopicAdmin's registry keys under a prefix of one's own (tests, benchmarks): the same formats as an installation's. */
+export function createdRegistry(prefix: string): { registry: { topics: string; groups: string } } {
+  const keys = new RedisKeys(`${prefix}:`);
+  return { registry: { topics: keys.createdTopics(), groups: keys.createdGroups() } };
 }

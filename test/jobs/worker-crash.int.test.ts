@@ -13,6 +13,7 @@ import { deleteLaneTopics, seedOrdersTopic } from '../support/orders-lane.js';
 import { expectedV2, makeOrders, ordersPipelineSql } from '../support/orders-pipeline.js';
 import { aPipeline } from '../support/pipeline-fixture.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
+import { RedisKeys } from '../../src/store/redis-keys.js';
 import { disposeRuntime, testRuntime } from '../support/test-runtime.js';
 import { uniqueName } from '../support/unique-name.js';
 import { until } from '../support/until.js';
@@ -281,7 +282,10 @@ async function evolveWithKills(lane: Lane, kills: KillPlan): Promise<void> {
   expect(shadowJobs[0]!.jid).toBe(ev.shadow.jobId);
   // The registry record is written just before TEMP is created and never again: a resumed
   // develop that finds TEMP leaves it as it was (and says 'found' in the thread).
-  const registered = await rt.redis.hget(`${rt.keyPrefix}registry:topics`, ev.shadow.tempTopic);
+  const registered = await rt.redis.hget(
+    new RedisKeys(rt.keyPrefix).createdTopics(),
+    ev.shadow.tempTopic,
+  );
   expect(registered, 'TEMP is in the registry of topics we created').not.toBeNull();
   const thread = await rt.threadLog.read(ev.id);
   const tempLines = thread.filter((t) => t.text.startsWith(`TEMP topic ${ev.shadow.tempTopic}`));

@@ -9,6 +9,7 @@ import {
 import { TopicAdmin } from '../../src/kafka/topic-admin.js';
 import { createTopic, endOffsets, produce } from './kafka-test-kit.js';
 import { useKafkaAndRedis } from './use-kafka-and-redis.js';
+import { createdRegistry } from '../../src/store/redis-keys.js';
 
 const { kafka, redis, topics, prefixes } = useKafkaAndRedis();
 
@@ -112,7 +113,7 @@ describe('PartitionScanner', () => {
     await open.send({ topic, messages: [{ key: 'b', value: 'pending', partition: 0 }] });
     const prefix = uniqueName('scan-lso-reg');
     prefixes.push(prefix);
-    const admin = new TopicAdmin(kafka, redis, { registryPrefix: prefix });
+    const admin = new TopicAdmin(kafka, redis, createdRegistry(prefix));
     const [lso] = await admin.snapshotOffsets(topic);
     expect(lso!.end).toBe(1);
     await open.commit();

@@ -9,13 +9,14 @@ import {
 } from '../../src/kafka/kafka-errors.js';
 import { createTopic, deleteTopics } from './kafka-test-kit.js';
 import { useKafkaAndRedis } from './use-kafka-and-redis.js';
+import { createdRegistry } from '../../src/store/redis-keys.js';
 
 const { kafka, redis, topics, prefixes } = useKafkaAndRedis();
 
 function newAdmin(): TopicAdmin {
   const prefix = uniqueName('topic-admin-test');
   prefixes.push(prefix);
-  return new TopicAdmin(kafka, redis, { registryPrefix: prefix });
+  return new TopicAdmin(kafka, redis, createdRegistry(prefix));
 }
 
 describe('TopicAdmin', () => {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Evolution } from '../evolution/evolution.js';
 import { displayState } from '../evolution/display-state.js';
 import type { Milestone, Notifier } from '../evolution/ports/notifier.js';
+import type { RedisKeys } from './redis-keys.js';
 
 export interface ThreadEntry {
   id: string;
@@ -21,12 +22,12 @@ export class RedisThreadLog implements Notifier {
 
   constructor(
     private readonly redis: Redis,
-    private readonly keyPrefix: string,
+    private readonly keys: RedisKeys,
     private readonly maxLen = 2_000,
   ) {}
 
   key(evolutionId: string): string {
-    return `${this.keyPrefix}thread:${evolutionId}`;
+    return this.keys.threadLog(evolutionId);
   }
 
   async ensureThread(evolution: Evolution): Promise<{ threadTs: string; statusMessageTs: string }> {
