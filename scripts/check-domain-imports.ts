@@ -2,7 +2,7 @@
 // be reasoned about and unit tested with in-memory fakes. This check fails
 // the lint step when a file there imports a transport or client library.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const FORBIDDEN = [
   /^@slack\//,
@@ -39,6 +39,39 @@ for (const file of walk(domain)) {
     }
   }
 }
+/**
+ * Imports point one way: wiring (app, cli) -> Slack (bot, playground) ->
+ * application service -> jobs and observer -> adapters (store, kafka,
+ * flink) -> domain. A room may not import a room listed here for it.
+ */
+const LAYERS: Record<string, readonly string[]> = {
+  service: ['app', 'cli', 'bot', 'playground', 'slack-writer', 'slack-fake', 'ops'],
+  jobs: ['app', 'cli', 'bot', 'playground', 'service'],
+  observer: ['app', 'cli', 'bot', 'playground', 'service', 'jobs'],
+  'slack-writer': ['app', 'cli', 'service', 'jobs', 'observer'],
+  kafka: ['app', 'cli', 'bot', 'service', 'jobs', 'observer', 'slack-writer'],
+  flink: ['app', 'cli', 'bot', 'service', 'jobs', 'observer', 'slack-writer'],
+};
+const src = join(root, 'src');
+const layerProblems: string[] = [];
+for (const [room, forbidden] of Object.entries(LAYERS)) {
+  for (const file of walk(join(src, room))) {
+    for (const m of readFileSync(file, 'utf8').matchAll(importRe)) {
+      const spec = m[1] ?? m[2] ?? '';
+      if (!spec.startsWith('.')) continue;
+      const target = relative(src, resolve(dirname(file), spec)).split(sep)[0] ?? '';
+      if (forbidden.includes(target))
+        layerProblems.push(`${relative(root, file)} (${room}) imports '${spec}' (${target})`);
+    }
+  }
+}
+if (layerProblems.length > 0) {
+  console.error('Imports must point one way (see LAYERS in scripts/check-domain-imports.ts):');
+  for (const p of layerProblems) console.error(`  ${p}`);
+  console.error('Move the shared part down a layer, or pass it in from the wiring (src/app).');
+  process.exit(1);
+}
+
 if (problems.length > 0) {
   console.error(
     'src/evolution must not import infrastructure (Slack, BullMQ, kafkajs, undici, Redis, HTTP):',
@@ -49,4 +82,6 @@ if (problems.length > 0) {
   );
   process.exit(1);
 }
-console.log('domain import check: src/evolution imports no infrastructure');
+console.log(
+  'import check: src/evolution imports no infrastructure; service, jobs, observer, slack-writer, kafka and flink import no layer above them',
+);
