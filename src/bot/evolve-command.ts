@@ -1,3 +1,4 @@
+import { didYouMean } from '../evolution/did-you-mean.js';
 import { EvolveError } from '../errors.js';
 import type { BackfillMode } from '../evolution/pipeline.js';
 import { PIPELINE_NAME_PATTERN } from '../evolution/pipeline.js';
@@ -79,8 +80,9 @@ export function parseEvolveCommand(text: string): EvolveCommand {
   if (first === undefined) return { verb: 'help' };
   const verb = first.toLowerCase();
   if (!isVerb(verb)) {
+    const meant = didYouMean(verb, VERBS);
     throw invalid(
-      `\`${userText(first)}\` is not an /evolve command.`,
+      `\`${userText(first)}\` is not an /evolve command.${meant ? ` Did you mean \`${meant}\`?` : ''}`,
       undefined,
       `Use one of: ${VERBS.join(', ')}. Type \`/evolve help\` for details.`,
     );

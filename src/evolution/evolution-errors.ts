@@ -92,10 +92,14 @@ export class EvolutionNotFoundError extends EvolveError {
 }
 
 export class PipelineUnknownError extends EvolveError {
-  constructor(readonly pipeline: string) {
+  constructor(
+    readonly pipeline: string,
+    /** A registered name the input is close to (didYouMean). */
+    readonly suggestion?: string,
+  ) {
     super(
       'PIPELINE_UNKNOWN',
-      `No pipeline '${userText(pipeline)}' is registered. Use /evolve pipelines to list them, or /evolve register to add it.`,
+      `No pipeline '${userText(pipeline)}' is registered.${suggestion ? ` Did you mean ${userText(suggestion)}?` : ''} Use /evolve pipelines to list them, or /evolve register to add it.`,
     );
   }
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { PipelineRegistry } from '../evolution/ports/pipeline-registry.js';
 import type { Pipeline, ProductionVersion } from '../evolution/pipeline.js';
+import { didYouMean } from '../evolution/did-you-mean.js';
 import { PipelineUnknownError } from '../evolution/evolution-errors.js';
 import { RedisKeys } from './redis-keys.js';
 import { parsePipelineRecord } from './stored-records.js';
@@ -46,7 +47,10 @@ export class RedisPipelineRegistry implements PipelineRegistry {
 
   async load(name: string): Promise<Pipeline> {
     const pipeline = await this.get(name);
-    if (!pipeline) throw new PipelineUnknownError(name);
+    if (!pipeline) {
+      const names = await this.redis.smembers(this.keys.pipelineNames());
+      throw new PipelineUnknownError(name, didYouMean(name, names));
+    }
     return pipeline;
   }
 

@@ -48,7 +48,9 @@ describe('parseEvolveCommand', () => {
   });
 
   it.each([
-    ['launch revenue', /`launch` is not an \/evolve command[\s\S]*\/evolve help/],
+    ['launch revenue', /`launch` is not an \/evolve command\.[\s\S]*\/evolve help/],
+    ['stauts revenue', /`stauts` is not an \/evolve command\. Did you mean `status`\?/],
+    ['bakfill revenue', /Did you mean `backfill`\?/],
     ['status', /needs a pipeline name[\s\S]*Usage: `\/evolve status <pipeline>`/],
     ['status Revenue!', /not a pipeline name[\s\S]*\/evolve pipelines/],
     ['backfill revenue rate=fast', /not a rate[\s\S]*Usage: `\/evolve backfill/],

@@ -36,6 +36,10 @@ describe('RedisPipelineRegistry (real Redis)', () => {
     expect((await registry.list()).map((p) => p.name)).toEqual(['revenue', 'zeta']);
     expect(await registry.get('nope')).toBeUndefined();
     await expect(registry.load('nope')).rejects.toBeInstanceOf(PipelineUnknownError);
+    await expect(registry.load('nope')).rejects.toThrow(/No pipeline 'nope' is registered\. Use/);
+    await expect(registry.load('revenu')).rejects.toThrow(
+      /No pipeline 'revenu' is registered\. Did you mean revenue\?/,
+    );
   });
 
   it('a deploy updates production; registering again changes the config but never rewinds production', async () => {
