@@ -14,6 +14,7 @@ export type PipelineVerb =
   | 'pause'
   | 'resume'
   | 'cancel'
+  | 'complete'
   | 'abort'
   | 'history';
 
@@ -25,7 +26,16 @@ export type EvolveCommand =
   | { verb: 'backfill'; pipeline: string; rate?: number; mode?: BackfillMode }
   | { verb: 'throttle'; pipeline: string; rate: number }
   | {
-      verb: 'status' | 'diff' | 'deploy' | 'pause' | 'resume' | 'cancel' | 'abort' | 'history';
+      verb:
+        | 'status'
+        | 'diff'
+        | 'deploy'
+        | 'pause'
+        | 'resume'
+        | 'cancel'
+        | 'complete'
+        | 'abort'
+        | 'history';
       pipeline: string;
     };
 
@@ -57,6 +67,10 @@ export const EVOLVE_USAGE: Readonly<Record<EvolveVerb, { usage: string; summary:
   pause: { usage: '/evolve pause <pipeline>', summary: 'pause the backfill' },
   resume: { usage: '/evolve resume <pipeline>', summary: 'resume the backfill' },
   cancel: { usage: '/evolve cancel <pipeline>', summary: 'cancel the backfill' },
+  complete: {
+    usage: '/evolve complete <pipeline>',
+    summary: 'end a live evolution without a backfill (v2 stays production)',
+  },
   abort: {
     usage: '/evolve abort <pipeline>',
     summary: 'stop the evolution and clean up the shadow',

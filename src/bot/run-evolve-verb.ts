@@ -135,6 +135,8 @@ export async function runEvolveVerb(
       return accepted(await service.resumeBackfill(actor, { pipeline: command.pipeline }));
     case 'cancel':
       return accepted(await service.cancelBackfill(actor, { pipeline: command.pipeline }));
+    case 'complete':
+      return accepted(await service.complete(actor, command.pipeline));
     case 'abort':
       return accepted(await service.abort(actor, command.pipeline));
     case 'history':

@@ -315,6 +315,15 @@ export class SlackCommandsAdapter implements SlackCommands {
     return this.control(actor, target, 'cancel');
   }
 
+  async complete(actor: SlackActor, name: string): Promise<Accepted> {
+    const pipeline = await this.pipeline(name);
+    const ev = await this.d.service.complete(name, await this.actor(actor, pipeline));
+    return {
+      text: `Evolution ${ev.id} completed without a backfill: v2 stays production, ${ev.shadow.tempTopic} is being deleted (the thread says when).`,
+      evolutionId: ev.id,
+    };
+  }
+
   async abort(actor: SlackActor, name: string): Promise<Accepted> {
     const pipeline = await this.pipeline(name);
     const ev = await this.d.service.abort(name, await this.actor(actor, pipeline));

@@ -42,6 +42,8 @@ export interface SlackCommands {
   resumeBackfill(actor: SlackActor, target: EvolutionRef): Promise<Accepted>;
   cancelBackfill(actor: SlackActor, target: EvolutionRef): Promise<Accepted>;
 
+  /** Ends a LIVE evolution without a backfill; TEMP is removed next. */
+  complete(actor: SlackActor, pipeline: string): Promise<Accepted>;
   abort(actor: SlackActor, pipeline: string): Promise<Accepted>;
   history(actor: SlackActor, pipeline: string): Promise<HistoryView>;
 }

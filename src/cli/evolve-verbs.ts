@@ -297,14 +297,17 @@ export function registerEvolveVerbs(program: Command): void {
       }),
     );
 
-  for (const verb of ['pause', 'resume', 'cancel', 'abort'] as const) {
+  const controls = {
+    pause: 'pause the backfill',
+    resume: 'resume the backfill',
+    cancel: 'cancel the backfill',
+    complete: 'end a live evolution without a backfill; v2 stays production, TEMP is deleted',
+    abort: 'stop the evolution before v2 is live; production untouched',
+  } as const;
+  for (const verb of Object.keys(controls) as (keyof typeof controls)[]) {
     program
       .command(`${verb} <pipeline>`)
-      .description(
-        verb === 'abort'
-          ? 'stop the evolution before v2 is live; production untouched'
-          : `${verb} the backfill`,
-      )
+      .description(controls[verb])
       .option(...asOption)
       .action((pipeline: string, o: { as?: string }) =>
         withContext(async (c) => {

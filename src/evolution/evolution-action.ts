@@ -70,7 +70,7 @@ export const ACTION_LABELS: Readonly<Record<ActionType, string>> = {
   cancelBackfill: 'cancel the backfill (/evolve cancel)',
   backfillCompleted: 'finish the backfill',
   backfillFailed: 'fail the backfill',
-  complete: 'complete without a backfill',
+  complete: 'complete without a backfill (/evolve complete)',
   abort: 'abort (/evolve abort)',
   fail: 'mark as failed',
 };

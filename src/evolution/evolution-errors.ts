@@ -63,8 +63,23 @@ export class EvolutionConflictError extends EvolveError {
       'EVOLUTION_CONFLICT',
       `Pipeline '${active.pipeline}' already has an active evolution: ${active.id} ` +
         `(${active.status}), started by ${mention(active.requester)}. ` +
-        `Finish it or abort it with /evolve abort ${active.pipeline} before starting another.`,
+        `${endItFirst(active.status, active.pipeline)} before starting another.`,
     );
+  }
+}
+
+/** What ends an active evolution from where it is, in the verbs a person types. */
+function endItFirst(status: Evolution['status'], pipeline: string): string {
+  switch (status) {
+    case 'LIVE':
+      return `v2 is production: backfill it with /evolve backfill ${pipeline}, or end it without a backfill with /evolve complete ${pipeline},`;
+    case 'BACKFILLING':
+      return `Its backfill is running: let it finish, or cancel it (/evolve cancel ${pipeline}) and end it with /evolve complete ${pipeline},`;
+    case 'DEPLOYING':
+    case 'DEPLOY_FAILED':
+      return 'Its deploy is running: wait for it to go live or roll back';
+    default:
+      return `Abort it with /evolve abort ${pipeline}`;
   }
 }
 

@@ -131,6 +131,11 @@ export interface Evolution {
   updatedAt: number;
   finishedAt?: number;
   error?: EvolutionError;
+  /**
+   * Set when the owner ended a live evolution without a backfill (/evolve
+   * complete): v2 stays production; the cleanup step then removes TEMP.
+   */
+  completedWithoutBackfill?: { by: string; at: number };
   /** When the cleanup step after an abort ended (shadow and TEMP removed, or left to a human); until then the reconcile loop keeps its job queued. */
   cleanupEndedAt?: number;
 }

@@ -159,7 +159,11 @@ export const TRANSITIONS: Readonly<Record<EvolutionStatus, RulesFor>> = {
         },
       }),
     },
-    complete: { to: 'COMPLETED' },
+    // v2 is production already; the backfill is what a person may skip (TEMP is removed by the cleanup step).
+    complete: {
+      to: 'COMPLETED',
+      apply: (_ev, _a, { actor, now }) => ({ completedWithoutBackfill: { by: actor, at: now } }),
+    },
     fail,
   },
   BACKFILLING: {

@@ -377,9 +377,33 @@ export class EvolutionService {
       );
     await this.w.notifier.postMilestone(ev, {
       kind: 'info',
-      text: `Backfill cancelled by <@${actor.id}>. Start it again with /evolve backfill ${pipelineName}.`,
+      text: `Backfill cancelled by <@${actor.id}>. Start it again with /evolve backfill ${pipelineName}, or end the evolution without one with /evolve complete ${pipelineName}.`,
     });
     await this.w.notifier.updateStatusCard(ev);
+    return ev;
+  }
+
+  /**
+   * Ends a live evolution without a backfill: v2 stays production, keys it
+   * has not written since the cutover keep v1's values. TEMP is removed by
+   * the retried cleanup step (the reconcile loop queues it too, should this
+   * process die right after the transition).
+   */
+  async complete(pipelineName: string, actor: Actor): Promise<Evolution> {
+    const current = await this.active(pipelineName);
+    const ev = await this.w.evolutions.transition(
+      current.id,
+      { type: 'complete' },
+      actor.id,
+      transitionOptions(actor),
+    );
+    await this.w.notifier.postMilestone(ev, {
+      kind: 'info',
+      text: `Completed without a backfill by <@${actor.id}>: v2 stays production; keys v2 has not written since the cutover keep v1's values. ${ev.shadow.tempTopic} is deleted next.`,
+    });
+    await this.w.notifier.updateStatusCard(ev);
+    await this.d.queues.step('cleanup', ev.id);
+    await this.d.queues.unwatch(ev.id);
     return ev;
   }
 

@@ -146,6 +146,7 @@ export class RecordingSlackCommands implements SlackCommands {
     this.accept('resumeBackfill', actor, target);
   cancelBackfill = (actor: SlackActor, target: unknown) =>
     this.accept('cancelBackfill', actor, target);
+  complete = (actor: SlackActor, pipeline: string) => this.accept('complete', actor, pipeline);
   abort = (actor: SlackActor, pipeline: string) => this.accept('abort', actor, pipeline);
   async history(actor: SlackActor, pipeline: string) {
     await this.record('history', actor, pipeline);

@@ -112,7 +112,7 @@ describe('transition table', () => {
     const live = () =>
       applyAction(anEvolutionIn('LIVE', clock), { type: 'abort' }, REQUESTER, clock);
     expect(live).toThrow(
-      /Possible now: start the backfill \(\/evolve backfill\), complete without a backfill\.$/,
+      /Possible now: start the backfill \(\/evolve backfill\), complete without a backfill \(\/evolve complete\)\.$/,
     );
     const deploying = () =>
       applyAction(anEvolutionIn('DEPLOYING', clock), { type: 'abort' }, REQUESTER, clock);

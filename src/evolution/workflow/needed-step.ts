@@ -25,13 +25,31 @@ export function neededStep(ev: Evolution): NeededStep | undefined {
         ? { kind: 'backfill', runId: ev.backfill.runId }
         : undefined;
     case 'ABORTED':
-      return ev.cleanupEndedAt === undefined ? { kind: 'step', name: 'cleanup' } : undefined;
+    case 'COMPLETED':
+      return awaitsCleanup(ev) ? { kind: 'step', name: 'cleanup' } : undefined;
     default:
       return undefined;
   }
 }
 
-/** Whether the reconcile loop keeps looking at the evolution: active, or aborted and not yet cleaned up. */
-export function mayNeedStep(ev: Pick<Evolution, 'status' | 'cleanupEndedAt'>): boolean {
-  return isActiveStatus(ev.status) || (ev.status === 'ABORTED' && ev.cleanupEndedAt === undefined);
+/**
+ * Ended, with TEMP (and for an abort the shadow) still to remove: aborted,
+ * or completed without a backfill (a backfill removes TEMP itself before it
+ * completes), and the cleanup step has not ended yet.
+ */
+export function awaitsCleanup(
+  ev: Pick<Evolution, 'status' | 'cleanupEndedAt' | 'completedWithoutBackfill'>,
+): boolean {
+  if (ev.cleanupEndedAt !== undefined) return false;
+  return (
+    ev.status === 'ABORTED' ||
+    (ev.status === 'COMPLETED' && ev.completedWithoutBackfill !== undefined)
+  );
+}
+
+/** Whether the reconcile loop keeps looking at the evolution: active, or ended and not yet cleaned up. */
+export function mayNeedStep(
+  ev: Pick<Evolution, 'status' | 'cleanupEndedAt' | 'completedWithoutBackfill'>,
+): boolean {
+  return isActiveStatus(ev.status) || awaitsCleanup(ev);
 }
