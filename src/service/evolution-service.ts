@@ -7,7 +7,7 @@ import { displayState, type DisplayState } from '../evolution/display-state.js';
 import type { Evolution } from '../evolution/evolution.js';
 import type { BackfillMode, Pipeline } from '../evolution/pipeline.js';
 import { assertMayInspect, mayInspect } from '../evolution/access.js';
-import { PermissionDeniedError } from '../evolution/evolution-errors.js';
+import { EvolutionConflictError, PermissionDeniedError } from '../evolution/evolution-errors.js';
 import { loadPipelineFor } from '../evolution/pipeline-snapshot.js';
 import { assertMayAct } from '../evolution/permissions.js';
 import { PIPELINES_FILE_ACTOR } from '../evolution/registration-policy.js';
@@ -103,9 +103,15 @@ export class EvolutionService {
   }
 
   /** Owners only; a refusal is audited like any other (DESIGN 10). */
+  /**
+   * Refuses, before the editor opens: someone who may not develop (audited),
+   * and a pipeline whose active evolution must end first (the refusal says how).
+   */
   async assertMayDevelop(pipeline: Pipeline, actor: Actor): Promise<void> {
     try {
       assertMayAct(pipeline, 'develop', { actor: actor.id, actorGroups: actor.groups });
+      const active = await this.w.evolutions.activeFor(pipeline.name);
+      if (active) throw new EvolutionConflictError(active);
     } catch (err) {
       if (err instanceof PermissionDeniedError) {
         await this.w.audit.append({

@@ -248,6 +248,21 @@ describe('trust boundary through the real bot (signed HTTP, fake Slack Web API, 
     console.log(`[trust] change during an evolution: "${error}"`);
     expect(error).toContain(`has evolution ${ev.id} in progress`);
     expect((await bot.runtime.service.pipelineNamed(name)).kafka.outputTopic).toBe('frozen-out');
+
+    // A second develop is refused before the editor opens, saying how to end the first.
+    const updates = fake.callsOf('views.update').length;
+    const responseUrl = fake.createResponseUrl();
+    await sendSignedRequest(
+      url,
+      slashCommandBody({ text: `develop ${name}`, userId: OWNER, channelId: CHANNEL, responseUrl }),
+      SECRET,
+    );
+    await vi.waitFor(() => expect(fake.callsOf('views.update').length).toBeGreaterThan(updates));
+    const shown = JSON.stringify(fake.callsOf('views.update').at(-1));
+    console.log(`[trust] develop during an evolution: ${shown.slice(0, 200)}`);
+    expect(shown).toContain(`already has an active evolution: ${ev.id}`);
+    expect(shown).toContain(`/evolve abort ${name}`);
+    expect(shown).not.toContain(INPUT_IDS.developSql.block);
   });
 
   it('permission comes before any outbound call: SQL check, sql=<url> and diff of a stranger reach no host', async () => {
