@@ -13,6 +13,12 @@ interface RuleContext {
 
 interface Rule<A extends EvolutionAction> {
   to: EvolutionStatus;
+  /**
+   * Why the evolution as it is refuses the action (paused or not), or
+   * undefined; unlike guard it needs no action, so refusals leave the
+   * action out of what they offer.
+   */
+  when?: (ev: Evolution) => string | undefined;
   /** Returns why the action is refused in this state, or undefined to allow it. */
   guard?: (ev: Evolution, action: A, ctx: RuleContext) => string | undefined;
   /** Fields the action changes besides the status. */
@@ -169,12 +175,12 @@ export const TRANSITIONS: Readonly<Record<EvolutionStatus, RulesFor>> = {
   BACKFILLING: {
     pauseBackfill: {
       to: 'BACKFILLING',
-      guard: (ev) => (ev.backfill?.paused ? 'the backfill is already paused' : undefined),
+      when: (ev) => (ev.backfill?.paused ? 'the backfill is already paused' : undefined),
       apply: (ev) => ({ backfill: ev.backfill && { ...ev.backfill, paused: true } }),
     },
     resumeBackfill: {
       to: 'BACKFILLING',
-      guard: (ev) => (ev.backfill?.paused ? undefined : 'the backfill is not paused'),
+      when: (ev) => (ev.backfill?.paused ? undefined : 'the backfill is not paused'),
       apply: (ev) => ({ backfill: ev.backfill && { ...ev.backfill, paused: false } }),
     },
     throttleBackfill: {
@@ -210,8 +216,24 @@ export const TRANSITIONS: Readonly<Record<EvolutionStatus, RulesFor>> = {
   ROLLED_BACK: {},
 };
 
-export function allowedActions(evolution: Pick<Evolution, 'status'>): ActionType[] {
-  return Object.keys(TRANSITIONS[evolution.status]) as ActionType[];
+/** The actions the evolution's state takes now (a paused backfill offers resume, a running one pause). */
+export function allowedActions(
+  evolution: Pick<Evolution, 'status'> & Partial<Evolution>,
+): ActionType[] {
+  const rules = TRANSITIONS[evolution.status] as Record<
+    string,
+    { when?: Rule<EvolutionAction>['when'] }
+  >;
+  return (Object.keys(rules) as ActionType[]).filter(
+    (type) => rules[type]?.when?.(evolution as Evolution) === undefined,
+  );
+}
+
+/** Why a state without a rule for the action refuses it, where the bare state would mislead. */
+function refusedInState(ev: Evolution, action: ActionType): string | undefined {
+  if (ev.status === 'BACKFILLING' && action === 'startBackfill')
+    return ev.backfill?.paused ? 'its backfill is paused' : 'its backfill is running';
+  return undefined;
 }
 
 function alreadyDecided(ev: Evolution): string | undefined {
@@ -245,11 +267,13 @@ export function applyAction(
   if (!rule) {
     // Late or double clicks on an approval message deserve to know who was first.
     return refuse(
-      action.type === 'approve' || action.type === 'reject' ? alreadyDecided(evolution) : undefined,
+      action.type === 'approve' || action.type === 'reject'
+        ? alreadyDecided(evolution)
+        : refusedInState(evolution, action.type),
     );
   }
   const ctx: RuleContext = { actor, now };
-  const reason = rule.guard?.(evolution, action, ctx);
+  const reason = rule.when?.(evolution) ?? rule.guard?.(evolution, action, ctx);
   if (reason !== undefined) return refuse(reason);
   const next: Evolution = {
     ...evolution,

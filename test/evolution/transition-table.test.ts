@@ -226,6 +226,21 @@ describe('transition table', () => {
     );
   });
 
+  it('a second backfill while one runs says it runs and offers what a running (or paused) one takes', () => {
+    const clock = new FakeClock();
+    const running = anEvolutionIn('BACKFILLING', clock);
+    const again = { type: 'startBackfill', runId: 'r2', rate: 100, mode: 'full' } as const;
+    expect(() => applyAction(running, again, REQUESTER, clock)).toThrow(
+      /it is BACKFILLING \(its backfill is running\)\. Possible now: pause the backfill \(\/evolve pause\), change the backfill rate \(\/evolve throttle\), cancel the backfill \(\/evolve cancel\)\.$/,
+    );
+    const paused = applyAction(running, ACTIONS.pauseBackfill, REQUESTER, clock);
+    expect(() => applyAction(paused, again, REQUESTER, clock)).toThrow(
+      /\(its backfill is paused\)\. Possible now: resume the backfill \(\/evolve resume\), change the backfill rate \(\/evolve throttle\), cancel the backfill \(\/evolve cancel\)\.$/,
+    );
+    expect(allowedActions(running)).not.toContain('resumeBackfill');
+    expect(allowedActions(paused)).not.toContain('pauseBackfill');
+  });
+
   it('refuses a rate that is not a positive number', () => {
     const clock = new FakeClock();
     for (const rate of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
