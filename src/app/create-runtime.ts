@@ -12,6 +12,7 @@ import { FlinkAdapter } from '../flink/flink-adapter.js';
 import { FlinkRestClient } from '../flink/flink-rest-client.js';
 import { SqlGatewayClient } from '../flink/sql-gateway-client.js';
 import { sqlShadowPlanner } from '../flink/sql-shadow-planner.js';
+import { inScript } from '../flink/statement-error-position.js';
 import { BackfillProgressRelay } from '../jobs/backfill-progress-relay.js';
 import { EvolutionService } from '../service/evolution-service.js';
 import { flinkTlsOptions, kafkaSslOption } from './tls-options.js';
@@ -162,7 +163,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   // Parse (line/column errors), then a dry run through the gateway (planner errors); nothing is submitted.
   const validateSql = async (sql: string, pipeline: Pick<Pipeline, 'flink'>) => {
     const analysis = analyzeScript(sql);
-    await cluster(pipeline).gateway.explain(analysis.statements.map((s) => s.executable));
+    await cluster(pipeline)
+      .gateway.explain(analysis.statements.map((s) => s.executable))
+      .catch((err: unknown) => {
+        throw inScript(err, sql, analysis.statements);
+      });
     return { outputTopic: analysis.outputTopic };
   };
   const queues = new EvolveQueues(

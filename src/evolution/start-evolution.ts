@@ -5,6 +5,30 @@ import type { Evolution } from './evolution.js';
 import { creationAudit } from './audit-event.js';
 import { newEvolution, type NewEvolutionInput } from './new-evolution.js';
 import { assertMayAct } from './permissions.js';
+import type { Pipeline } from './pipeline.js';
+import { sqlHash } from './sql-hash.js';
+
+/**
+ * Refuses a v2 that is empty or the very SQL production runs (by hash):
+ * the develop modal checks it inline, so the person keeps their edits.
+ */
+export function assertSqlEvolves(
+  pipeline: Pick<Pipeline, 'name' | 'production'>,
+  v2Sql: string,
+): void {
+  if (v2Sql.trim() === '') {
+    throw new EvolveError(
+      'INPUT_INVALID',
+      'The v2 SQL is empty. Paste the full script v2 should run.',
+    );
+  }
+  if (sqlHash(v2Sql) === pipeline.production.sqlHash) {
+    throw new EvolveError(
+      'INPUT_INVALID',
+      `The v2 SQL is the same as what pipeline '${pipeline.name}' runs in production; there is nothing to evolve. Change the SQL and try again.`,
+    );
+  }
+}
 
 export interface StartEvolutionDeps {
   evolutions: Pick<EvolutionRepository, 'create'>;
@@ -27,18 +51,7 @@ export async function startEvolution(
       actor: input.requester,
       actorGroups: input.actorGroups,
     });
-    if (input.v2Sql.trim() === '') {
-      throw new EvolveError(
-        'INPUT_INVALID',
-        'The v2 SQL is empty. Paste the full script v2 should run.',
-      );
-    }
-    if (evolution.v2.hash === evolution.v1.hash) {
-      throw new EvolveError(
-        'INPUT_INVALID',
-        `The v2 SQL is the same as what pipeline '${input.pipeline.name}' runs in production; there is nothing to evolve. Change the SQL and try again.`,
-      );
-    }
+    assertSqlEvolves(input.pipeline, input.v2Sql);
   } catch (err) {
     if (err instanceof EvolveError) {
       await deps.audit.append({

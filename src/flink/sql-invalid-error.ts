@@ -7,8 +7,6 @@ export interface SqlErrorPosition {
   message: string;
 }
 
-const MAX_LISTED = 3;
-
 /**
  * The SQL cannot become a pipeline: it does not parse, or it parses but does
  * not have the shape the product needs (one INSERT into one Kafka topic).
@@ -27,11 +25,18 @@ export class SqlInvalidError extends EvolveError {
   }
 }
 
+/**
+ * The first error only, and how many follow: a parser that lost its way
+ * reports a cascade the first error caused, which reads as noise.
+ */
 function describePositions(positions: readonly SqlErrorPosition[]): string {
-  const listed = positions
-    .slice(0, MAX_LISTED)
-    .map((p) => `Line ${p.line}, column ${p.column}: ${p.message}`);
-  const more =
-    positions.length > MAX_LISTED ? ` (and ${positions.length - MAX_LISTED} more errors)` : '';
-  return `${listed.join('\n')}${more}\nFix the SQL and submit it again.`;
+  const first = positions[0];
+  if (!first) return 'The SQL is not valid. Fix it and submit it again.';
+  return `Line ${first.line}, column ${first.column}: ${first.message}${laterErrors(positions.length - 1)}\nFix the SQL and submit it again.`;
+}
+
+/** " (1 more error after it, …)": errors after the first, which it often causes. */
+export function laterErrors(count: number): string {
+  if (count <= 0) return '';
+  return ` (${count} more error${count === 1 ? '' : 's'} after it, often caused by this one)`;
 }

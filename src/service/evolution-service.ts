@@ -12,7 +12,7 @@ import { loadPipelineFor } from '../evolution/pipeline-snapshot.js';
 import { assertMayAct } from '../evolution/permissions.js';
 import { PIPELINES_FILE_ACTOR } from '../evolution/registration-policy.js';
 import type { TransitionOptions } from '../evolution/ports/evolution-repository.js';
-import { startEvolution } from '../evolution/start-evolution.js';
+import { assertSqlEvolves, startEvolution } from '../evolution/start-evolution.js';
 import { userText } from '../evolution/user-text.js';
 import { runAbort } from '../evolution/workflow/run-abort.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
@@ -99,13 +99,14 @@ export class EvolutionService {
     actor: Actor,
   ): Promise<{ outputTopic: string | undefined }> {
     await this.assertMayDevelop(pipeline, actor);
+    assertSqlEvolves(pipeline, sql);
     return this.d.validateSql(sql, pipeline);
   }
 
-  /** Owners only; a refusal is audited like any other (DESIGN 10). */
   /**
-   * Refuses, before the editor opens: someone who may not develop (audited),
-   * and a pipeline whose active evolution must end first (the refusal says how).
+   * Refuses, before the editor opens: someone who may not develop (owners
+   * only; audited like any other refusal, DESIGN 10), and a pipeline whose
+   * active evolution must end first (the refusal says how).
    */
   async assertMayDevelop(pipeline: Pipeline, actor: Actor): Promise<void> {
     try {

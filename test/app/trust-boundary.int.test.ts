@@ -308,6 +308,27 @@ describe('trust boundary through the real bot (signed HTTP, fake Slack Web API, 
     expect(flink.requests.length - before).toBe(0);
     const refusals = (await bot.runtime.workflow.audit.list(name)).filter((a) => !a.accepted);
     expect(refusals.map((a) => a.action)).toEqual(['develop', 'develop']);
+
+    // The owner submitting production's own SQL keeps the modal (and the edits) with the reason inline.
+    const production = (await bot.runtime.service.pipelineNamed(name)).production.sql;
+    const unchanged = await sendSignedRequest(
+      url,
+      viewSubmissionBody({
+        user: { id: OWNER },
+        view,
+        values: { [INPUT_IDS.developSql.block]: { [INPUT_IDS.developSql.action]: production } },
+      }),
+      SECRET,
+    );
+    const kept = (await unchanged.json()) as {
+      response_action?: string;
+      errors?: Record<string, string>;
+    };
+    expect(kept.response_action).toBe('errors');
+    expect(kept.errors?.[INPUT_IDS.developSql.block]).toMatch(
+      /The v2 SQL is the same as what pipeline '[^']+' runs in production/,
+    );
+    expect(flink.requests.length - before, 'nothing sent to Flink').toBe(0);
   });
   it('a foreign Flink host is refused at registration, and it hears nothing', async () => {
     const foreign = await recordingServer();

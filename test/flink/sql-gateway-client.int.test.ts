@@ -4,6 +4,8 @@ import {
   SqlScriptInvalidError,
   SqlStatementFailedError,
 } from '../../src/flink/flink-errors.js';
+import { SqlInvalidError } from '../../src/flink/sql-invalid-error.js';
+import { inScript } from '../../src/flink/statement-error-position.js';
 import { uniqueName } from '../support/unique-name.js';
 import {
   eventually,
@@ -109,6 +111,31 @@ describe('SqlGatewayClient against the real gateway', () => {
     expect(plans[0]).toContain('== Optimized Execution Plan ==');
     expect(plans[0]).toContain('GroupAggregate');
     expect((await rest.listJobs()).length).toBe(jobsBefore);
+  });
+
+  it('a planner error maps to the line and column of the whole script (real planner positions)', async () => {
+    const script = [
+      `${GENERATOR};`,
+      `${BLACKHOLE};`,
+      '',
+      '-- v2',
+      'INSERT INTO sink',
+      'SELECT m FROM gen;',
+    ].join('\n');
+    const statements = script
+      .split(';')
+      .filter((t) => t.trim() !== '')
+      .map((raw) => {
+        const text = raw.replace(/^\s*(?:--[^\n]*\n\s*)*/, '');
+        return { range: { start: script.indexOf(text) }, text, executable: text };
+      });
+    const err = await gateway
+      .explain(statements.map((st) => st.executable))
+      .catch((e: unknown) => inScript(e, script, statements));
+    console.log(`[gateway] planner error in the script: ${(err as SqlInvalidError).userMessage}`);
+    expect(err).toBeInstanceOf(SqlInvalidError);
+    expect((err as SqlInvalidError).positions[0]).toMatchObject({ line: 6, column: 8 });
+    expect((err as SqlInvalidError).positions[0]?.message).toMatch(/Column 'm' not found/);
   });
 
   it.each([

@@ -5,6 +5,7 @@ import { plain } from '../../blocks/listing-messages.js';
 import { fitText } from '../../blocks/slack-limits.js';
 import { botDeps, type BotDeps } from '../bot-deps.js';
 import { errorReply, errorText } from '../reply-error.js';
+import { laterErrors } from '../../../flink/sql-invalid-error.js';
 
 export type ViewArgs = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
 
@@ -77,15 +78,14 @@ export async function handleModalSubmit(args: ViewArgs, spec: ModalSubmission): 
 }
 
 export function describeIssues(issues: readonly InputIssue[]): string {
-  const shown = issues
-    .slice(0, 3)
-    .map((i) =>
-      i.line !== undefined
-        ? `Line ${i.line}${i.column !== undefined ? `, column ${i.column}` : ''}: ${i.message}`
-        : i.message,
-    );
-  const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
-  return `${shown.join('\n')}${more}`;
+  // The first issue at the editor's line and column, and how many follow (a parser cascade).
+  const [first] = issues;
+  if (!first) return '';
+  const where =
+    first.line !== undefined
+      ? `Line ${first.line}${first.column !== undefined ? `, column ${first.column}` : ''}: `
+      : '';
+  return `${where}${first.message}${laterErrors(issues.length - 1)}`;
 }
 
 async function withinBudget<T>(work: Promise<T>, ms: number): Promise<T | 'late'> {
