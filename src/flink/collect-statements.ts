@@ -1,4 +1,4 @@
-import { FlinkSqlParserListener } from 'dt-sql-parser';
+import { FlinkSqlParserListener } from 'dt-sql-parser/dist/lib/flink/FlinkSqlParserListener.js';
 import type { SqlOption } from './option-list.js';
 import {
   DEFAULT_CHANNEL,
