@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { startSlackBot } from '../app/start-slack-bot.js';
 import { loadConfig } from '../config/load-config.js';
-import { DEMO, setupDemo } from '../demo/setup-demo.js';
+import { DEMO, demoWelcome, setupDemo } from '../demo/setup-demo.js';
 import { startPlayground } from '../playground/index.js';
 import {
   FakeSlackApi,
@@ -135,7 +135,7 @@ export function registerStartCommand(program: Command): void {
             port: o.playgroundPort,
             users: [DEMO.owner, DEMO.approver, DEMO.admin],
             channel: DEMO.channel,
-            ...(demo ? { demoV2Sql: demo.v2Sql } : {}),
+            ...(demo ? { demoV2Sql: demo.v2Sql, welcome: demoWelcome() } : {}),
           })
         : undefined;
       const seconds = ((Date.now() - started) / 1000).toFixed(1);

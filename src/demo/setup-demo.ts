@@ -14,6 +14,16 @@ export const DEMO = {
   channel: 'C0EVOLVE',
 } as const;
 
+/** The playground's first message, on an empty channel: who is who and the first command to try. */
+export function demoWelcome(): string {
+  return [
+    '*Welcome to the flink-evolve playground.* This channel is a local Slack: the bot, Kafka and Flink behind it are real.',
+    `Pipeline \`${DEMO.pipeline}\` sums revenue per customer from \`${DEMO.topics.orders}\` into the upsert topic \`${DEMO.topics.revenue}\`.`,
+    `Act as ${DEMO.owner.name}, ${DEMO.approver.name} or ${DEMO.admin.name} with "You are" in the sidebar.`,
+    `As Olivia, start with \`/evolve develop ${DEMO.pipeline}\` ("Use the demo v2 SQL" stops counting cancelled orders), then \`/evolve deploy ${DEMO.pipeline}\`; Arjun approves; Olivia runs \`/evolve backfill ${DEMO.pipeline}\`. \`/evolve help\` lists every command.`,
+  ].join('\n');
+}
+
 export interface DemoHandle {
   pipeline: Pipeline;
   v2Sql: string;

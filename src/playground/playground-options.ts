@@ -19,6 +19,8 @@ export interface PlaygroundOptions {
   /** The channel the page shows and sends commands from. */
   channel?: string;
   channelName?: string;
+  /** Posted by the bot when the channel is empty (a first start), so the first page says where to begin. */
+  welcome?: string;
   /** When given, the develop modal offers a "Use the demo v2 SQL" button that fills it in. */
   demoV2Sql?: string;
   /** How long the bot has to answer a request before Slack gives up (3 s in Slack). */

@@ -19,6 +19,9 @@ export interface RunningPlayground {
  */
 export async function startPlayground(options: PlaygroundOptions): Promise<RunningPlayground> {
   const session = new PlaygroundSession(options);
+  const workspace = options.fake.workspace;
+  if (options.welcome && workspace.channelHistory(session.channel).length === 0)
+    workspace.postMessage({ channel: session.channel, text: options.welcome });
   const config: PlaygroundConfig = {
     users: session.users,
     channel: { id: session.channel, name: session.channelName },

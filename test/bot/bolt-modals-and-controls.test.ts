@@ -6,6 +6,7 @@ import { FakeSlackApi } from '../../src/slack-fake/index.js';
 import { aPipeline, V1_SQL } from '../support/pipeline-fixture.js';
 import { anEvolutionIn } from '../support/evolution-fixture.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { REGISTER_EXAMPLE } from '../../src/bot/blocks/form-modals.js';
 import { CHANNEL, directSlack, startBoltHarness, type BoltHarness } from './bolt-test-kit.js';
 import { RecordingSlackCommands } from './recording-slack-commands.js';
 
@@ -113,6 +114,22 @@ describe('register modal', () => {
       response_action: 'errors',
       errors: { [INPUT_IDS.registerYaml.block]: expect.stringMatching(/YAML/) },
     });
+
+    // The form opens holding a commented example; submitted untouched, it registers nothing.
+    const example = JSON.stringify(view);
+    expect(example).toContain('#     owners: [U0123ABCDEF]');
+    const untouched = await h.submitView(
+      view,
+      { [INPUT_IDS.registerYaml.block]: { [INPUT_IDS.registerYaml.action]: REGISTER_EXAMPLE } },
+      'U0OWNER1',
+    );
+    expect(await untouched.res.json()).toMatchObject({
+      response_action: 'errors',
+      errors: {
+        [INPUT_IDS.registerYaml.block]: expect.stringMatching(/only comments: remove the leading/),
+      },
+    });
+    expect(h.service.callsOf('registerPipeline')).toHaveLength(0);
 
     const yaml = 'name: orders\n';
     const ok = await h.submitView(

@@ -65,6 +65,35 @@ export function noticeModal(title: string, text: string): ModalView {
   };
 }
 
+/**
+ * What the register form starts with: a whole pipeline, every line
+ * commented out, so the shape and each field's meaning are in front of the
+ * administrator and nothing registers until they fill it in.
+ */
+export const REGISTER_EXAMPLE = `# pipelines:
+#   revenue:                       # lowercase letters, digits, - or _
+#     flink:                       # optional: the installation's Flink by default
+#       restUrl: https://flink.example.internal:8081
+#       gatewayUrl: https://flink-sql.example.internal:8083
+#     kafka:
+#       outputTopic: revenue-by-region   # the upsert topic clients read; never renamed
+#       keyFormat: json                  # the sink's key.format: raw, json, avro or string
+#     production:
+#       sql: |                     # the SQL production runs now
+#         CREATE TABLE orders (...) WITH ('connector' = 'kafka', ...);
+#         CREATE TABLE revenue_by_region (...) WITH ('connector' = 'upsert-kafka', ...);
+#         INSERT INTO revenue_by_region SELECT ...;
+#       flinkJobId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90'   # the running job (Flink UI)
+#     owners: [U0123ABCDEF]        # may develop, request deploys, backfill, abort
+#     approvers: [U0789MNOPQR]     # may approve or reject deploys
+#     slackChannel: C0123CHANNEL   # optional: threads of evolutions started from the CLI
+`;
+
+/** True when the text is only comments and blank lines (the untouched example). */
+export function onlyYamlComments(text: string): boolean {
+  return text.split('\n').every((line) => /^\s*(#.*)?$/.test(line));
+}
+
 export function registerModal(channelId: string): ModalView {
   return {
     type: 'modal',
@@ -78,7 +107,7 @@ export function registerModal(channelId: string): ModalView {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: 'Paste the pipeline definition (YAML, the same shape as the pipelines file).',
+          text: 'Paste the pipeline definition (YAML, the same shape as the pipelines file). The field starts with a commented example: remove the leading `# ` from its lines and fill in your pipeline.',
         },
       },
       {
@@ -89,6 +118,7 @@ export function registerModal(channelId: string): ModalView {
           type: 'plain_text_input',
           action_id: INPUT_IDS.registerYaml.action,
           multiline: true,
+          initial_value: REGISTER_EXAMPLE,
           max_length: SLACK_LIMITS.plainTextInput,
         },
       },

@@ -13,6 +13,8 @@ export interface ModalSubmission {
   input: { block: string; action: string };
   /** What to say when the field is empty. */
   emptyMessage: string;
+  /** Whether the text says nothing (besides empty): the form's untouched example. */
+  blank?: (text: string) => boolean;
   /** Fast check whose issues are shown inline on the field; must fit in Slack's 3 s. */
   check: (
     deps: BotDeps,
@@ -48,7 +50,7 @@ export async function handleModalSubmit(args: ViewArgs, spec: ModalSubmission): 
     return;
   }
   const text = view.state.values[spec.input.block]?.[spec.input.action]?.value ?? '';
-  if (text.trim() === '') {
+  if (text.trim() === '' || spec.blank?.(text)) {
     await inlineError(spec.emptyMessage);
     return;
   }
