@@ -52,7 +52,10 @@ function progressLine(
   const done = details.emitted ?? details.acknowledged;
   const total = details.planned ?? details.total;
   if (typeof done !== 'number' || typeof total !== 'number') return undefined;
-  const unit = kind === 'savepointProgress' ? 'subtasks acknowledged' : 'records';
+  const unit =
+    kind === 'savepointProgress' || kind === 'savepointCompleted'
+      ? 'subtasks acknowledged'
+      : 'records';
   return `\`${progressBar(done, total)}\` ${formatCount(done)} / ${formatCount(total)} ${unit}`;
 }
 

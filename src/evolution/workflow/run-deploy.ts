@@ -120,6 +120,11 @@ export async function runDeploy(deps: WorkflowDeps, evolutionId: string): Promis
     // never wrote to, a topic's limits) is RUNNING between its restarts:
     // only watching it for a while tells it apart from one that is up.
     if (deps.stableMs > 0) {
+      // Said, so the seconds of the watch are not silence in the thread.
+      await deps.notifier.postMilestone(ev, {
+        kind: 'info',
+        text: `v2 job ${v2JobId} is RUNNING from the shadow's savepoint; watching it for ${Math.round(deps.stableMs / 1000)} s before calling it live.`,
+      });
       const watch = await flink.waitStable(v2JobId, deps.stableMs);
       if (!watch.stable) {
         throw new EvolveError(

@@ -34,13 +34,16 @@ export async function savepointStep(
     text: `Stopping the ${what} job ${jobId} with a savepoint (trigger ${record.triggerId}).`,
     details: { jobId, triggerId: record.triggerId },
   });
-  let lastProgressAt = 0;
   const started = deps.clock.now();
+  // A savepoint of seconds gets no bar at all; a slow one a bar every few seconds, closed at 100% below.
+  let lastProgressAt = started;
+  let subtasks: number | undefined;
   const location = await flink.stopWithSavepoint(jobId, record.triggerId, {
     onProgress: (p) => {
       const now = deps.clock.now();
       if (now - lastProgressAt < PROGRESS_EVERY_MS) return;
       lastProgressAt = now;
+      subtasks = p.total;
       void deps.notifier.postMilestone(ev, {
         kind: 'savepointProgress',
         text: `Savepoint of the ${what} job in progress: ${p.acknowledged}/${p.total} subtasks acknowledged.`,
@@ -59,7 +62,12 @@ export async function savepointStep(
   await deps.notifier.postMilestone(ev, {
     kind: 'savepointCompleted',
     text: `Savepoint of the ${what} job completed in ${((completedAt - started) / 1000).toFixed(1)} s: ${location}`,
-    details: { jobId, location },
+    // After a progress bar, the completion shows it full.
+    details: {
+      jobId,
+      location,
+      ...(subtasks !== undefined ? { acknowledged: subtasks, total: subtasks } : {}),
+    },
   });
   return ev;
 }

@@ -24,6 +24,17 @@ describe('runDeploy', () => {
     const pipeline = await w.pipelines.load('revenue');
     expect(pipeline.production.flinkJobId).toBe(ev.v2JobId);
     expect(pipeline.production.sql).toBe(V2_SQL);
+    // The stability watch is announced before it runs, so its seconds are not silence.
+    const texts = w.notifier.milestones.map((m) => m.text);
+    const watch = texts.findIndex((t) =>
+      t.includes(
+        `v2 job ${ev.v2JobId} is RUNNING from the shadow's savepoint; watching it for 1 s before calling it live.`,
+      ),
+    );
+    expect(watch).toBeGreaterThan(-1);
+    expect(w.notifier.milestones.findIndex((m) => m.kind === 'deployCompleted')).toBeGreaterThan(
+      watch,
+    );
   });
 
   it('rolls back to v1 from S1 by itself when v2 does not reach RUNNING', async () => {
