@@ -135,7 +135,12 @@ export class EvolveQueues {
     await this.observe.upsertJobScheduler(
       `observe-${evolutionId}`,
       { every: everyMs },
-      { name: 'observe', data: { evolutionId } },
+      // One every few seconds while the evolution lasts (days): keep the last few, not all.
+      {
+        name: 'observe',
+        data: { evolutionId },
+        opts: { removeOnComplete: { count: 20 }, removeOnFail: { count: 100 } },
+      },
     );
   }
 

@@ -7,7 +7,7 @@ import { startOpsServer, type OpsServer } from './ops-server.js';
 
 /** The four evolve queues, for the metrics export and Bull Board. */
 export function evolveQueueList(queues: EvolveQueues): Queue[] {
-  return [queues.steps, queues.backfill, queues.partitions, queues.observe];
+  return [queues.steps, queues.backfill, queues.partitions, queues.observe, queues.reconcile];
 }
 
 /**

@@ -61,6 +61,10 @@ describe('the evolve workers, instrumented', () => {
     expect(
       valueOf(text, 'bullmq_job_count', { queue: rt.queues.names.steps, state: 'waiting' }),
     ).toBe(0);
+    // Every queue the workers take from is counted, the reconcile loop's too.
+    expect(
+      valueOf(text, 'bullmq_job_count', { queue: rt.queues.names.reconcile, state: 'failed' }),
+    ).toBe(0);
     expect(out.records().find((r) => r.msg === 'job finished')).toMatchObject({
       level: 'debug',
       process: 'worker',
