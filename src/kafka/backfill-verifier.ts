@@ -127,12 +127,16 @@ async function repair(ctx: VerifyContext, v2Offsets: number[]): Promise<number> 
   try {
     let j = 0;
     let pending: Message[] = [];
+    // Repairs go out in rate-sized chunks too, so the topic sees no burst here either.
     const flush = async (): Promise<void> => {
-      if (pending.length === 0) return;
-      await ctx.bucket.take(pending.length, ctx.signal);
-      await sendInBatches(ctx.producer, ctx.prodTopic, pending);
-      sent += pending.length;
-      pending = [];
+      while (pending.length > 0) {
+        const size = await ctx.bucket.chunkSize(ctx.chunkSize);
+        const chunk = pending.slice(0, size);
+        await ctx.bucket.take(chunk.length, ctx.signal);
+        await sendInBatches(ctx.producer, ctx.prodTopic, chunk);
+        sent += chunk.length;
+        pending = pending.slice(chunk.length);
+      }
     };
     await reader.readTo(
       v2Offsets[v2Offsets.length - 1]! + 1,
