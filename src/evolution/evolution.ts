@@ -46,10 +46,24 @@ export interface BackfillReport {
   durationMs: number;
 }
 
+/** The run's phases in order: read both topics, write the plan, verify the production topic. */
+export type BackfillStage = 'index' | 'emit' | 'verify';
+
 export interface BackfillProgress {
+  /** Keys written so far (the emit phase). */
   emitted: number;
+  /** Keys planned, once every partition has been indexed. */
   planned?: number;
   updatedAt: number;
+  /** The phase every partition has reached (absent in records written before phases). */
+  stage?: BackfillStage;
+  /** Done and total of that phase over all partitions; the total is fixed when it starts. */
+  done?: number;
+  total?: number;
+  /** Records/s written over the last seconds (emit phase), never above the limit. */
+  rate?: number;
+  /** Seconds left in this phase, at the measured rate; absent when not known. */
+  etaSeconds?: number;
 }
 
 export interface BackfillRun {

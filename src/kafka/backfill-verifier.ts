@@ -26,6 +26,8 @@ export interface VerifyContext {
   chunkSize: number;
   signal?: AbortSignal;
   onRound?: (round: number, conflicts: number, repaired: number, recordsRead: number) => void;
+  /** After each batch read: the next offset to read. */
+  onRead?: (position: number) => void;
 }
 
 export interface VerifyResult {
@@ -53,6 +55,7 @@ export async function verifyPartition(ctx: VerifyContext): Promise<VerifyResult>
   let recordsRead = 0;
   const observe = (records: ScannedRecord[]): void => {
     recordsRead += records.length;
+    if (records.length > 0) ctx.onRead?.(records[records.length - 1]!.offset + 1);
     for (const r of records) {
       if (r.key === null) continue;
       fingerprint(r.key, fp);
