@@ -239,7 +239,21 @@ export class EvolutionService {
       transitionOptions(actor),
     );
     const diff = await this.diffOf(evolution).catch(() => undefined);
-    return diff ? { evolution, diff } : { evolution };
+    if (!diff) return { evolution };
+    // Kept with the approval, so the backfill's completion can be compared with what was shown.
+    const c = diff.counts;
+    const projected = {
+      upserts: c.changed + c.onlyTemp,
+      deletes: pipeline.backfill.mode === 'full' ? c.onlyProduction : 0,
+    };
+    // An approver quick enough to change the record first wins: the completion then has no projection to compare.
+    const recorded = await this.w.evolutions
+      .update(evolution.id, evolution.version, (cur) => ({
+        ...cur,
+        ...(cur.approval ? { approval: { ...cur.approval, projected } } : {}),
+      }))
+      .catch(() => evolution);
+    return { evolution: recorded, diff };
   }
 
   /**

@@ -37,9 +37,12 @@ export interface PartitionBackfillReport {
   keptByMode: number;
   /** Planned keys dropped because v2 wrote them during emission. */
   dropped: number;
+  /** Keys whose backfill record v2 had overwritten, written back with v2's value. */
   repaired: number;
   conflicts: number;
   durationMs: number;
+  /** Records written (refreshes, deletes, repairs); absent in reports stored by older runs. */
+  written?: number;
   /** Records produced per second over the whole run of this partition. */
   meanRate: number;
   /** Bytes held by the key index (typed arrays and key arena) of this partition. */
@@ -211,17 +214,21 @@ async function runPartition(
 
     const durationMs = clock() - start.startedAt;
     const repaired = progress.repaired + verified.repaired;
+    // Outcomes per key, so that they add up to the keys indexed: a key repaired ends with
+    // v2's value, so it is counted repaired rather than refreshed, deleted or owned by v2.
+    const r = verified.repairedKeys;
     const final: PartitionBackfillReport = {
       partition,
-      refreshed: progress.refreshed,
-      deleted: progress.deleted,
+      refreshed: progress.refreshed - r.fromRefresh,
+      deleted: progress.deleted - r.fromDelete,
       unchanged: plan.counts.unchanged,
-      ownedByV2: plan.counts.skippedV2,
+      ownedByV2: Math.max(0, plan.counts.skippedV2 - r.other),
       keptByMode: plan.counts.keptByMode,
       dropped: progress.dropped,
-      repaired,
+      repaired: r.fromRefresh + r.fromDelete + Math.min(r.other, plan.counts.skippedV2),
       conflicts: verified.conflicts,
       durationMs,
+      written: progress.refreshed + progress.deleted + repaired,
       meanRate:
         ((progress.refreshed + progress.deleted + repaired) * 1000) / Math.max(1, durationMs),
       indexBytes: plan.index.bytes,

@@ -1,12 +1,13 @@
 import type { ActionsBlock, Button, KnownBlock, MrkdwnElement } from '@slack/types';
 import { backfillProgressText, plural } from '../../evolution/backfill-progress-text.js';
+import { backfillSummaryText } from '../../evolution/backfill-summary-text.js';
 import type { BackfillRun, Evolution, SavepointRecord } from '../../evolution/evolution.js';
 import { displayState } from '../../evolution/display-state.js';
 import { mention } from '../../evolution/evolution-errors.js';
 import { shortHash } from '../../evolution/sql-hash.js';
 import type { ShadowHealth } from '../evolve-service.js';
 import { ACTION_IDS, encodeBackfillValue } from './action-ids.js';
-import { STATE_LABELS, formatCount, formatDuration, progressBar, slackDate } from './format.js';
+import { STATE_LABELS, formatCount, progressBar, slackDate } from './format.js';
 import { escapeMrkdwn, fitMessage } from './slack-limits.js';
 
 export interface SlackMessage {
@@ -100,13 +101,7 @@ function backfillBlocks(ev: Evolution, running: boolean): KnownBlock[] {
   const lines: string[] = [];
   lines.push(...backfillProgressLines(run, running));
   lines.push(`Mode \`${run.mode}\` · run \`${run.runId}\``);
-  if (run.report) {
-    const r = run.report;
-    lines.push(
-      `Refreshed ${formatCount(r.refreshed)} · deleted ${formatCount(r.deleted)} · unchanged ${formatCount(r.unchanged)} · ` +
-        `repaired ${formatCount(r.repaired)} · conflicts ${formatCount(r.conflicts)} · ${formatDuration(r.durationMs)}`,
-    );
-  }
+  if (run.report) lines.push(`${backfillSummaryText(run.report)}.`);
   if (run.error) lines.push(`:warning: ${escapeMrkdwn(run.error.message)}`);
   const blocks: KnownBlock[] = [
     {
