@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { EvolveError } from '../errors.js';
+import { plural } from '../evolution/backfill-progress-text.js';
 import type { AuditEvent } from '../evolution/audit-event.js';
 import { displayState, type DisplayState } from '../evolution/display-state.js';
 import type { Evolution } from '../evolution/evolution.js';
@@ -328,7 +329,7 @@ export class EvolutionService {
     await this.d.queues.startBackfill(flow.parent, flow.children);
     await this.w.notifier.postMilestone(ev, {
       kind: 'info',
-      text: `Backfill ${runId} started by <@${actor.id}>: ${mode}, ${rate} records/s over ${partitions} partitions.`,
+      text: `Backfill ${runId} started by <@${actor.id}>: ${mode}, ${plural(rate, 'record', 'records')}/s over ${plural(partitions, 'partition', 'partitions')}.`,
     });
     await this.w.notifier.updateStatusCard(ev);
     return ev;
