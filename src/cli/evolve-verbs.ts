@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { loadPipelinesFile, pipelineDefaultsFrom } from '../config/pipelines-file.js';
+import { plural } from '../evolution/backfill-progress-text.js';
 import type { EvolutionStatus } from '../evolution/evolution-status.js';
 import { EvolveError } from '../errors.js';
 import { assertCliActor } from '../evolution/access.js';
@@ -277,7 +278,9 @@ export function registerEvolveVerbs(program: Command): void {
             ...(o.mode !== undefined ? { mode: o.mode as 'full' | 'refresh-only' } : {}),
           },
         );
-        console.log(`backfill ${ev.backfill?.runId} started at ${ev.backfill?.rate} records/s`);
+        console.log(
+          `backfill ${ev.backfill?.runId} started at ${plural(ev.backfill?.rate ?? 0, 'record', 'records')}/s`,
+        );
         await follow(c, ev.id, ['COMPLETED', 'LIVE'], o.wait);
       }),
     );
@@ -293,7 +296,9 @@ export function registerEvolveVerbs(program: Command): void {
           await actorOf(c, o, pipeline, 'throttle'),
           Number(rate),
         );
-        console.log(`${ev.id}: backfill rate ${ev.backfill?.rate} records/s`);
+        console.log(
+          `${ev.id}: backfill rate ${plural(ev.backfill?.rate ?? 0, 'record', 'records')}/s`,
+        );
       }),
     );
 

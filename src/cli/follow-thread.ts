@@ -1,7 +1,7 @@
 import type { EvolutionStatus } from '../evolution/evolution-status.js';
 import type { EvolutionRepository } from '../evolution/ports/evolution-repository.js';
 import type { RedisThreadLog, ThreadEntry } from '../store/redis-thread-log.js';
-import { progressBar } from './progress-bar.js';
+import { meter, progressBar } from './progress-bar.js';
 
 export interface FollowOptions {
   /** Stop when the evolution reaches one of these. */
@@ -14,9 +14,8 @@ export interface FollowOptions {
 
 function render(e: ThreadEntry): string {
   if (e.kind === 'backfillProgress' && typeof e.details.total === 'number') {
-    const rate = `${e.details.rate} records/s`;
-    const eta = Number(e.details.etaSeconds) >= 0 ? `, ETA ${e.details.etaSeconds} s` : '';
-    return `backfill ${progressBar(Number(e.details.done), Number(e.details.total), `(${rate}${eta})`)}`;
+    // The sentence carries phase, figures, rate and time left, as in Slack.
+    return `backfill ${meter(Number(e.details.done), Number(e.details.total))} ${e.text}`;
   }
   if (e.kind === 'savepointProgress' && typeof e.details.total === 'number') {
     return `savepoint ${progressBar(Number(e.details.acknowledged), Number(e.details.total), 'subtasks')}`;

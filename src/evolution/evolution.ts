@@ -34,22 +34,60 @@ export interface ApprovalRecord {
   decidedBy?: string;
   decision?: ApprovalDecisionKind;
   decidedAt?: number;
+  /** The diff's projection shown to the approver; absent when the diff could not be read. */
+  projected?: BackfillProjection;
 }
 
+/**
+ * A run's outcome per key: refreshed + deleted + unchanged + ownedByV2 +
+ * dropped + keptByMode + repaired = keys (PROD and TEMP keys at the run's
+ * start). The fields after durationMs are absent in reports of older runs.
+ */
 export interface BackfillReport {
   refreshed: number;
   deleted: number;
   unchanged: number;
+  /** Keys whose backfill record v2 had overwritten, written back with v2's value. */
   repaired: number;
   /** Keys whose latest record still differs from v2 after verification (goal: 0). */
   conflicts: number;
   durationMs: number;
+  /** Keys v2 had written since the cutover when the run started: left alone. */
+  ownedByV2?: number;
+  /** Planned keys v2 wrote while the run was writing: not written. */
+  dropped?: number;
+  /** Keys a `refresh-only` run leaves although v2 has no value for them. */
+  keptByMode?: number;
+  /** Distinct keys of PROD and TEMP the run indexed. */
+  keys?: number;
+  /** Records the run wrote (refreshes, deletes and repairs), for its rate. */
+  written?: number;
 }
 
+/** What the approval message projected for the backfill (from the diff when approval was requested). */
+export interface BackfillProjection {
+  upserts: number;
+  deletes: number;
+}
+
+/** The run's phases in order: read both topics, write the plan, verify the production topic. */
+export type BackfillStage = 'index' | 'emit' | 'verify';
+
 export interface BackfillProgress {
+  /** Keys written so far (the emit phase). */
   emitted: number;
+  /** Keys planned, once every partition has been indexed. */
   planned?: number;
   updatedAt: number;
+  /** The phase every partition has reached (absent in records written before phases). */
+  stage?: BackfillStage;
+  /** Done and total of that phase over all partitions; the total is fixed when it starts. */
+  done?: number;
+  total?: number;
+  /** Records/s written over the last seconds (emit phase), never above the limit. */
+  rate?: number;
+  /** Seconds left in this phase, at the measured rate; absent when not known. */
+  etaSeconds?: number;
 }
 
 export interface BackfillRun {

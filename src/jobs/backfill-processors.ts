@@ -82,7 +82,7 @@ export function partitionProcessor(rt: BackfillRuntime) {
           partitions: d.partitions,
           mode: d.mode,
           signal: abort.signal,
-          onProgress: (e) => void rt.relay.report(d.evolutionId, d.runId, e).catch(() => undefined),
+          onProgress: rt.relay.reporter(d.evolutionId, d.runId),
         },
       );
     } catch (err) {

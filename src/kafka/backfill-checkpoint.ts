@@ -9,6 +9,7 @@ export interface PartitionRunStart {
   prodStart: number;
   tempStart: number;
   tempEnd: number;
+  /** C[p] when recorded by the partition's own run; -1 when another partition's run recorded the start (C[p] comes with the job). */
   cutover: number;
   partitions: number;
   startedAt: number;
@@ -69,6 +70,11 @@ export class BackfillCheckpoints {
     // Separate HSETNX: a crash between the two still leaves a resumable pair.
     await this.redis.hsetnx(key, 'progress', JSON.stringify(initial));
     return JSON.parse((await this.redis.hget(key, 'start')) ?? 'null') as PartitionRunStart;
+  }
+
+  async loadStart(runId: string, partition: number): Promise<PartitionRunStart | undefined> {
+    const raw = await this.redis.hget(this.key(runId, partition), 'start');
+    return raw ? (JSON.parse(raw) as PartitionRunStart) : undefined;
   }
 
   async load(runId: string, partition: number): Promise<PartitionProgress | undefined> {

@@ -21,6 +21,7 @@ export interface EmitContext {
   partitions: number;
   /** S[p]: where the tail of PROD starts (everything below was indexed). */
   prodEnd: number;
+  /** The largest chunk; each chunk is sized to the current rate (`TokenBucket.chunkSize`) below it. */
   chunkSize: number;
   signal?: AbortSignal;
   onChunk?: (progress: PartitionProgress, emittedInRun: number) => void;
@@ -28,7 +29,8 @@ export interface EmitContext {
 
 /**
  * Step 3 of DESIGN.md section 7 for one partition: produce the plan in
- * chunks. Per chunk: read the chunk's TEMP records (values streamed in offset
+ * chunks sized to the rate (1/20 s worth, so the topic sees an even flow
+ * rather than a second's worth at once and idle time after). Per chunk: read the chunk's TEMP records (values streamed in offset
  * order, never held beyond one chunk), take tokens, tail PROD to its current
  * end and drop keys v2 wrote meanwhile, produce with the verbatim key bytes to
  * this partition, then checkpoint.
@@ -106,7 +108,8 @@ export async function emitPlan(
     }
     while (i < offsets.length) {
       checkAbort(ctx);
-      const chunk = offsets.subarray(i, Math.min(offsets.length, i + ctx.chunkSize));
+      const size = await ctx.bucket.chunkSize(ctx.chunkSize);
+      const chunk = offsets.subarray(i, Math.min(offsets.length, i + size));
       const records = await readAt(temp!, chunk, ctx.signal);
       await send(records, chunk.length);
       progress.position = chunk[chunk.length - 1]!;
@@ -128,7 +131,8 @@ export async function emitPlan(
     while (k < positions.length && arena.offsetAt(positions[k]!) <= progress.position) k++;
     while (k < positions.length) {
       checkAbort(ctx);
-      const chunk = positions.subarray(k, Math.min(positions.length, k + ctx.chunkSize));
+      const size = await ctx.bucket.chunkSize(ctx.chunkSize);
+      const chunk = positions.subarray(k, Math.min(positions.length, k + size));
       const records: ScannedRecord[] = [];
       for (const pos of chunk)
         records.push({

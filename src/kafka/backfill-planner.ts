@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { BackfillIndex } from './backfill-index.js';
 import { KEY_IN_ARENA, decideKey, type BackfillMode } from './key-decision.js';
-import { scanPartition } from './partition-scanner.js';
+import { scanPartition, type ScannedRecord } from './partition-scanner.js';
 
 export interface PlanInput {
   prodTopic: string;
@@ -66,15 +66,17 @@ export async function indexPartition(
     input.cutover,
     Math.min(Math.ceil(tempRecords * 1.15) + 1024, 1 << 22),
   );
-  let done = 0;
+  // Progress counts offsets passed, not records: compaction and transaction markers leave
+  // gaps, and a count of records would never reach a total taken from offsets.
+  const passed = (records: readonly ScannedRecord[], from: number): number =>
+    records.length > 0 ? records[records.length - 1]!.offset + 1 - from : 0;
   const base = { partition: input.partition, groupPrefix: input.groupPrefix ?? 'evolve-index' };
   await scanPartition(
     kafka,
     { ...base, topic: input.tempTopic, from: input.tempStart, to: input.tempEnd },
     (records) => {
       index.addTemp(records);
-      done += records.length;
-      onProgress?.(done, total);
+      if (records.length > 0) onProgress?.(passed(records, input.tempStart), total);
     },
     signal,
   );
@@ -83,8 +85,7 @@ export async function indexPartition(
     { ...base, topic: input.prodTopic, from: input.prodStart, to: input.prodEnd },
     (records) => {
       index.addProd(records);
-      done += records.length;
-      onProgress?.(done, total);
+      if (records.length > 0) onProgress?.(tempRecords + passed(records, input.prodStart), total);
     },
     signal,
   );

@@ -15,6 +15,8 @@ export interface ScannedRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: IHeaders;
+  /** The record's timestamp (ms), as the broker stores it; absent on records built in memory. */
+  timestamp?: number;
 }
 
 export type RecordsHandler = (records: ScannedRecord[]) => Promise<void> | void;
@@ -173,6 +175,7 @@ export class PartitionScanner {
               key: m.key ?? null,
               value: m.value ?? null,
               headers: m.headers ?? {},
+              timestamp: Number(m.timestamp),
             });
           }
           // lastOffset() covers trailing markers/aborted records of the same fetch.

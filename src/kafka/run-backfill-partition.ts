@@ -1,5 +1,9 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
-import { BackfillCheckpoints, type PartitionProgress } from './backfill-checkpoint.js';
+import {
+  BackfillCheckpoints,
+  type PartitionProgress,
+  type PartitionRunStart,
+} from './backfill-checkpoint.js';
 import { emitPlan } from './backfill-emitter.js';
 import { decideAll, indexPartition } from './backfill-planner.js';
 import { verifyPartition } from './backfill-verifier.js';
@@ -10,13 +14,16 @@ import type { TopicAdmin } from './topic-admin.js';
 
 export type BackfillPhaseName = 'index' | 'emit' | 'verify';
 
+/**
+ * Where one partition is. `total` is known when the phase starts (from
+ * offsets: records to index, planned keys to emit, records to verify) and
+ * does not change; `done` only grows and reaches `total` when the phase ends.
+ */
 export interface BackfillProgressEvent {
   partition: number;
   phase: BackfillPhaseName;
   done: number;
   total: number;
-  /** Records/s in this phase so far. */
-  rate: number;
 }
 
 export interface PartitionBackfillReport {
@@ -30,9 +37,12 @@ export interface PartitionBackfillReport {
   keptByMode: number;
   /** Planned keys dropped because v2 wrote them during emission. */
   dropped: number;
+  /** Keys whose backfill record v2 had overwritten, written back with v2's value. */
   repaired: number;
   conflicts: number;
   durationMs: number;
+  /** Records written (refreshes, deletes, repairs); absent in reports stored by older runs. */
+  written?: number;
   /** Records produced per second over the whole run of this partition. */
   meanRate: number;
   /** Bytes held by the key index (typed arrays and key arena) of this partition. */
@@ -102,29 +112,23 @@ async function runPartition(
 
   await admin.assertPartitionCount(prodTopic, params.partitions);
   await admin.assertPartitionCount(tempTopic, params.partitions);
-  const prodOffsets = (await admin.snapshotOffsets(prodTopic))[partition]!;
-  const tempOffsets = (await admin.snapshotOffsets(tempTopic))[partition]!;
-  const start = await checkpoints.begin(runId, partition, {
-    prodStart: prodOffsets.start,
-    prodEnd: prodOffsets.end,
-    tempStart: tempOffsets.start,
-    tempEnd: tempOffsets.end,
-    cutover: params.cutover,
-    partitions: params.partitions,
-    startedAt: clock(),
-  });
+  const prodAll = await admin.snapshotOffsets(prodTopic);
+  const tempAll = await admin.snapshotOffsets(tempTopic);
+  const prodOffsets = prodAll[partition]!;
+  const start = await beginEveryPartition(checkpoints, params, prodAll, tempAll, clock());
   let progress = (await checkpoints.load(runId, partition))!;
   if (progress.phase === 'done' && progress.report)
     return JSON.parse(progress.report) as PartitionBackfillReport;
 
-  const emit = (phase: BackfillPhaseName, done: number, total: number, since: number): void => {
-    const seconds = Math.max(0.001, (clock() - since) / 1000);
-    params.onProgress?.({ partition, phase, done, total, rate: done / seconds });
-  };
+  const emit = (phase: BackfillPhaseName, done: number, total: number): void =>
+    params.onProgress?.({ partition, phase, done: Math.min(done, total), total });
 
-  // The log may have been truncated by retention since the run started; start from what is there.
+  // The log may have been truncated by retention since the run started; start from what is there
+  // (what retention removed counts as indexed, so the phase still ends at its total).
   const prodStart = Math.max(start.prodStart, prodOffsets.start);
-  const indexStarted = clock();
+  const indexTotal = indexRecords(start);
+  const skipped = prodStart - start.prodStart;
+  emit('index', 0, indexTotal);
   const index = await indexPartition(
     deps.kafka,
     {
@@ -135,13 +139,15 @@ async function runPartition(
       prodEnd: start.prodEnd,
       tempStart: start.tempStart,
       tempEnd: start.tempEnd,
-      cutover: start.cutover,
+      cutover: params.cutover,
       mode,
     },
     params.signal,
-    (done, total) => emit('index', done, total, indexStarted),
+    (done) => emit('index', done + skipped, indexTotal),
   );
+  emit('index', indexTotal, indexTotal);
   const plan = decideAll(index, mode);
+  const planned = plan.tempOffsets.length + plan.arenaPositions.length;
 
   const ownProducer = deps.producer === undefined;
   const producer =
@@ -155,9 +161,9 @@ async function runPartition(
     });
   if (ownProducer) await producer.connect();
   try {
+    const emitted = (p: PartitionProgress) => p.refreshed + p.deleted + p.dropped;
+    emit('emit', progress.phase === 'emit' ? emitted(progress) : planned, planned);
     if (progress.phase === 'emit') {
-      const total = plan.tempOffsets.length + plan.arenaPositions.length;
-      const emitStarted = clock();
       progress = await emitPlan(
         {
           kafka: deps.kafka,
@@ -173,17 +179,21 @@ async function runPartition(
           prodEnd: start.prodEnd,
           chunkSize,
           signal: params.signal,
-          onChunk: (p: PartitionProgress) =>
-            emit('emit', p.refreshed + p.deleted + p.dropped, total, emitStarted),
+          onChunk: (p: PartitionProgress) => emit('emit', emitted(p), planned),
         },
         plan,
         progress,
       );
+      emit('emit', planned, planned);
       progress = { ...progress, phase: 'verify' };
       await checkpoints.save(runId, partition, progress);
     }
 
-    const verifyStarted = clock();
+    // Retention may have removed the start of v2's output; read what is there.
+    const verifyFrom = Math.max(params.cutover, prodOffsets.start);
+    const verifyTotal = Math.max(0, (await admin.endOffset(prodTopic, partition)) - verifyFrom);
+    // Below the total until verification ends: a repair round reads past it.
+    emit('verify', 0, verifyTotal);
     const verified = await verifyPartition({
       kafka: deps.kafka,
       producer,
@@ -193,27 +203,32 @@ async function runPartition(
       prodTopic,
       partition,
       partitions: params.partitions,
-      // Retention may have removed the start of v2's output; read what is there.
-      cutover: Math.max(start.cutover, prodOffsets.start),
+      cutover: verifyFrom,
       maxRounds: params.maxRepairRounds ?? 5,
       chunkSize,
       signal: params.signal,
-      onRound: (_round, _conflicts, _repaired, read) => emit('verify', read, read, verifyStarted),
+      onRead: (position) =>
+        emit('verify', Math.min(position - verifyFrom, verifyTotal - 1), verifyTotal),
     });
+    emit('verify', verifyTotal, verifyTotal);
 
     const durationMs = clock() - start.startedAt;
     const repaired = progress.repaired + verified.repaired;
+    // Outcomes per key, so that they add up to the keys indexed: a key repaired ends with
+    // v2's value, so it is counted repaired rather than refreshed, deleted or owned by v2.
+    const r = verified.repairedKeys;
     const final: PartitionBackfillReport = {
       partition,
-      refreshed: progress.refreshed,
-      deleted: progress.deleted,
+      refreshed: progress.refreshed - r.fromRefresh,
+      deleted: progress.deleted - r.fromDelete,
       unchanged: plan.counts.unchanged,
-      ownedByV2: plan.counts.skippedV2,
+      ownedByV2: Math.max(0, plan.counts.skippedV2 - r.other),
       keptByMode: plan.counts.keptByMode,
       dropped: progress.dropped,
-      repaired,
+      repaired: r.fromRefresh + r.fromDelete + Math.min(r.other, plan.counts.skippedV2),
       conflicts: verified.conflicts,
       durationMs,
+      written: progress.refreshed + progress.deleted + repaired,
       meanRate:
         ((progress.refreshed + progress.deleted + repaired) * 1000) / Math.max(1, durationMs),
       indexBytes: plan.index.bytes,
@@ -229,4 +244,36 @@ async function runPartition(
   } finally {
     if (ownProducer) await producer.disconnect();
   }
+}
+
+/** Records the run start of every partition (first writer wins), so the run's totals are known before any starts. */
+async function beginEveryPartition(
+  checkpoints: BackfillCheckpoints,
+  params: BackfillPartitionParams,
+  prod: ReadonlyArray<{ start: number; end: number }>,
+  temp: ReadonlyArray<{ start: number; end: number }>,
+  now: number,
+): Promise<PartitionRunStart> {
+  let own: PartitionRunStart | undefined;
+  for (let p = 0; p < params.partitions; p++) {
+    const start = await checkpoints.begin(params.runId, p, {
+      prodStart: prod[p]!.start,
+      prodEnd: prod[p]!.end,
+      tempStart: temp[p]!.start,
+      tempEnd: temp[p]!.end,
+      // C[p] of other partitions is not known here; each partition's own run records its own.
+      cutover: p === params.partition ? params.cutover : -1,
+      partitions: params.partitions,
+      startedAt: now,
+    });
+    if (p === params.partition) own = start;
+  }
+  return own!;
+}
+
+/** Records the index phase reads in one partition: TEMP, then PROD below S[p]. */
+export function indexRecords(start: PartitionRunStart): number {
+  return (
+    Math.max(0, start.tempEnd - start.tempStart) + Math.max(0, start.prodEnd - start.prodStart)
+  );
 }

@@ -7,6 +7,10 @@ import { BackfillAbortedError } from './kafka-errors.js';
  * a taker reserves what it asks for and sleeps off the debt, so concurrent
  * takers queue fairly and the sum never exceeds `rate` records/s plus the
  * burst. Returns -1 while paused, else the ms to wait before producing.
+ *
+ * The burst defaults to one chunk (`chunkFor(rate)`), not a second's worth:
+ * with a second's worth, idle tokens plus the steady rate let ~2R records
+ * out within one second.
  */
 const TAKE_SCRIPT = `
 local key = KEYS[1]
@@ -29,10 +33,33 @@ if tokens >= 0 then return 0 end
 return math.ceil(-tokens * 1000 / rate)
 `;
 
+/**
+ * A taker that slept off its debt asks once more before producing: if the run
+ * was paused meanwhile, its tokens go back and it waits for the resume. So no
+ * reservation made before a pause is spent after it (returns 1 to produce).
+ */
+const CONFIRM_SCRIPT = `
+local key = KEYS[1]
+local n = tonumber(ARGV[1])
+local cfg = redis.call('HMGET', key, 'paused', 'tokens', 'burst')
+if cfg[1] ~= '1' then return 1 end
+local tokens = (tonumber(cfg[2]) or 0) + n
+local burst = tonumber(cfg[3]) or n
+if burst < n then burst = n end
+if tokens > burst then tokens = burst end
+redis.call('HSET', key, 'tokens', tostring(tokens))
+return 0
+`;
+
+/** Records per chunk at `rate`: 1/20 s worth, so a 1-second window holds at most ~R plus one chunk. */
+export function chunkFor(rate: number, max = 500): number {
+  return Math.max(1, Math.min(max, Math.ceil(rate / 20)));
+}
+
 export interface TokenBucketConfig {
   /** Records per second for all workers together. */
   rate: number;
-  /** Tokens that may accumulate while idle; defaults to one second's worth. */
+  /** Tokens that may accumulate while idle; defaults to one chunk (`chunkFor(rate)`). */
   burst?: number;
 }
 
@@ -43,7 +70,6 @@ export interface TokenBucketOptions {
 
 /** A records/s throttle in Redis shared by every worker of a backfill run (invariant 7). */
 export class TokenBucket {
-  private sha: string | undefined;
   private readonly pausedPollMs: number;
 
   constructor(
@@ -65,14 +91,20 @@ export class TokenBucket {
       'rate',
       String(config.rate),
       'burst',
-      String(config.burst ?? config.rate),
+      String(config.burst ?? chunkFor(config.rate)),
     );
   }
 
   /** Takes effect at the next take of every worker. */
   async setRate(rate: number): Promise<void> {
     assertRate(rate);
-    await this.redis.hset(this.key, 'rate', String(rate), 'burst', String(rate));
+    await this.redis.hset(this.key, 'rate', String(rate), 'burst', String(chunkFor(rate)));
+  }
+
+  /** How many records the next chunk may hold at the current rate (at most `max`). */
+  async chunkSize(max: number): Promise<number> {
+    const rate = Number(await this.redis.hget(this.key, 'rate'));
+    return chunkFor(rate > 0 ? rate : 1, max);
   }
 
   async pause(): Promise<void> {
@@ -100,32 +132,39 @@ export class TokenBucket {
     await this.redis.del(this.key);
   }
 
-  /** Waits until `n` records may be produced. */
+  /**
+   * Waits until `n` records may be produced. Returns only while the run is
+   * not paused: a reservation that slept through a pause is handed back.
+   */
   async take(n: number, signal?: AbortSignal): Promise<void> {
     if (!Number.isInteger(n) || n < 0) throw new Error('n must be a non-negative integer');
     if (n === 0) return;
     for (;;) {
       if (signal?.aborted) throw new BackfillAbortedError(-1, signal.reason);
-      const wait = await this.evalTake(n);
-      if (wait === 0) return;
-      if (wait > 0) {
-        await sleep(wait, signal);
-        return;
+      const wait = await this.evalScript('take', TAKE_SCRIPT, n);
+      if (wait < 0) {
+        await sleep(this.pausedPollMs, signal);
+        continue;
       }
-      await sleep(this.pausedPollMs, signal);
+      if (wait > 0) await sleep(wait, signal);
+      if ((await this.evalScript('confirm', CONFIRM_SCRIPT, n)) === 1) return;
     }
   }
 
-  private async evalTake(n: number): Promise<number> {
-    if (this.sha) {
+  private readonly shas = new Map<string, string>();
+
+  private async evalScript(name: string, script: string, n: number): Promise<number> {
+    const sha = this.shas.get(name);
+    if (sha) {
       try {
-        return Number(await this.redis.evalsha(this.sha, 1, this.key, n));
+        return Number(await this.redis.evalsha(sha, 1, this.key, n));
       } catch (err) {
         if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
       }
     }
-    this.sha = String(await this.redis.script('LOAD', TAKE_SCRIPT));
-    return Number(await this.redis.evalsha(this.sha, 1, this.key, n));
+    const loaded = String(await this.redis.script('LOAD', script));
+    this.shas.set(name, loaded);
+    return Number(await this.redis.evalsha(loaded, 1, this.key, n));
   }
 }
 

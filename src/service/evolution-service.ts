@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { EvolveError } from '../errors.js';
+import { plural } from '../evolution/backfill-progress-text.js';
 import type { AuditEvent } from '../evolution/audit-event.js';
 import { displayState, type DisplayState } from '../evolution/display-state.js';
 import type { Evolution } from '../evolution/evolution.js';
@@ -246,7 +247,21 @@ export class EvolutionService {
       transitionOptions(actor),
     );
     const diff = await this.diffOf(evolution).catch(() => undefined);
-    return diff ? { evolution, diff } : { evolution };
+    if (!diff) return { evolution };
+    // Kept with the approval, so the backfill's completion can be compared with what was shown.
+    const c = diff.counts;
+    const projected = {
+      upserts: c.changed + c.onlyTemp,
+      deletes: pipeline.backfill.mode === 'full' ? c.onlyProduction : 0,
+    };
+    // An approver quick enough to change the record first wins: the completion then has no projection to compare.
+    const recorded = await this.w.evolutions
+      .update(evolution.id, evolution.version, (cur) => ({
+        ...cur,
+        ...(cur.approval ? { approval: { ...cur.approval, projected } } : {}),
+      }))
+      .catch(() => evolution);
+    return { evolution: recorded, diff };
   }
 
   /**
@@ -321,7 +336,7 @@ export class EvolutionService {
     await this.d.queues.startBackfill(flow.parent, flow.children);
     await this.w.notifier.postMilestone(ev, {
       kind: 'info',
-      text: `Backfill ${runId} started by <@${actor.id}>: ${mode}, ${rate} records/s over ${partitions} partitions.`,
+      text: `Backfill ${runId} started by <@${actor.id}>: ${mode}, ${plural(rate, 'record', 'records')}/s over ${plural(partitions, 'partition', 'partitions')}.`,
     });
     await this.w.notifier.updateStatusCard(ev);
     return ev;

@@ -88,13 +88,24 @@ describe('statusCard', () => {
       backfill: {
         ...base.backfill!,
         rate: 100,
-        progress: { emitted: 500, planned: 1000, updatedAt: clock.now() },
+        progress: {
+          emitted: 500,
+          planned: 1000,
+          updatedAt: clock.now(),
+          stage: 'emit' as const,
+          done: 500,
+          total: 1000,
+          rate: 100,
+          etaSeconds: 5,
+        },
       },
     };
     const card = statusCard({ evolution: ev, now: clock.now() });
     const json = JSON.stringify(card.blocks);
     expect(json).toContain('50%');
-    expect(json).toContain('ETA 5s');
+    expect(json).toContain(
+      'Step 2 of 3, writing refreshes and deletes: 500 of 1,000 keys (50%) at 100 records/s, about 5 s left.',
+    );
     expect(buttons(card.blocks).map((b) => b.action_id)).toEqual([
       ACTION_IDS.pauseBackfill,
       ACTION_IDS.cancelBackfill,

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stackEndpoints } from '../support/stack-endpoints.js';
+import { groupGone, killGroup, startBackfillChild } from './backfill-child.js';
 import { useBackfillScenarios } from './backfill-scenario.js';
 import { endOffsets, hex, latestByKey, produce, readAll } from './kafka-test-kit.js';
 
@@ -13,66 +13,6 @@ const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) killGroup(c);
 });
-
-/**
- * SIGKILL to the child's whole process group. Killing only the spawned pid
- * once left the process that ran the backfill alive (npx and tsx each start a
- * child): it went on emitting beside the resumed run, and chunks were written
- * two and four times ('expected 560 to be less than or equal to 500').
- */
-function killGroup(child: ChildProcess): void {
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
-
-/** Whether every process of the child's group is gone (reaped) within `ms`. */
-async function groupGone(child: ChildProcess, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      process.kill(-child.pid!, 0);
-    } catch {
-      return true;
-    }
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const fixture = fileURLToPath(new URL('./fixtures/backfill-one-partition.ts', import.meta.url));
-
-/** Starts the fixture; resolves once it printed `chunks` chunk lines, or when it exits. */
-function startBackfill(
-  args: object,
-  killAfterChunks?: number,
-): {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; signal: string | null; out: string }>;
-} {
-  // One node process runs the fixture (tsx as a loader, no launcher in between), in its own group.
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
-    env: { ...process.env, EVOLVE_BACKFILL_ARGS: JSON.stringify(args) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  children.push(child);
-  let out = '';
-  let chunks = 0;
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    chunks = (out.match(/^chunk /gm) ?? []).length;
-    if (killAfterChunks !== undefined && chunks >= killAfterChunks && child.exitCode === null)
-      killGroup(child);
-  });
-  child.stderr!.on('data', (d: Buffer) => void (out += d.toString()));
-  const done = new Promise<{ code: number | null; signal: string | null; out: string }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, out })),
-  );
-  return { child, done };
-}
 
 describe('backfill killed with SIGKILL', () => {
   it('resumes from its checkpoint and leaves every key right', async () => {
@@ -109,7 +49,7 @@ describe('backfill killed with SIGKILL', () => {
       chunkSize: 20,
     };
 
-    const first = startBackfill(args, 5);
+    const first = startBackfillChild(args, children, 5);
     const killed = await first.done;
     expect(killed.signal).toBe('SIGKILL');
     // Nothing of the killed run is left to write beside the resumed one.
@@ -119,7 +59,7 @@ describe('backfill killed with SIGKILL', () => {
     expect(progress!.refreshed + progress!.deleted).toBeGreaterThan(0);
     const writtenBeforeKill = (await endOffsets(kafka, s.prodTopic))[0]! - s.cutover[0]!;
 
-    const second = startBackfill(args);
+    const second = startBackfillChild(args, children);
     const finished = await second.done;
     expect(finished.code, finished.out).toBe(0);
     const report = JSON.parse(/^report (.*)$/m.exec(finished.out)![1]!) as {

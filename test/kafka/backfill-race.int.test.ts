@@ -104,24 +104,27 @@ describe('backfill racing v2', () => {
     console.log(
       '[race] reports',
       JSON.stringify(
-        reports.map(({ refreshed, deleted, ownedByV2, dropped, repaired, conflicts }) => ({
+        reports.map(({ refreshed, deleted, unchanged, ownedByV2, dropped, repaired, keys }) => ({
           refreshed,
           deleted,
+          unchanged,
           ownedByV2,
           dropped,
           repaired,
-          conflicts,
+          keys,
         })),
       ),
     );
 
     expect(lastLive.size).toBeGreaterThan(100);
     for (const r of reports) expect(r.conflicts).toBe(0);
-    const total = reports.reduce(
-      (a, r) => a + r.refreshed + r.deleted + r.ownedByV2 + r.dropped,
-      0,
-    );
-    expect(total).toBeGreaterThan(keys * 0.9);
+    // Every key is told once: the outcomes add up to the keys of PROD and TEMP, exactly.
+    for (const r of reports) {
+      const outcomes =
+        r.refreshed + r.deleted + r.unchanged + r.ownedByV2 + r.dropped + r.repaired + r.keptByMode;
+      expect(outcomes, JSON.stringify(r)).toBe(r.keys);
+    }
+    expect(reports.reduce((a, r) => a + r.keys, 0)).toBe(keys);
 
     const latest = await latestByKey(kafka, s.prodTopic);
     for (let i = 0; i < keys; i++) {

@@ -1,3 +1,4 @@
+import { stagePercent } from '../../evolution/backfill-progress-text.js';
 import type { DisplayState } from '../../evolution/display-state.js';
 
 /** Slack renders this in each reader's time zone; the fallback is UTC ISO. */
@@ -6,10 +7,12 @@ export function slackDate(ms: number): string {
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${iso}>`;
 }
 
+/** Reads 100% only when done reaches total (a rounded 99.6% is not done). */
 export function progressBar(done: number, total: number, width = 20): string {
   const ratio = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
-  const filled = Math.round(ratio * width);
-  return `${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${Math.floor(ratio * 100)}%`;
+  const filled =
+    total <= 0 ? 0 : done < total ? Math.min(width - 1, Math.round(ratio * width)) : width;
+  return `${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${stagePercent(done, total)}%`;
 }
 
 export function formatCount(n: number): string {

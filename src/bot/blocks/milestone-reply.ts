@@ -24,6 +24,7 @@ export function milestoneReply(milestone: Milestone): SlackMessage {
   const text = `${ICONS[milestone.kind]} ${escapeMrkdwnKeepMentions(milestone.text)}`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
   const details = milestone.details ?? {};
+  if (milestone.kind === 'backfillProgress') return backfillProgressReply(text, milestone);
   const bar = progressLine(milestone.kind, details);
   if (bar) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: bar } });
   const entries = Object.entries(details).filter(([k]) => !HIDDEN.has(k));
@@ -44,6 +45,18 @@ export function milestoneReply(milestone: Milestone): SlackMessage {
 }
 
 const HIDDEN = new Set(['emitted', 'planned']);
+
+/** The sentence says the phase, figures, rate and time left; the bar shows them, nothing else. */
+function backfillProgressReply(text: string, milestone: Milestone): SlackMessage {
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
+  const { done, total } = milestone.details ?? {};
+  if (typeof done === 'number' && typeof total === 'number' && total > 0)
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `\`${progressBar(done, total)}\`` }],
+    });
+  return { text: milestone.text, blocks: fitMessage(blocks) };
+}
 
 function progressLine(
   kind: MilestoneKind,

@@ -1,11 +1,13 @@
 import type { ActionsBlock, Button, KnownBlock, MrkdwnElement } from '@slack/types';
-import type { Evolution, SavepointRecord } from '../../evolution/evolution.js';
+import { backfillProgressText, plural } from '../../evolution/backfill-progress-text.js';
+import { backfillSummaryText } from '../../evolution/backfill-summary-text.js';
+import type { BackfillRun, Evolution, SavepointRecord } from '../../evolution/evolution.js';
 import { displayState } from '../../evolution/display-state.js';
 import { mention } from '../../evolution/evolution-errors.js';
 import { shortHash } from '../../evolution/sql-hash.js';
 import type { ShadowHealth } from '../slack-commands.js';
 import { ACTION_IDS, encodeBackfillValue } from './action-ids.js';
-import { STATE_LABELS, formatCount, formatDuration, progressBar, slackDate } from './format.js';
+import { STATE_LABELS, formatCount, progressBar, slackDate } from './format.js';
 import { escapeMrkdwn, fitMessage } from './slack-limits.js';
 
 export interface SlackMessage {
@@ -97,27 +99,9 @@ function backfillBlocks(ev: Evolution, running: boolean): KnownBlock[] {
   const run = ev.backfill;
   if (!run) return [];
   const lines: string[] = [];
-  const progress = run.progress;
-  if (progress?.planned !== undefined) {
-    lines.push(`\`${progressBar(progress.emitted, progress.planned)}\``);
-    const remaining = Math.max(0, progress.planned - progress.emitted);
-    const eta = run.paused
-      ? 'paused'
-      : `ETA ${formatDuration((remaining / Math.max(1, run.rate)) * 1000)}`;
-    lines.push(
-      `${formatCount(progress.emitted)} / ${formatCount(progress.planned)} records · ${formatCount(run.rate)} records/s · ${eta}`,
-    );
-  } else {
-    lines.push(`Planning… · ${formatCount(run.rate)} records/s`);
-  }
+  lines.push(...backfillProgressLines(run, running));
   lines.push(`Mode \`${run.mode}\` · run \`${run.runId}\``);
-  if (run.report) {
-    const r = run.report;
-    lines.push(
-      `Refreshed ${formatCount(r.refreshed)} · deleted ${formatCount(r.deleted)} · unchanged ${formatCount(r.unchanged)} · ` +
-        `repaired ${formatCount(r.repaired)} · conflicts ${formatCount(r.conflicts)} · ${formatDuration(r.durationMs)}`,
-    );
-  }
+  if (run.report) lines.push(`${backfillSummaryText(run.report)}.`);
   if (run.error) lines.push(`:warning: ${escapeMrkdwn(run.error.message)}`);
   const blocks: KnownBlock[] = [
     {
@@ -128,6 +112,37 @@ function backfillBlocks(ev: Evolution, running: boolean): KnownBlock[] {
   ];
   if (running) blocks.push(backfillButtons(ev.id, run.paused));
   return blocks;
+}
+
+/**
+ * The running phase with its bar and the sentence the thread shows; the final
+ * figures once complete; nothing for a run that stopped without finishing
+ * (its error says why, a 0% bar would say nothing).
+ */
+export function backfillProgressLines(run: BackfillRun, running: boolean): string[] {
+  const p = run.progress;
+  if (running && p?.stage !== undefined && p.done !== undefined && p.total !== undefined) {
+    const shown = {
+      stage: p.stage,
+      done: p.done,
+      total: p.total,
+      ...(p.rate !== undefined ? { rate: p.rate } : {}),
+      ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}),
+    };
+    return [`\`${progressBar(p.done, p.total)}\``, backfillProgressText(shown, run.paused)];
+  }
+  if (running && p?.planned !== undefined && p.planned > 0) {
+    // A record written before runs had phases.
+    const written = `${p.emitted.toLocaleString('en-US')} of ${plural(p.planned, 'key', 'keys')} written`;
+    return [`\`${progressBar(p.emitted, p.planned)}\``, written];
+  }
+  if (running) {
+    const limit = `up to ${plural(run.rate, 'record', 'records')}/s`;
+    return [run.paused ? `Starting, paused · ${limit}` : `Starting: reading offsets · ${limit}`];
+  }
+  if (run.report && p?.planned !== undefined && p.planned > 0)
+    return [`\`${progressBar(p.emitted, p.planned)}\``];
+  return [];
 }
 
 function backfillButtons(evolutionId: string, paused: boolean): ActionsBlock {

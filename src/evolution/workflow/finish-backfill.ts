@@ -1,12 +1,16 @@
 import type { BackfillReport, Evolution } from '../evolution.js';
+import { backfillSummaryText, projectionComparison } from '../backfill-summary-text.js';
 import { SYSTEM_ACTOR } from '../evolution-action.js';
 import { cleanupShadow } from './cleanup-shadow.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
 /** Sums the per-partition reports of a run into the evolution's report. */
-export function sumReports(reports: readonly BackfillReport[], durationMs: number): BackfillReport {
-  const sum = (k: keyof Omit<BackfillReport, 'durationMs'>) =>
-    reports.reduce((n, r) => n + r[k], 0);
+export function sumReports(
+  reports: ReadonlyArray<BackfillReport & { meanRate?: number }>,
+  durationMs: number,
+): BackfillReport {
+  const sum = (k: Exclude<keyof BackfillReport, 'durationMs'>) =>
+    reports.reduce((n, r) => n + (r[k] ?? 0), 0);
   return {
     refreshed: sum('refreshed'),
     deleted: sum('deleted'),
@@ -14,6 +18,11 @@ export function sumReports(reports: readonly BackfillReport[], durationMs: numbe
     repaired: sum('repaired'),
     conflicts: sum('conflicts'),
     durationMs,
+    ownedByV2: sum('ownedByV2'),
+    dropped: sum('dropped'),
+    keptByMode: sum('keptByMode'),
+    ...(reports.every((r) => r.keys !== undefined) ? { keys: sum('keys') } : {}),
+    ...(reports.every((r) => r.written !== undefined) ? { written: sum('written') } : {}),
   };
 }
 
@@ -32,11 +41,8 @@ export async function finishBackfill(
 ): Promise<Evolution> {
   let ev = await deps.evolutions.load(evolutionId);
   if (ev.status !== 'BACKFILLING' || ev.backfill?.runId !== runId) return ev;
-  const seconds = Math.max(0.001, report.durationMs / 1000);
-  const written = report.refreshed + report.deleted + report.repaired;
-  const summary =
-    `${report.refreshed} refreshed, ${report.deleted} deleted, ${report.unchanged} unchanged, ` +
-    `${report.repaired} repaired, ${report.conflicts} conflicts; ${seconds.toFixed(1)} s, ${Math.round(written / seconds)} records/s`;
+  const written = report.written ?? report.refreshed + report.deleted + report.repaired;
+  const summary = backfillSummaryText(report);
   if (report.conflicts > 0) {
     ev = await deps.evolutions.transition(
       ev.id,
@@ -67,10 +73,12 @@ export async function finishBackfill(
     },
   }));
   ev = await deps.evolutions.transition(ev.id, { type: 'backfillCompleted', report }, SYSTEM_ACTOR);
+  const compared = projectionComparison(ev.approval?.projected, report);
   await deps.notifier.postMilestone(ev, {
     kind: 'backfillCompleted',
-    text: `Backfill complete and verified: ${summary}. ${ev.shadow.tempTopic} deleted.`,
-    details: { ...report },
+    text:
+      `Backfill complete and verified: ${summary}.${compared ? ` ${compared}` : ''} ` +
+      `${ev.shadow.tempTopic} deleted.`,
   });
   await deps.notifier.updateStatusCard(ev);
   return ev;

@@ -22,6 +22,11 @@ const partition = {
   repaired: 1,
   conflicts: 0,
   durationMs: 900,
+  ownedByV2: 7,
+  dropped: 1,
+  keptByMode: 0,
+  keys: 26,
+  written: 13,
 };
 
 describe('finishBackfill', () => {
@@ -33,7 +38,22 @@ describe('finishBackfill', () => {
       repaired: 2,
       conflicts: 2,
       durationMs: 1500,
+      ownedByV2: 14,
+      dropped: 2,
+      keptByMode: 0,
+      keys: 52,
+      written: 26,
     });
+    // A report stored by an older run has no key count: the sum names none rather than a wrong one.
+    const old = {
+      refreshed: 1,
+      deleted: 0,
+      unchanged: 0,
+      repaired: 0,
+      conflicts: 0,
+      durationMs: 1,
+    };
+    expect(sumReports([partition, old], 10)).not.toHaveProperty('keys');
   });
 
   it('completes without conflicts: TEMP deleted, final figures on the card', async () => {
@@ -44,7 +64,19 @@ describe('finishBackfill', () => {
     expect(ev.backfill?.progress).toMatchObject({ emitted: 13, planned: 13 });
     expect(w.kafka.topics.has(ev.shadow.tempTopic)).toBe(false);
     expect(w.notifier.milestones.at(-1)?.text).toMatch(
-      /complete and verified: 10 refreshed, 2 deleted/,
+      /complete and verified: 26 keys: 10 refreshed, 2 deleted, 5 unchanged, 7 owned by v2 \(live writes left alone\), 1 dropped/,
+    );
+  });
+
+  it("compares the completion with the approval's projection in one line", async () => {
+    const w = await backfillingWorld();
+    await w.store.update(w.evolution.id, w.evolution.version, (cur) => ({
+      ...cur,
+      approval: cur.approval && { ...cur.approval, projected: { upserts: 253, deletes: 6 } },
+    }));
+    await finishBackfill(w.deps, w.evolution.id, 'run-1', sumReports([partition], 1000));
+    expect(w.notifier.milestones.at(-1)?.text).toContain(
+      'The approval projected 253 upserts and 6 deletes; the backfill refreshed 10 and deleted 2, and left 9 keys v2 had written itself since the cutover.',
     );
   });
 
