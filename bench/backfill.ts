@@ -19,7 +19,7 @@ import {
 } from '../src/kafka/run-backfill-partition.js';
 import { TokenBucket } from '../src/kafka/token-bucket.js';
 import { TopicAdmin } from '../src/kafka/topic-admin.js';
-import { createdRegistry } from '../src/store/redis-keys.js';
+import { checkpointKeys, createdRegistry } from '../src/store/redis-keys.js';
 
 const arg = (name: string, fallback: number): number => {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -152,7 +152,7 @@ async function baseline(
 async function engine(tempTopic: string, cutover: number[]) {
   const bucket = new TokenBucket(redis, `${prefix}:bucket`);
   await bucket.configure({ rate: 1e9, burst: 1e9 });
-  const checkpoints = new BackfillCheckpoints(redis, prefix);
+  const checkpoints = new BackfillCheckpoints(redis, checkpointKeys(prefix));
   const phases = new Map<BackfillPhaseName, { start: number; end: number; done: number }>();
   const perPartitionPhase = new Map<number, BackfillPhaseName>();
   const lastDone = new Map<string, number>();

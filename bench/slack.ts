@@ -19,6 +19,7 @@ import { BackfillCheckpoints } from '../src/kafka/backfill-checkpoint.js';
 import { runBackfillPartition } from '../src/kafka/run-backfill-partition.js';
 import { TokenBucket } from '../src/kafka/token-bucket.js';
 import { FakeSlackApi, signSlackRequest, slashCommandBody } from '../src/slack-fake/index.js';
+import { checkpointKeys } from '../src/store/redis-keys.js';
 
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 const arg = (name: string, fallback: number): number =>
@@ -168,7 +169,7 @@ const backfill = runBackfillPartition(
     kafka,
     admin: proc.runtime.admin,
     bucket,
-    checkpoints: new BackfillCheckpoints(proc.runtime.redis, `${run}:cp`),
+    checkpoints: new BackfillCheckpoints(proc.runtime.redis, checkpointKeys(`${run}:cp`)),
   },
   {
     runId: run,

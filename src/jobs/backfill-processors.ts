@@ -13,9 +13,9 @@ import {
 import { TokenBucket } from '../kafka/token-bucket.js';
 import type { TopicAdmin } from '../kafka/topic-admin.js';
 import type { BackfillProgressRelay } from './backfill-progress-relay.js';
-import { backfillRunKeys } from './backfill-run-keys.js';
 import { PartitionLease } from './partition-lease.js';
 import type { BackfillJobData, PartitionJobData } from './evolve-queues.js';
+import { RedisKeys } from '../store/redis-keys.js';
 
 export interface BackfillRuntime {
   redis: Redis;
@@ -37,7 +37,7 @@ export function partitionProcessor(rt: BackfillRuntime) {
     signal?: AbortSignal,
   ): Promise<PartitionBackfillReport | { cancelled: true }> => {
     const d = job.data;
-    const keys = backfillRunKeys(rt.keyPrefix, d.runId);
+    const keys = new RedisKeys(rt.keyPrefix).backfillRun(d.runId);
     // Before anything else: a second runner of this partition (a job taken
     // over while its first worker still lives) waits for the first to end.
     const lease = await PartitionLease.acquire(
@@ -71,7 +71,9 @@ export function partitionProcessor(rt: BackfillRuntime) {
           kafka: rt.kafka,
           admin: rt.admin,
           bucket: new TokenBucket(rt.redis, keys.bucket),
-          checkpoints: new BackfillCheckpoints(rt.redis, keys.checkpoints),
+          checkpoints: new BackfillCheckpoints(rt.redis, (run, p) =>
+            new RedisKeys(rt.keyPrefix).backfillCheckpoint(run, p),
+          ),
         },
         {
           runId: d.runId,

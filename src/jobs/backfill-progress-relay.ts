@@ -4,7 +4,6 @@ import type { BackfillStage, Evolution } from '../evolution/evolution.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import { BackfillCheckpoints } from '../kafka/backfill-checkpoint.js';
 import { indexRecords, type BackfillProgressEvent } from '../kafka/run-backfill-partition.js';
-import { backfillRunKeys } from './backfill-run-keys.js';
 import {
   mergeFigures,
   runStage,
@@ -14,6 +13,7 @@ import {
   type RateSample,
   type RunStage,
 } from './backfill-run-progress.js';
+import { RedisKeys } from '../store/redis-keys.js';
 
 const WEEK_MS = 7 * 24 * 3600_000;
 
@@ -77,7 +77,7 @@ export class BackfillProgressRelay {
   }
 
   async report(evolutionId: string, runId: string, event: BackfillProgressEvent): Promise<void> {
-    const keys = backfillRunKeys(this.keyPrefix, runId);
+    const keys = new RedisKeys(this.keyPrefix).backfillRun(runId);
     const field = `${event.partition}:${event.phase}`;
     const old = await this.redis.hget(keys.progress, field);
     const merged = mergeFigures(old ? (JSON.parse(old) as PhaseFigures) : undefined, event);
@@ -86,8 +86,13 @@ export class BackfillProgressRelay {
     // A phase's first and last reports may change the run's phase: always looked at, so the
     // change is posted at once; the reports in between at most once a second over all workers.
     const boundary = event.done === 0 || event.done >= event.total;
-    const sampler = `${keys.poster}:sample`;
-    const sample = await this.redis.set(sampler, '1', 'PX', this.timing.sampleEveryMs, 'NX');
+    const sample = await this.redis.set(
+      keys.posterSample,
+      '1',
+      'PX',
+      this.timing.sampleEveryMs,
+      'NX',
+    );
     if (sample !== 'OK' && !boundary) return;
     const ev = await this.deps.evolutions.load(evolutionId);
     if (ev.status !== 'BACKFILLING' || ev.backfill?.runId !== runId) return;
@@ -96,16 +101,18 @@ export class BackfillProgressRelay {
     if (!stage || stage.finished) return;
     const at = this.deps.clock.now();
     const now: RateSample = { at, stage: stage.stage, done: stage.done };
-    const rate = await this.sampleRate(keys.progress, now, sample === 'OK');
-    if (!(await this.mayPost(keys.poster, stage.stage))) return;
+    const rate = await this.sampleRate(keys.progressSamples, now, sample === 'OK');
+    if (!(await this.mayPost(keys, stage.stage))) return;
     await this.post(ev, stage, phases!, at, rate);
   }
 
   /** Every partition's phases; one that has not reported yet is at the start of indexing (its start is recorded for all). */
   private async partitions(runId: string, count: number): Promise<PartitionPhases[] | undefined> {
-    const keys = backfillRunKeys(this.keyPrefix, runId);
+    const keys = new RedisKeys(this.keyPrefix).backfillRun(runId);
     const all = await this.redis.hgetall(keys.progress);
-    const checkpoints = new BackfillCheckpoints(this.redis, keys.checkpoints);
+    const checkpoints = new BackfillCheckpoints(this.redis, (run, p) =>
+      new RedisKeys(this.keyPrefix).backfillCheckpoint(run, p),
+    );
     const out: PartitionPhases[] = [];
     for (let p = 0; p < count; p++) {
       const phases: PartitionPhases = {};
@@ -125,11 +132,10 @@ export class BackfillProgressRelay {
 
   /** The rate over the window; `keep` adds this look to the samples (one a second at most). */
   private async sampleRate(
-    progressKey: string,
+    key: string,
     now: RateSample,
     keep: boolean,
   ): Promise<number | undefined> {
-    const key = `${progressKey}:samples`;
     const samples = (await this.redis.lrange(key, 0, -1)).map((s) => JSON.parse(s) as RateSample);
     if (!keep) return windowRate(samples, now, this.timing.windowMs);
     await this.redis.lpush(key, JSON.stringify(now));
@@ -139,13 +145,16 @@ export class BackfillProgressRelay {
   }
 
   /** A phase change posts at once (the one who records it posts); otherwise once per `everyMs`. */
-  private async mayPost(posterKey: string, stage: BackfillStage): Promise<boolean> {
-    const previous = await this.redis.set(`${posterKey}:stage`, stage, 'PX', WEEK_MS, 'GET');
+  private async mayPost(
+    keys: { poster: string; posterStage: string },
+    stage: BackfillStage,
+  ): Promise<boolean> {
+    const previous = await this.redis.set(keys.posterStage, stage, 'PX', WEEK_MS, 'GET');
     if (previous !== stage) {
-      await this.redis.set(posterKey, '1', 'PX', this.timing.everyMs);
+      await this.redis.set(keys.poster, '1', 'PX', this.timing.everyMs);
       return true;
     }
-    return (await this.redis.set(posterKey, '1', 'PX', this.timing.everyMs, 'NX')) === 'OK';
+    return (await this.redis.set(keys.poster, '1', 'PX', this.timing.everyMs, 'NX')) === 'OK';
   }
 
   private async post(

@@ -7,7 +7,6 @@ import { RedisKeys } from '../store/redis-keys.js';
 import { RedisLease } from '../store/redis-lease.js';
 import { WorkingEvolutionIndex } from '../store/working-evolution-index.js';
 import { backfillFlow } from './backfill-flow.js';
-import { backfillRunKeys } from './backfill-run-keys.js';
 import type { EvolveQueues } from './evolve-queues.js';
 import { loadPipelineFor } from '../evolution/pipeline-snapshot.js';
 
@@ -123,7 +122,7 @@ async function requeueBackfill(
   // The topic the evolution snapshotted at its start, whatever the pipeline says now.
   const pipeline = await loadPipelineFor(deps.pipelines, ev);
   // The process that started the run may have died before it configured the bucket.
-  const bucketKey = backfillRunKeys(o.keyPrefix, run.runId).bucket;
+  const bucketKey = new RedisKeys(o.keyPrefix).backfillRun(run.runId).bucket;
   if ((await o.redis.exists(bucketKey)) === 0) {
     const bucket = new TokenBucket(o.redis, bucketKey);
     await bucket.configure({ rate: run.rate });

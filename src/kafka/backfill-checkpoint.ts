@@ -40,13 +40,12 @@ export interface PartitionProgress {
 export class BackfillCheckpoints {
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {
-    if (!prefix) throw new Error('prefix must be a non-empty string');
-  }
+    /** RedisKeys.backfillCheckpoint of the installation. */
+    private readonly keyOf: (runId: string, partition: number) => string,
+  ) {}
 
   key(runId: string, partition: number): string {
-    return `${this.prefix}:run:${runId}:p:${partition}`;
+    return this.keyOf(runId, partition);
   }
 
   /** Records the run start unless one is already recorded; returns the one in force. */

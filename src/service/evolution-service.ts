@@ -20,7 +20,6 @@ import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import { TokenBucket } from '../kafka/token-bucket.js';
 import type { TopicAdmin } from '../kafka/topic-admin.js';
 import { backfillFlow } from '../jobs/backfill-flow.js';
-import { backfillRunKeys } from '../jobs/backfill-run-keys.js';
 import { shadowLag } from '../observer/shadow-lag.js';
 import { diffTopics, type DiffReport } from '../kafka/diff-report.js';
 import type { EvolveQueues } from '../jobs/evolve-queues.js';
@@ -30,6 +29,7 @@ import {
   type RegistrarDeps,
   type Registration,
 } from './register-pipeline.js';
+import { RedisKeys } from '../store/redis-keys.js';
 
 export type { Registration } from './register-pipeline.js';
 
@@ -328,7 +328,7 @@ export class EvolutionService {
       actor.id,
       transitionOptions(actor),
     );
-    const keys = backfillRunKeys(this.d.keyPrefix, runId);
+    const keys = new RedisKeys(this.d.keyPrefix).backfillRun(runId);
     await new TokenBucket(this.d.redis, keys.bucket).configure({ rate });
     const partitions = current.cutover.offsets.length;
     // Should this process die here, the reconcile loop queues the same flow from the record.
@@ -392,7 +392,7 @@ export class EvolutionService {
     );
     if (current.backfill)
       await this.d.redis.set(
-        backfillRunKeys(this.d.keyPrefix, current.backfill.runId).cancel,
+        new RedisKeys(this.d.keyPrefix).backfillRun(current.backfill.runId).cancel,
         '1',
         'PX',
         7 * 24 * 3600_000,
@@ -473,7 +473,7 @@ export class EvolutionService {
       throw new EvolveError('TRANSITION_REFUSED', `Evolution ${ev.id} has no backfill run.`);
     return new TokenBucket(
       this.d.redis,
-      backfillRunKeys(this.d.keyPrefix, ev.backfill.runId).bucket,
+      new RedisKeys(this.d.keyPrefix).backfillRun(ev.backfill.runId).bucket,
     );
   }
 }

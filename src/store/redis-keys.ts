@@ -73,6 +73,32 @@ export class RedisKeys {
   createdGroups(): string {
     return `${this.prefix}registry:groups`;
   }
+  /** Keys shared by every worker of one backfill run. */
+  backfillRun(runId: string) {
+    const base = `${this.prefix}backfill:${runId}`;
+    return {
+      /** The token bucket all workers take from (invariant 7). */
+      bucket: `${base}:bucket`,
+      /** Set by /evolve cancel; partition jobs stop at their next chunk. */
+      cancel: `${base}:cancel`,
+      /** Latest progress per partition and phase (hash field = partition). */
+      progress: `${base}:progress`,
+      /** Recent (time, records written) samples the progress rate is measured over. */
+      progressSamples: `${base}:progress:samples`,
+      /** Who posts the next progress update to the thread (SET NX PX). */
+      poster: `${base}:poster`,
+      /** The phase the last progress post was about (a phase change posts at once). */
+      posterStage: `${base}:poster:stage`,
+      /** Who takes the next rate sample (about once a second over all workers). */
+      posterSample: `${base}:poster:sample`,
+      /** Which worker runs partition p now (a lease renewed while it runs). */
+      lease: (partition: number) => `${base}:lease:p${partition}`,
+    };
+  }
+  /** A backfill partition's emission checkpoint (run start and position), kept across worker crashes. */
+  backfillCheckpoint(runId: string, partition: number): string {
+    return `${this.prefix}backfill-checkpoints:run:${runId}:p:${partition}`;
+  }
   /** The observer's last look at the evolution's shadow or v2 job (state, restarts, lag band). */
   observation(evolutionId: string, role: 'shadow' | 'v2'): string {
     return `${this.prefix}observe:${evolutionId}:${role}`;
@@ -87,4 +113,10 @@ export class RedisKeys {
 export function createdRegistry(prefix: string): { registry: { topics: string; groups: string } } {
   const keys = new RedisKeys(`${prefix}:`);
   return { registry: { topics: keys.createdTopics(), groups: keys.createdGroups() } };
+}
+
+/** BackfillCheckpoints' keys under a prefix of one's own (tests, benchmarks): the installation's format. */
+export function checkpointKeys(prefix: string): (runId: string, partition: number) => string {
+  const keys = new RedisKeys(`${prefix}:`);
+  return (runId, partition) => keys.backfillCheckpoint(runId, partition);
 }

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/app/create-runtime.js';
 import { SYSTEM_ACTOR } from '../../src/evolution/evolution-action.js';
 import { startEvolution } from '../../src/evolution/start-evolution.js';
-import { backfillRunKeys } from '../../src/jobs/backfill-run-keys.js';
 import { isBackfillRecord } from '../../src/kafka/record-headers.js';
 import {
   createTopic,
@@ -16,6 +15,7 @@ import { disposeRuntime, testRuntime } from '../support/test-runtime.js';
 import { uniqueName } from '../support/unique-name.js';
 import { WorkerChild, workerEnv } from '../support/worker-child.js';
 import { RecordingNotifier } from '../support/workflow-world.js';
+import { RedisKeys } from '../../src/store/redis-keys.js';
 
 const RATE = 100;
 const PARTITIONS = 4;
@@ -123,7 +123,7 @@ describe('backfill on two evolve workers', () => {
       );
 
     const started = await rt.service.startBackfill(name, OWNER, { rate: RATE });
-    const keys = backfillRunKeys(rt.keyPrefix, started.backfill!.runId);
+    const keys = new RedisKeys(rt.keyPrefix).backfillRun(started.backfill!.runId);
     const owners = new Set<string>();
     const written = async (): Promise<number> => {
       for (let p = 0; p < PARTITIONS; p++) {

@@ -4,7 +4,6 @@ import { BACKFILL_STAGES } from '../../src/evolution/backfill-progress-text.js';
 import { SYSTEM_ACTOR } from '../../src/evolution/evolution-action.js';
 import { startEvolution } from '../../src/evolution/start-evolution.js';
 import { BackfillProgressRelay } from '../../src/jobs/backfill-progress-relay.js';
-import { backfillRunKeys } from '../../src/jobs/backfill-run-keys.js';
 import { BackfillCheckpoints } from '../../src/kafka/backfill-checkpoint.js';
 import { runBackfillPartition } from '../../src/kafka/run-backfill-partition.js';
 import { TokenBucket } from '../../src/kafka/token-bucket.js';
@@ -13,6 +12,7 @@ import { aPipeline, V2_SQL } from '../support/pipeline-fixture.js';
 import { disposeRuntime, testRuntime } from '../support/test-runtime.js';
 import { uniqueName } from '../support/unique-name.js';
 import { RecordingNotifier } from '../support/workflow-world.js';
+import { RedisKeys } from '../../src/store/redis-keys.js';
 
 const RATE = 100;
 const KEYS = 300;
@@ -104,7 +104,7 @@ describe('backfill progress relay', () => {
       { type: 'startBackfill', runId, rate: RATE, mode: 'full' },
       'U0OWNER1',
     );
-    const keys = backfillRunKeys(rt.keyPrefix, runId);
+    const keys = new RedisKeys(rt.keyPrefix).backfillRun(runId);
     const bucket = new TokenBucket(rt.redis, keys.bucket);
     await bucket.configure({ rate: RATE });
     const relay = new BackfillProgressRelay(rt.redis, rt.keyPrefix, rt.workflow, {
@@ -118,7 +118,9 @@ describe('backfill progress relay', () => {
             kafka: rt.kafka,
             admin: rt.admin,
             bucket,
-            checkpoints: new BackfillCheckpoints(rt.redis, keys.checkpoints),
+            checkpoints: new BackfillCheckpoints(rt.redis, (run, p) =>
+              new RedisKeys(rt.keyPrefix).backfillCheckpoint(run, p),
+            ),
           },
           {
             runId,

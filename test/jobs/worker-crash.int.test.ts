@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/app/create-runtime.js';
 import type { Evolution } from '../../src/evolution/evolution.js';
 import { sqlHash } from '../../src/evolution/sql-hash.js';
-import { backfillRunKeys } from '../../src/jobs/backfill-run-keys.js';
 import { FlinkAdapter } from '../../src/flink/flink-adapter.js';
 import { FlinkRestClient } from '../../src/flink/flink-rest-client.js';
 import { SqlGatewayClient } from '../../src/flink/sql-gateway-client.js';
@@ -219,7 +218,7 @@ async function backfillKill(lane: Lane, how: BackfillPoint): Promise<void> {
   const { rt, pipeline } = lane;
   // Slow enough to be caught mid-partition: ~60 keys at 4 records/s.
   const started = await rt.service.startBackfill(pipeline, { id: 'U0OWNER1' }, { rate: 4 });
-  const keys = backfillRunKeys(rt.keyPrefix, started.backfill!.runId);
+  const keys = new RedisKeys(rt.keyPrefix).backfillRun(started.backfill!.runId);
   const progress = async () =>
     Object.values(await rt.redis.hgetall(keys.progress)).map(
       (v) => JSON.parse(v) as { partition: number; phase: string; done: number; total: number },

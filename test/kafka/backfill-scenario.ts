@@ -12,7 +12,7 @@ import { TokenBucket } from '../../src/kafka/token-bucket.js';
 import { TopicAdmin } from '../../src/kafka/topic-admin.js';
 import { createTopic, deleteRedisKeys, deleteTopics, endOffsets } from './kafka-test-kit.js';
 import { useKafkaAndRedis } from './use-kafka-and-redis.js';
-import { createdRegistry } from '../../src/store/redis-keys.js';
+import { checkpointKeys, createdRegistry } from '../../src/store/redis-keys.js';
 
 /** A production topic, its TEMP (created the product's way), a Redis prefix and a throttle, torn down together. */
 export class BackfillScenario {
@@ -33,7 +33,7 @@ export class BackfillScenario {
   ) {
     this.admin = new TopicAdmin(kafka, redis, createdRegistry(this.prefix));
     this.bucket = new TokenBucket(redis, `${this.prefix}:bucket`);
-    this.checkpoints = new BackfillCheckpoints(redis, this.prefix);
+    this.checkpoints = new BackfillCheckpoints(redis, checkpointKeys(this.prefix));
   }
 
   async setUp(rate: number): Promise<void> {
