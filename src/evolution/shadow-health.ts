@@ -1,0 +1,36 @@
+/** The shadow job as Flink shows it now (one look: state, restarts, lag, last failure). */
+export interface ShadowHealth {
+  state: string;
+  /** Input records the shadow has not consumed yet, summed over its groups and topics. */
+  lagRecords?: number;
+  lastCheckpointAt?: number;
+  /** Flink's restart count of the job; undefined when Flink does not report it (yet). */
+  restarts?: number;
+  /** The root cause of the job's newest failure, one line. */
+  failure?: string;
+}
+
+/**
+ * Why the shadow is not healthy enough to deploy from, or undefined when it
+ * is. Healthy means Flink runs it now: a job RESTARTING, FAILED or gone
+ * cannot give the savepoint a deploy starts from. Restarts of a job that
+ * runs again are a warning for the approver, not a refusal.
+ */
+export function shadowHealthIssue(health: ShadowHealth, jobId?: string): string | undefined {
+  if (health.state === 'RUNNING') return undefined;
+  const job = jobId ? `The shadow job ${jobId}` : 'The shadow job';
+  const restarts =
+    health.restarts !== undefined && health.restarts > 0
+      ? ` after ${plural(health.restarts, 'restart')}`
+      : '';
+  const cause = health.failure ? ` Its last exception: ${sentence(health.failure)}` : '';
+  return `${job} is ${health.state} in Flink${restarts}, not RUNNING.${cause}`;
+}
+
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function sentence(text: string): string {
+  return /[.!?…]$/.test(text) ? text : `${text}.`;
+}
