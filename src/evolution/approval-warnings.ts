@@ -2,18 +2,23 @@ import type { BackfillMode } from './pipeline.js';
 import { plural, type ShadowHealth } from './shadow-health.js';
 import { sinkSchemaChange, type SinkColumn, type SinkSchema } from './sink-schema.js';
 
+/** EVOLVE_OBSERVE_LAG_THRESHOLD's default: where the threshold is not known, the same line. */
+export const DEFAULT_LAG_THRESHOLD = 1_000;
+
 /** Above this share of production keys, a full backfill's deletes are worth a second look. */
 export const DELETE_WARNING_RATIO = 0.1;
 
-export type ApprovalWarningKind =
-  | 'no-diff'
-  | 'deletes'
-  | 'key-columns'
-  | 'key-format'
-  | 'value-columns'
-  | 'shadow-state'
-  | 'shadow-restarts'
-  | 'shadow-lag';
+export const APPROVAL_WARNING_KINDS = [
+  'no-diff',
+  'deletes',
+  'key-columns',
+  'key-format',
+  'value-columns',
+  'shadow-state',
+  'shadow-restarts',
+  'shadow-lag',
+] as const;
+export type ApprovalWarningKind = (typeof APPROVAL_WARNING_KINDS)[number];
 
 /** One thing an approver should weigh, in plain words (Slack, the CLI and status show the same text). */
 export interface ApprovalWarning {

@@ -1,3 +1,4 @@
+import type { ApprovalWarning } from './approval-warnings.js';
 import type { EvolutionStatus } from './evolution-status.js';
 import type { BackfillMode, ShadowStartupMode } from './pipeline.js';
 import type { PipelineSnapshot } from './pipeline-snapshot.js';
@@ -34,6 +35,8 @@ export interface ApprovalRecord {
   decidedBy?: string;
   decision?: ApprovalDecisionKind;
   decidedAt?: number;
+  /** What the approval message warned about, kept so `status` and the CLI show the same. */
+  warnings?: ApprovalWarning[];
 }
 
 export interface BackfillReport {

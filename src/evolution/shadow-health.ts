@@ -27,10 +27,37 @@ export function shadowHealthIssue(health: ShadowHealth, jobId?: string): string 
   return `${job} is ${health.state} in Flink${restarts}, not RUNNING.${cause}`;
 }
 
+/** A Java cause can run to pages (a parser's expected tokens): people get its start, on one line. */
+const MAX_FAILURE_CHARS = 300;
+
+export function failureLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > MAX_FAILURE_CHARS ? `${flat.slice(0, MAX_FAILURE_CHARS - 1)}…` : flat;
+}
+
 export function plural(n: number, word: string): string {
   return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function sentence(text: string): string {
   return /[.!?…]$/.test(text) ? text : `${text}.`;
+}
+
+/** Display states in which the shadow is the job under evaluation. */
+const SHADOW_STATES: ReadonlySet<string> = new Set([
+  'SHADOW_RUNNING',
+  'AWAITING_APPROVAL',
+  'APPROVAL_EXPIRED',
+  'REJECTED',
+]);
+
+/**
+ * The state people see: the evolution's, unless Flink says the shadow under
+ * evaluation does not run (then SHADOW_RESTARTING, SHADOW_FAILED…), so that
+ * `status` never says "shadow running" about a job that is not.
+ */
+export function followedState(displayState: string, shadow: ShadowHealth | undefined): string {
+  if (!shadow || shadow.state === 'RUNNING' || !SHADOW_STATES.has(displayState))
+    return displayState;
+  return `SHADOW_${shadow.state}`;
 }

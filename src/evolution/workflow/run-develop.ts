@@ -6,6 +6,9 @@ import { actionError } from './step-error.js';
 import { jobName, type WorkflowDeps } from './workflow-deps.js';
 import { loadPipelineFor } from '../pipeline-snapshot.js';
 import { lacksTaskSlot, noTaskSlotText } from '../no-task-slot.js';
+import type { FlinkPort } from '../ports/flink-port.js';
+import type { Milestone } from '../ports/notifier.js';
+import { failureLine } from '../shadow-health.js';
 
 /**
  * Develop: TEMP topic, then the shadow job, then SHADOW_RUNNING. Safe to run
@@ -81,12 +84,21 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
           : `The shadow job ${jobId} did not reach RUNNING within ${Math.round(deps.runningTimeoutMs / 1000)} s (state ${state}). Check the Flink logs for the job, fix the SQL and run /evolve develop again.`,
       );
     }
+    // Every task runs; a v2 that throws on its input (a CAST) fails on its
+    // first records and restarts, so RUNNING is said only once it stayed up.
+    const watch = deps.stableMs > 0 ? await flink.waitStable(jobId, deps.stableMs) : undefined;
+    // The job exists either way: the record keeps it, so abort and cleanup find it.
     ev = await deps.evolutions.transition(ev.id, { type: 'shadowStarted', jobId }, SYSTEM_ACTOR);
-    await deps.notifier.postMilestone(ev, {
-      kind: 'shadowStarted',
-      text: `Shadow job ${jobId} is RUNNING on the production inputs, writing to ${ev.shadow.tempTopic}.`,
-      details: { jobId, tempTopic: ev.shadow.tempTopic },
-    });
+    await deps.notifier.postMilestone(
+      ev,
+      watch && !watch.stable
+        ? await unhealthyShadowMilestone(flink, ev, jobId, watch.seen)
+        : {
+            kind: 'shadowStarted',
+            text: `Shadow job ${jobId} is RUNNING on the production inputs, writing to ${ev.shadow.tempTopic}.`,
+            details: { jobId, tempTopic: ev.shadow.tempTopic },
+          },
+    );
     await deps.notifier.updateStatusCard(ev);
     return ev;
   } catch (err) {
@@ -112,4 +124,30 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
     await deps.notifier.updateStatusCard(failed);
     return failed;
   }
+}
+
+/**
+ * The shadow started but did not stay up (it restarted, failed or is
+ * restarting): said as a failure with Flink's state and last exception, and
+ * what to do, never as RUNNING.
+ */
+async function unhealthyShadowMilestone(
+  flink: FlinkPort,
+  ev: Evolution,
+  jobId: string,
+  seen: string | undefined,
+): Promise<Milestone> {
+  const state = await flink.jobState(jobId).catch(() => undefined);
+  const failure = await flink.lastFailure(jobId).catch(() => undefined);
+  const line = failure ? failureLine(failure) : undefined;
+  const cause = line ? ` Its last exception: ${line}${/[.!?…]$/.test(line) ? '' : '.'}` : '';
+  // waitStable's "a failure: <cause>" would say the cause twice.
+  const what = seen?.startsWith('a failure') && failure ? 'a failure' : (seen ?? 'it stop');
+  return {
+    kind: 'failed',
+    text:
+      `Shadow job ${jobId} started but did not stay up: Flink saw ${what}${state ? ` and it is now ${state}` : ''}.${cause} ` +
+      `A deploy is refused while the shadow does not run. Fix v2's SQL, then /evolve abort ${ev.pipeline} and /evolve develop ${ev.pipeline} again.`,
+    details: { jobId, ...(state ? { state } : {}) },
+  };
 }

@@ -52,3 +52,28 @@ describe('runDevelop', () => {
     }
   });
 });
+
+describe('runDevelop with a v2 that fails on its input', () => {
+  it('does not say RUNNING for a shadow that restarted: the thread hears the failure and what to do', async () => {
+    const w = await workflowWorld();
+    const submit = w.flink.submitJob.bind(w.flink);
+    w.flink.submitJob = async (sql, config) => {
+      const jobId = await submit(sql, config);
+      // The CAST throws on the first records: Flink restarts the job.
+      w.flink.restart(jobId, 'NumberFormatException: For input string: "n/a"');
+      return jobId;
+    };
+    const ev = await runDevelop(w.deps, w.evolution.id);
+    // The job is recorded, so abort and cleanup find it.
+    expect(ev.status).toBe('SHADOW_RUNNING');
+    expect(ev.shadow.jobId).toBeDefined();
+    expect(w.notifier.milestones.map((m) => m.kind)).not.toContain('shadowStarted');
+    const failed = w.notifier.milestones.find((m) => m.kind === 'failed');
+    expect(failed?.text).toBe(
+      `Shadow job ${ev.shadow.jobId} started but did not stay up: Flink saw a failure and it is now RUNNING. ` +
+        'Its last exception: NumberFormatException: For input string: "n/a". ' +
+        "A deploy is refused while the shadow does not run. Fix v2's SQL, then /evolve abort revenue and /evolve develop revenue again.",
+    );
+    expect(w.notifier.milestones.some((m) => /is RUNNING/.test(m.text))).toBe(false);
+  });
+});
