@@ -8,7 +8,7 @@ import { loadPipelineFor } from '../pipeline-snapshot.js';
 import { lacksTaskSlot, noTaskSlotText } from '../no-task-slot.js';
 import type { FlinkPort } from '../ports/flink-port.js';
 import type { Milestone } from '../ports/notifier.js';
-import { failureLine } from '../shadow-health.js';
+import { failureLine, plural } from '../shadow-health.js';
 
 /**
  * Develop: TEMP topic, then the shadow job, then SHADOW_RUNNING. Safe to run
@@ -138,15 +138,17 @@ async function unhealthyShadowMilestone(
   seen: string | undefined,
 ): Promise<Milestone> {
   const state = await flink.jobState(jobId).catch(() => undefined);
+  const restarts = await flink.restartCount(jobId).catch(() => undefined);
   const failure = await flink.lastFailure(jobId).catch(() => undefined);
   const line = failure ? failureLine(failure) : undefined;
   const cause = line ? ` Its last exception: ${line}${/[.!?…]$/.test(line) ? '' : '.'}` : '';
-  // waitStable's "a failure: <cause>" would say the cause twice.
-  const what = seen?.startsWith('a failure') && failure ? 'a failure' : (seen ?? 'it stop');
+  const shown = state
+    ? `Flink shows it ${state}${restarts ? ` after ${plural(restarts, 'restart')}` : ''}`
+    : `Flink saw ${seen ?? 'it stop'}`;
   return {
     kind: 'failed',
     text:
-      `Shadow job ${jobId} started but did not stay up: Flink saw ${what}${state ? ` and it is now ${state}` : ''}.${cause} ` +
+      `Shadow job ${jobId} started but did not stay up: ${shown}.${cause} ` +
       `A deploy is refused while the shadow does not run. Fix v2's SQL, then /evolve abort ${ev.pipeline} and /evolve develop ${ev.pipeline} again.`,
     details: { jobId, ...(state ? { state } : {}) },
   };

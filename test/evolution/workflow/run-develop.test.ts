@@ -70,7 +70,7 @@ describe('runDevelop with a v2 that fails on its input', () => {
     expect(w.notifier.milestones.map((m) => m.kind)).not.toContain('shadowStarted');
     const failed = w.notifier.milestones.find((m) => m.kind === 'failed');
     expect(failed?.text).toBe(
-      `Shadow job ${ev.shadow.jobId} started but did not stay up: Flink saw a failure and it is now RUNNING. ` +
+      `Shadow job ${ev.shadow.jobId} started but did not stay up: Flink shows it RUNNING after 1 restart. ` +
         'Its last exception: NumberFormatException: For input string: "n/a". ' +
         "A deploy is refused while the shadow does not run. Fix v2's SQL, then /evolve abort revenue and /evolve develop revenue again.",
     );
