@@ -7,7 +7,6 @@ import { jobName, type WorkflowDeps } from './workflow-deps.js';
 import { loadPipelineFor } from '../pipeline-snapshot.js';
 import { lacksTaskSlot, noTaskSlotText } from '../no-task-slot.js';
 import type { FlinkPort } from '../ports/flink-port.js';
-import type { Milestone } from '../ports/notifier.js';
 import { failureLine, plural } from '../shadow-health.js';
 
 /**
@@ -75,30 +74,31 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
     const state = await flink.waitRunning(jobId, deps.runningTimeoutMs);
     if (state !== 'RUNNING') {
       // A full cluster is not the SQL's fault: say which it is, before the job is gone.
-      const noSlot = lacksTaskSlot(await flink.lastFailure(jobId).catch(() => undefined));
+      const failure = await flink.lastFailure(jobId).catch(() => undefined);
       await flink.cancel(jobId).catch(() => undefined);
       throw new EvolveError(
         'FLINK_STATEMENT_FAILED',
-        noSlot
+        lacksTaskSlot(failure)
           ? `${noTaskSlotText('shadow')} Then run /evolve develop again (job ${jobId} was ${state}).`
-          : `The shadow job ${jobId} did not reach RUNNING within ${Math.round(deps.runningTimeoutMs / 1000)} s (state ${state}). Check the Flink logs for the job, fix the SQL and run /evolve develop again.`,
+          : `The shadow job ${jobId} did not reach RUNNING within ${Math.round(deps.runningTimeoutMs / 1000)} s (state ${state}).${causeOf(failure)} ${fixAndDevelopAgain(ev)}`,
       );
     }
     // Every task runs; a v2 that throws on its input (a CAST) fails on its
     // first records and restarts, so RUNNING is said only once it stayed up.
+    // Whether it fails before or after all its tasks ran is Flink's timing:
+    // either way develop fails alike, with Flink's state and exception.
     const watch = deps.stableMs > 0 ? await flink.waitStable(jobId, deps.stableMs) : undefined;
-    // The job exists either way: the record keeps it, so abort and cleanup find it.
+    if (watch && !watch.stable) {
+      const text = await unstableShadowText(flink, jobId, watch.seen);
+      await flink.cancel(jobId).catch(() => undefined);
+      throw new EvolveError('FLINK_STATEMENT_FAILED', `${text} ${fixAndDevelopAgain(ev)}`);
+    }
     ev = await deps.evolutions.transition(ev.id, { type: 'shadowStarted', jobId }, SYSTEM_ACTOR);
-    await deps.notifier.postMilestone(
-      ev,
-      watch && !watch.stable
-        ? await unhealthyShadowMilestone(flink, ev, jobId, watch.seen)
-        : {
-            kind: 'shadowStarted',
-            text: `Shadow job ${jobId} is RUNNING on the production inputs, writing to ${ev.shadow.tempTopic}.`,
-            details: { jobId, tempTopic: ev.shadow.tempTopic },
-          },
-    );
+    await deps.notifier.postMilestone(ev, {
+      kind: 'shadowStarted',
+      text: `Shadow job ${jobId} is RUNNING on the production inputs, writing to ${ev.shadow.tempTopic}.`,
+      details: { jobId, tempTopic: ev.shadow.tempTopic },
+    });
     await deps.notifier.updateStatusCard(ev);
     return ev;
   } catch (err) {
@@ -128,28 +128,29 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
 
 /**
  * The shadow started but did not stay up (it restarted, failed or is
- * restarting): said as a failure with Flink's state and last exception, and
- * what to do, never as RUNNING.
+ * restarting): what Flink shows and its last exception, never RUNNING.
  */
-async function unhealthyShadowMilestone(
+async function unstableShadowText(
   flink: FlinkPort,
-  ev: Evolution,
   jobId: string,
   seen: string | undefined,
-): Promise<Milestone> {
+): Promise<string> {
   const state = await flink.jobState(jobId).catch(() => undefined);
   const restarts = await flink.restartCount(jobId).catch(() => undefined);
   const failure = await flink.lastFailure(jobId).catch(() => undefined);
-  const line = failure ? failureLine(failure) : undefined;
-  const cause = line ? ` Its last exception: ${line}${/[.!?…]$/.test(line) ? '' : '.'}` : '';
   const shown = state
     ? `Flink shows it ${state}${restarts ? ` after ${plural(restarts, 'restart')}` : ''}`
     : `Flink saw ${seen ?? 'it stop'}`;
-  return {
-    kind: 'failed',
-    text:
-      `Shadow job ${jobId} started but did not stay up: ${shown}.${cause} ` +
-      `A deploy is refused while the shadow does not run. Fix v2's SQL, then /evolve abort ${ev.pipeline} and /evolve develop ${ev.pipeline} again.`,
-    details: { jobId, ...(state ? { state } : {}) },
-  };
+  return `The shadow job ${jobId} started but did not stay up: ${shown}.${causeOf(failure)} It was cancelled.`;
+}
+
+function causeOf(failure: string | undefined): string {
+  if (!failure) return '';
+  const line = failureLine(failure);
+  return ` Its last exception: ${line}${/[.!?…]$/.test(line) ? '' : '.'}`;
+}
+
+/** A FAILED evolution stays active until it is aborted, so develop again comes after the abort. */
+function fixAndDevelopAgain(ev: Evolution): string {
+  return `Fix v2's SQL, then /evolve abort ${ev.pipeline} and /evolve develop ${ev.pipeline} again.`;
 }
