@@ -181,4 +181,55 @@ describe('a v2 whose CAST throws at runtime: its shadow is never called healthy'
     await rt.service.abort(pipelineName, owner);
     expect(await flink.jobState(v1JobId)).toBe('RUNNING');
   }, 300_000);
+
+  it('breaks after the deploy request: approve is refused with the reason, and the request stays', async () => {
+    // The CAST throws only for an order id starting with 'late-', sent once the deploy is requested.
+    const v2 = sql.v2.replace(
+      "WHERE status <> 'cancelled'",
+      "WHERE status <> 'cancelled' AND CAST(CASE WHEN order_id LIKE 'late-%' THEN 'x' ELSE '1' END AS INT) > 0",
+    );
+    expect(v2).not.toBe(sql.v2);
+    const started = await rt.service.develop({
+      pipeline: pipelineName,
+      sql: v2,
+      actor: owner,
+      channel: 'C0EVOLVE',
+    });
+    const ev = await untilStatus(rt, started.id, 'SHADOW_RUNNING');
+    const shadowJobId = ev.shadow.jobId!;
+    const { evolution: awaiting } = await rt.service.requestDeploy(pipelineName, owner);
+    expect(awaiting.status).toBe('AWAITING_APPROVAL');
+
+    await sendOrders(ordersTopic, [
+      { order_id: 'late-1', customer_id: 'c1', amount: 1, status: 'placed' },
+    ]);
+    await until(
+      'shadow FAILED in Flink',
+      async () => ((await flink.jobState(shadowJobId)) === 'FAILED' ? true : undefined),
+      60_000,
+    );
+    const status = await runEvolve(['status', pipelineName], cliEnv());
+    console.log(`evolve status printed:\n${status.out}`);
+    expect(status.out).toContain(`evolution ${ev.id}: SHADOW_FAILED `);
+
+    const before = await rt.workflow.evolutions.load(ev.id);
+    const approve = await runEvolve(
+      ['approve', pipelineName, '--as', 'U0APPR1', '--no-wait'],
+      cliEnv(),
+    );
+    console.log(`evolve approve printed:\n${approve.out}`);
+    expect(approve.code).not.toBe(0);
+    expect(approve.out).toMatch(
+      new RegExp(
+        `Cannot approve ${ev.id}: The shadow job ${shadowJobId} is FAILED in Flink.*NumberFormatException.*Nothing was changed\\.`,
+      ),
+    );
+    const after = await rt.workflow.evolutions.load(ev.id);
+    expect(after.status).toBe('AWAITING_APPROVAL');
+    expect(after.version).toBe(before.version);
+    expect(after.approval?.decision).toBeUndefined();
+
+    await rt.service.abort(pipelineName, owner);
+    expect(await flink.jobState(v1JobId)).toBe('RUNNING');
+  }, 300_000);
 });
