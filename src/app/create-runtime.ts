@@ -184,6 +184,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     admin,
     admins: config.admins,
     validateSql,
+    lagThreshold: config.observeLagThreshold,
   });
   const workers: EvolveWorkers[] = [];
   return {

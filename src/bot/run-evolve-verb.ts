@@ -101,6 +101,7 @@ export async function runEvolveVerb(
         evolution: view.evolution,
         now: ctx.now(),
         ...(view.shadow ? { shadow: view.shadow } : {}),
+        ...(view.warnings ? { warnings: view.warnings } : {}),
       });
     }
     case 'diff': {
@@ -112,6 +113,7 @@ export async function runEvolveVerb(
         ...(view.shadow ? { shadow: view.shadow } : {}),
         ...(view.report ? { report: view.report } : {}),
         ...(view.backfillMode ? { backfillMode: view.backfillMode } : {}),
+        ...(view.warnings ? { warnings: view.warnings } : {}),
       });
       return { text: message.text, blocks: message.blocks };
     }
@@ -166,6 +168,7 @@ async function requestDeploy(pipeline: string, ctx: VerbContext): Promise<SlackM
       ...(request.report ? { report: request.report } : {}),
       ...(request.shadow ? { shadow: request.shadow } : {}),
       ...(request.backfillMode ? { backfillMode: request.backfillMode } : {}),
+      ...(request.warnings ? { warnings: request.warnings } : {}),
     });
     await notifier.updateStatusCard(request.evolution);
   } catch (err) {

@@ -12,7 +12,6 @@ import type {
   HistoryView,
   InputIssue,
   PipelineSummary,
-  ShadowHealth,
   SlackActor,
   StatusView,
 } from './slack-commands.js';
@@ -22,7 +21,6 @@ import {
   PipelinesFileError,
 } from '../config/pipelines-file.js';
 import type { Config } from '../config/load-config.js';
-import type { Evolution } from '../evolution/evolution.js';
 import { mention, PermissionDeniedError } from '../evolution/evolution-errors.js';
 import { describeChanges } from '../evolution/pipeline-changes.js';
 import { isPrincipalMember, type Pipeline } from '../evolution/pipeline.js';
@@ -203,11 +201,6 @@ export class SlackCommandsAdapter implements SlackCommands {
     };
   }
 
-  private async shadowHealth(ev: Evolution | undefined): Promise<ShadowHealth | undefined> {
-    if (!ev?.shadow.jobId) return undefined;
-    return this.d.service.shadowHealth(ev);
-  }
-
   async status(actor: SlackActor, name: string): Promise<StatusView> {
     const view = await this.d.service.status(name);
     const ev = view.active ? view.evolution : undefined;
@@ -215,8 +208,14 @@ export class SlackCommandsAdapter implements SlackCommands {
     const inspect =
       ev?.shadow.jobId !== undefined &&
       this.d.service.mayInspect(view.pipeline, await this.actor(actor, view.pipeline));
-    const shadow = inspect ? await this.shadowHealth(ev).catch(() => undefined) : undefined;
-    return { pipeline: name, ...(ev ? { evolution: ev } : {}), ...(shadow ? { shadow } : {}) };
+    const shadow = inspect ? await this.d.service.watchedShadowHealth(ev) : undefined;
+    const warnings = ev?.status === 'AWAITING_APPROVAL' ? ev.approval?.warnings : undefined;
+    return {
+      pipeline: name,
+      ...(ev ? { evolution: ev } : {}),
+      ...(shadow ? { shadow } : {}),
+      ...(warnings && warnings.length > 0 ? { warnings } : {}),
+    };
   }
 
   async diff(actor: SlackActor, name: string): Promise<DiffView> {
@@ -224,23 +223,31 @@ export class SlackCommandsAdapter implements SlackCommands {
     const who = await this.actor(actor, pipeline);
     const report = await this.d.service.diff(name, who);
     const evolution = await this.d.service.active(name);
-    const shadow = await this.shadowHealth(evolution).catch(() => undefined);
-    return { evolution, report, ...(shadow ? { shadow } : {}) };
+    const shadow = await this.d.service.watchedShadowHealth(evolution);
+    const warnings = await this.d.service.approvalWarnings(evolution, report, shadow);
+    return {
+      evolution,
+      report,
+      warnings,
+      backfillMode: (await this.d.service.pipelineFor(evolution)).backfill.mode,
+      ...(shadow ? { shadow } : {}),
+    };
   }
 
   async requestDeploy(actor: SlackActor, name: string): Promise<Accepted> {
     const pipeline = await this.pipeline(name);
-    const { evolution, diff } = await this.d.service.requestDeploy(
+    const { evolution, diff, shadow, warnings } = await this.d.service.requestDeploy(
       name,
       await this.actor(actor, pipeline),
     );
-    const shadow = await this.shadowHealth(evolution).catch(() => undefined);
     return {
       text: `Approval requested for ${evolution.id}; an approver decides in the thread.`,
       evolutionId: evolution.id,
       // The facts the approval message shows, computed once.
       approvalRequest: {
         evolution,
+        warnings,
+        backfillMode: (await this.d.service.pipelineFor(evolution)).backfill.mode,
         ...(diff ? { report: diff } : {}),
         ...(shadow ? { shadow } : {}),
       },

@@ -2,6 +2,8 @@ import type { BackfillMode } from '../evolution/pipeline.js';
 import type { Evolution } from '../evolution/evolution.js';
 import type { EvolutionStatus } from '../evolution/evolution-status.js';
 import type { ApprovalDecisionKind } from '../evolution/evolution.js';
+import type { ApprovalWarning } from '../evolution/approval-warnings.js';
+import type { ShadowHealth } from '../evolution/shadow-health.js';
 
 /**
  * What the Slack listeners call. One method per /evolve verb, plus the
@@ -119,13 +121,7 @@ export interface PipelineSummary {
 }
 
 /** The shadow job as the service observed it just now. */
-export interface ShadowHealth {
-  state: string;
-  /** Records the shadow is behind the production inputs, summed over partitions. */
-  lagRecords?: number;
-  lastCheckpointAt?: number;
-  restarts?: number;
-}
+export type { ShadowHealth } from '../evolution/shadow-health.js';
 
 /** Counts and sample keys of v1's output against v2's TEMP (same shape as the Kafka diff report). */
 export interface DiffReportView {
@@ -138,6 +134,8 @@ export interface StatusView {
   /** Undefined when the pipeline has no active evolution. */
   evolution?: Evolution;
   shadow?: ShadowHealth;
+  /** What the pending approval request warned about (AWAITING_APPROVAL only). */
+  warnings?: readonly ApprovalWarning[];
 }
 
 export interface DiffView {
@@ -146,6 +144,8 @@ export interface DiffView {
   report?: DiffReportView;
   /** The pipeline's backfill mode: refresh-only projects no deletes. */
   backfillMode?: BackfillMode;
+  /** The domain's approval warnings for these facts (approval-warnings.ts). */
+  warnings?: readonly ApprovalWarning[];
 }
 
 export interface HistoryView {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { loadPipelinesFile, pipelineDefaultsFrom } from '../config/pipelines-file.js';
-import { plural } from '../evolution/backfill-progress-text.js';
+import { plural } from '../evolution/plural.js';
 import type { EvolutionStatus } from '../evolution/evolution-status.js';
 import { EvolveError } from '../errors.js';
 import { assertCliActor } from '../evolution/access.js';
@@ -11,6 +11,8 @@ import { describeChanges } from '../evolution/pipeline-changes.js';
 import type { Actor } from '../service/evolution-service.js';
 import { cliContext, type CliContext } from './cli-context.js';
 import { followThread } from './follow-thread.js';
+import { followedState } from '../evolution/shadow-health.js';
+import { shadowLine, warningLines } from './status-lines.js';
 
 const FOLLOW_MS = 30 * 60_000;
 
@@ -98,6 +100,15 @@ async function follow(
   if (status === 'FAILED' || status === 'ROLLED_BACK') process.exitCode = 1;
 }
 
+/** After develop: a shadow that started but does not run is said here too, and the exit code says it. */
+async function reportUnhealthyShadow(c: CliContext, evolutionId: string): Promise<void> {
+  const ev = await c.runtime.service.evolution(evolutionId);
+  const shadow = await c.runtime.service.watchedShadowHealth(ev);
+  if (!shadow || shadow.state === 'RUNNING' || !ev.shadow.jobId) return;
+  console.log(shadowLine(ev.shadow.jobId, shadow));
+  process.exitCode = 1;
+}
+
 /** One audit event: when, who (and from where, for the CLI), what, and its outcome. */
 function auditLine(a: AuditEvent): string {
   const who = a.origin ? `${a.actor} (${a.origin})` : a.actor;
@@ -173,6 +184,7 @@ export function registerEvolveVerbs(program: Command): void {
               : `no Slack thread: pipeline ${pipeline} names no slackChannel (follow it here, or with evolve status)`,
           );
           await follow(c, ev.id, ['SHADOW_RUNNING'], o.wait);
+          if (o.wait) await reportUnhealthyShadow(c, ev.id);
         }),
     );
 
@@ -187,9 +199,14 @@ export function registerEvolveVerbs(program: Command): void {
         );
         if (!view.evolution) return console.log('no evolution yet');
         const ev = view.evolution;
+        // Flink's word on the shadow, not only the stored state (a crash-looping shadow is not "running").
+        const shadow = view.active ? await c.runtime.service.watchedShadowHealth(ev) : undefined;
         console.log(
-          `evolution ${ev.id}: ${view.state} (v2 sql ${ev.v2.hash}, requested by ${ev.requester})`,
+          `evolution ${ev.id}: ${followedState(view.state ?? ev.status, shadow)} (v2 sql ${ev.v2.hash}, requested by ${ev.requester})`,
         );
+        if (shadow && ev.shadow.jobId) console.log(shadowLine(ev.shadow.jobId, shadow));
+        if (ev.status === 'AWAITING_APPROVAL')
+          for (const line of warningLines(ev.approval?.warnings)) console.log(line);
         for (const e of await c.runtime.threadLog.read(ev.id)) {
           if (e.kind !== 'status')
             console.log(`  ${new Date(e.at).toISOString().slice(11, 19)} ${e.text}`);
@@ -217,7 +234,7 @@ export function registerEvolveVerbs(program: Command): void {
     .option(...asOption)
     .action((pipeline: string, o: { as?: string }) =>
       withContext(async (c) => {
-        const { evolution, diff } = await c.runtime.service.requestDeploy(
+        const { evolution, diff, warnings } = await c.runtime.service.requestDeploy(
           pipeline,
           await actorOf(c, o, pipeline, 'deploy'),
         );
@@ -225,6 +242,7 @@ export function registerEvolveVerbs(program: Command): void {
           `approval requested for ${evolution.id}, v2 sql ${evolution.v2.hash}; an approver runs: evolve approve ${pipeline} --as <id>`,
         );
         if (diff) console.log(`diff: ${JSON.stringify(diff.counts)}`);
+        for (const line of warningLines(warnings)) console.log(line);
       }),
     );
 
@@ -243,6 +261,9 @@ export function registerEvolveVerbs(program: Command): void {
           const actor = await actorOf(c, o, pipeline, decision);
           const ev = await c.runtime.service.active(pipeline);
           const shown = ev.approval?.shownSqlHash ?? ev.v2.hash;
+          // The approver sees what the request warned about before deciding, as in Slack.
+          if (decision === 'approve')
+            for (const line of warningLines(ev.approval?.warnings)) console.log(line);
           console.log(`${decision} ${ev.id} (v2 sql ${shown})`);
           const after = await c.runtime.service.decide({
             evolutionId: ev.id,

@@ -36,7 +36,10 @@ export async function runWorker(options: WorkerProcessOptions): Promise<() => Pr
         () => logger.info({ pipeline: p.name }, 'pipeline registered'),
         (err: unknown) =>
           logger.warn(
-            { pipeline: p.name, reason: err instanceof EvolveError ? err.userMessage : String(err) },
+            {
+              pipeline: p.name,
+              reason: err instanceof EvolveError ? err.userMessage : String(err),
+            },
             'pipeline from the pipelines file not applied',
           ),
       );

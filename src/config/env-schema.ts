@@ -214,7 +214,7 @@ export const ENV_VARS = {
   }),
   EVOLVE_DEPLOY_STABLE_MS: envVar({
     description:
-      'How long v2 must stay RUNNING after the cutover, without a restart or a failure, before the deploy counts it as up; otherwise v1 is restarted from S1. 0 skips the watch.',
+      'How long v2 must stay RUNNING after the cutover, without a restart or a failure, before the deploy counts it as up; otherwise v1 is restarted from S1. Develop watches the shadow as long before it says RUNNING (a v2 that throws on its input fails develop). 0 skips the watch.',
     schema: integer('milliseconds', 0),
     default: '10000',
   }),

@@ -1,3 +1,4 @@
+import { plural } from './plural.js';
 import type { BackfillStage } from './evolution.js';
 
 export const BACKFILL_STAGES: readonly BackfillStage[] = ['index', 'emit', 'verify'];
@@ -15,11 +16,6 @@ export interface StageProgress {
   /** Records/s measured (emit phase). */
   rate?: number;
   etaSeconds?: number;
-}
-
-/** `1 key`, `2 keys`, `1,200 records`. */
-export function plural(n: number, one: string, many: string): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
 /** Whole percent of a phase; 100 only once it is done, so a bar never reads 100% before the end. */

@@ -1,4 +1,4 @@
-import { plural } from './backfill-progress-text.js';
+import { plural } from './plural.js';
 import type { BackfillProjection, BackfillReport } from './evolution.js';
 
 const count = (n: number): string => n.toLocaleString('en-US');

@@ -1,3 +1,4 @@
+import type { ApprovalWarning } from './approval-warnings.js';
 import type { EvolutionStatus } from './evolution-status.js';
 import type { BackfillMode, ShadowStartupMode } from './pipeline.js';
 import type { PipelineSnapshot } from './pipeline-snapshot.js';
@@ -36,6 +37,8 @@ export interface ApprovalRecord {
   decidedAt?: number;
   /** The diff's projection shown to the approver; absent when the diff could not be read. */
   projected?: BackfillProjection;
+  /** What the approval message warned about, kept so `status` and the CLI show the same. */
+  warnings?: ApprovalWarning[];
 }
 
 /**

@@ -125,6 +125,13 @@ class StatementListener extends FlinkSqlParserListener {
   };
 
   override enterPhysicalColumnDefinition = (ctx: Ctx<'enterPhysicalColumnDefinition'>) => {
+    if (this.table) {
+      const { start, end } = this.parsed.rangeOf(ctx.columnType());
+      this.table.columns.push({
+        name: decodeIdentifier(ctx.columnNameCreate().getText()),
+        type: normaliseType(this.parsed.sql.slice(start, end)),
+      });
+    }
     if (this.table && ctx.columnConstraint()?.KW_PRIMARY()) {
       this.table.primaryKey.push(decodeIdentifier(ctx.columnNameCreate().getText()));
     }
@@ -227,6 +234,7 @@ class StatementListener extends FlinkSqlParserListener {
       },
       connector: undefined,
       primaryKey: [],
+      columns: [],
       writesTopicMetadata: false,
     };
   }
@@ -285,4 +293,14 @@ class StatementListener extends FlinkSqlParserListener {
   private text(range: SourceRange): string {
     return this.parsed.sql.slice(range.start, range.end);
   }
+}
+
+/** `decimal( 10 , 2 )` and `DECIMAL(10,2)` are one type: compare them as one text. */
+function normaliseType(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([(),<>])\s*/g, '$1')
+    .replace(/,/g, ', ')
+    .trim()
+    .toUpperCase();
 }

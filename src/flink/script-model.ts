@@ -36,6 +36,8 @@ export interface TableDefinition {
   /** The 'connector' option, its LIKE base's when it has none of its own. */
   connector: string | undefined;
   primaryKey: string[];
+  /** Physical columns in declared order, the type as written (upper case, single spaces). */
+  columns: { name: string; type: string }[];
   /** A writable `topic` metadata column lets each row pick its topic. */
   writesTopicMetadata: boolean;
 }

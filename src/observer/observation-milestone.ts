@@ -1,20 +1,16 @@
 import type { Evolution } from '../evolution/evolution.js';
 import { lacksTaskSlot, noTaskSlotText } from '../evolution/no-task-slot.js';
 import type { Milestone } from '../evolution/ports/notifier.js';
+import { failureLine } from '../evolution/shadow-health.js';
 import type { ObservationChange } from './observation-changes.js';
 import type { WatchedRole } from './observe-job.js';
 
-/** A Java cause can run to pages (a parser's expected tokens); the thread gets its start. */
-const MAX_FAILURE_CHARS = 300;
-
-/** The job's last exception as one line of at most MAX_FAILURE_CHARS; undefined when Flink has none or did not answer. */
+/** The job's last exception on one short line; undefined when Flink has none or did not answer. */
 export async function lastFailure(
   read: () => Promise<string | undefined>,
 ): Promise<string | undefined> {
   const line = await read().catch(() => undefined);
-  if (!line) return undefined;
-  const flat = line.replace(/\s+/g, ' ').trim();
-  return flat.length > MAX_FAILURE_CHARS ? `${flat.slice(0, MAX_FAILURE_CHARS - 1)}…` : flat;
+  return line ? failureLine(line) : undefined;
 }
 
 /** The thread's words for one change of a watched job. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { EvolveError } from '../errors.js';
-import { plural } from '../evolution/backfill-progress-text.js';
+import { plural } from '../evolution/plural.js';
 import type { AuditEvent } from '../evolution/audit-event.js';
 import { displayState, type DisplayState } from '../evolution/display-state.js';
 import type { Evolution } from '../evolution/evolution.js';
@@ -20,7 +20,15 @@ import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import { TokenBucket } from '../kafka/token-bucket.js';
 import type { TopicAdmin } from '../kafka/topic-admin.js';
 import { backfillFlow } from '../jobs/backfill-flow.js';
-import { shadowLag } from '../observer/shadow-lag.js';
+import {
+  approvalWarnings,
+  DEFAULT_LAG_THRESHOLD,
+  type ApprovalWarning,
+} from '../evolution/approval-warnings.js';
+import { decideApproval } from '../evolution/approval-policy.js';
+import type { ShadowHealth } from '../evolution/shadow-health.js';
+import { sinkSchemaOf } from '../flink/sink-schema-of.js';
+import { assertShadowHealthy, readShadowHealth } from './read-shadow-health.js';
 import { diffTopics, type DiffReport } from '../kafka/diff-report.js';
 import type { EvolveQueues } from '../jobs/evolve-queues.js';
 import {
@@ -54,7 +62,20 @@ export interface EvolutionServiceDeps {
    * planner's error, and returns the topic the script writes.
    */
   validateSql(sql: string, pipeline: Pipeline): Promise<{ outputTopic: string | undefined }>;
+  /** EVOLVE_OBSERVE_LAG_THRESHOLD: a shadow lag at or below it is normal and does not warn. */
+  lagThreshold?: number;
 }
+
+/** What a deploy request recorded, with the facts its approval message shows. */
+export interface DeployRequest {
+  evolution: Evolution;
+  diff?: DiffReport;
+  shadow?: ShadowHealth;
+  warnings: ApprovalWarning[];
+}
+
+/** States in which the shadow is the job under evaluation, so Flink's view of it is the news. */
+const SHADOW_WATCHED: ReadonlySet<string> = new Set(['SHADOW_RUNNING', 'AWAITING_APPROVAL']);
 
 export interface StatusView {
   pipeline: Pipeline;
@@ -141,18 +162,48 @@ export class EvolutionService {
     return this.w.pipelines.load(name);
   }
 
+  /** The pipeline as this evolution runs it (its snapshot laid over the stored pipeline). */
+  pipelineFor(ev: Evolution): Promise<Pipeline> {
+    return loadPipelineFor(this.w.pipelines, ev);
+  }
+
   evolution(id: string): Promise<Evolution> {
     return this.w.evolutions.load(id);
   }
 
   /**
-   * The shadow as seen now: its Flink job state and how many input records
-   * it is behind (summed over its source groups and topics).
+   * The shadow as seen now: its Flink job state, restarts (with the last
+   * exception when it failed or restarted) and how many input records it is
+   * behind (summed over its source groups and topics).
    */
-  async shadowHealth(ev: Evolution): Promise<{ state: string; lagRecords?: number }> {
-    const state = ev.shadow.jobId ? await this.jobState(ev, ev.shadow.jobId) : 'NOT_STARTED';
-    const lagRecords = await shadowLag(ev, this.d.admin);
-    return lagRecords === undefined ? { state } : { state, lagRecords };
+  async shadowHealth(ev: Evolution): Promise<ShadowHealth> {
+    const flink = this.w.flinkFor(await loadPipelineFor(this.w.pipelines, ev));
+    return readShadowHealth(ev, flink, this.d.admin);
+  }
+
+  /** The shadow's health while it is the job under evaluation; undefined otherwise or when Flink does not answer. */
+  async watchedShadowHealth(ev: Evolution | undefined): Promise<ShadowHealth | undefined> {
+    if (!ev?.shadow.jobId || !SHADOW_WATCHED.has(ev.status)) return undefined;
+    return this.shadowHealth(ev).catch(() => undefined);
+  }
+
+  /** The approver's warnings for this evolution, from the diff, the two scripts' sinks and the shadow. */
+  async approvalWarnings(
+    ev: Evolution,
+    diff: DiffReport | undefined,
+    shadow: ShadowHealth | undefined,
+  ): Promise<ApprovalWarning[]> {
+    const pipeline = await loadPipelineFor(this.w.pipelines, ev);
+    const v1Sink = sinkSchemaOf(ev.v1.sql);
+    const v2Sink = sinkSchemaOf(ev.v2.sql);
+    return approvalWarnings({
+      ...(diff ? { diff: diff.counts } : {}),
+      backfillMode: pipeline.backfill.mode,
+      ...(v1Sink ? { v1Sink } : {}),
+      ...(v2Sink ? { v2Sink } : {}),
+      ...(shadow ? { shadow } : {}),
+      lagThreshold: this.d.lagThreshold ?? DEFAULT_LAG_THRESHOLD,
+    });
   }
 
   /** A job's state on the pipeline's Flink cluster ('NOT_FOUND' when Flink does not know it). */
@@ -234,34 +285,52 @@ export class EvolutionService {
     return ev;
   }
 
-  async requestDeploy(
-    pipelineName: string,
-    actor: Actor,
-  ): Promise<{ evolution: Evolution; diff?: DiffReport }> {
+  /**
+   * Records a deploy request and gathers what its approval message shows. A
+   * shadow Flink does not run now is refused first, with nothing recorded;
+   * for someone who may not ask, the transition refuses (and audits) as before,
+   * and Flink is not asked.
+   */
+  async requestDeploy(pipelineName: string, actor: Actor): Promise<DeployRequest> {
     const current = await this.active(pipelineName);
     const pipeline = await this.w.pipelines.load(pipelineName);
-    const evolution = await this.w.evolutions.transition(
+    let shadow: ShadowHealth | undefined;
+    if (this.mayAct(pipeline, 'requestApproval', actor) && SHADOW_WATCHED.has(current.status)) {
+      shadow = await this.shadowHealth(current);
+      assertShadowHealthy(current, shadow, 'request a deploy of');
+    }
+    let evolution = await this.w.evolutions.transition(
       current.id,
       { type: 'requestApproval', shownSqlHash: current.v2.hash, ttlMs: pipeline.approvalTtlMs },
       actor.id,
       transitionOptions(actor),
     );
     const diff = await this.diffOf(evolution).catch(() => undefined);
-    if (!diff) return { evolution };
-    // Kept with the approval, so the backfill's completion can be compared with what was shown.
-    const c = diff.counts;
-    const projected = {
+    // Kept with the request: the warnings, so `status` and the CLI's approve show what the
+    // approval message showed; the diff's projection, so the backfill's completion can be
+    // compared with what was shown.
+    const warnings = await this.approvalWarnings(evolution, diff, shadow);
+    const c = diff?.counts;
+    const projected = c && {
       upserts: c.changed + c.onlyTemp,
       deletes: pipeline.backfill.mode === 'full' ? c.onlyProduction : 0,
     };
-    // An approver quick enough to change the record first wins: the completion then has no projection to compare.
-    const recorded = await this.w.evolutions
-      .update(evolution.id, evolution.version, (cur) => ({
-        ...cur,
-        ...(cur.approval ? { approval: { ...cur.approval, projected } } : {}),
-      }))
-      .catch(() => evolution);
-    return { evolution: recorded, diff };
+    evolution = await this.w.evolutions.update(evolution.id, evolution.version, (cur) => ({
+      ...cur,
+      ...(cur.approval
+        ? { approval: { ...cur.approval, warnings, ...(projected ? { projected } : {}) } }
+        : {}),
+    }));
+    return { evolution, warnings, ...(diff ? { diff } : {}), ...(shadow ? { shadow } : {}) };
+  }
+
+  private mayAct(pipeline: Pipeline, action: 'requestApproval', actor: Actor): boolean {
+    try {
+      assertMayAct(pipeline, action, { actor: actor.id, actorGroups: actor.groups });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -291,6 +360,7 @@ export class EvolutionService {
     actor: Actor;
     decision: 'approve' | 'reject';
   }): Promise<Evolution> {
+    if (input.decision === 'approve') await this.assertApprovableShadow(input);
     const action =
       input.decision === 'approve'
         ? { type: 'approve' as const, shownSqlHash: input.shownSqlHash }
@@ -304,6 +374,28 @@ export class EvolutionService {
     if (ev.status === 'DEPLOYING') await this.d.queues.step('deploy', ev.id);
     await this.w.notifier.updateStatusCard(ev);
     return ev;
+  }
+
+  /**
+   * A shadow that stopped running since the request was made cannot give the
+   * deploy its savepoint: an approval that would be allowed is refused now,
+   * with the reason, before anything is recorded. Whoever may not approve
+   * anyway hears that from the transition (audited), without a call to Flink.
+   */
+  private async assertApprovableShadow(input: {
+    evolutionId: string;
+    shownSqlHash: string;
+    actor: Actor;
+  }): Promise<void> {
+    const ev = await this.w.evolutions.load(input.evolutionId);
+    const pipeline = await loadPipelineFor(this.w.pipelines, ev);
+    const allowed = decideApproval(pipeline, ev, {
+      actor: input.actor.id,
+      ...(input.actor.groups ? { actorGroups: input.actor.groups } : {}),
+      shownSqlHash: input.shownSqlHash,
+      now: this.w.clock.now(),
+    }).allowed;
+    if (allowed && ev.shadow.jobId) assertShadowHealthy(ev, await this.shadowHealth(ev), 'approve');
   }
 
   async startBackfill(

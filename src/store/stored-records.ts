@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EvolveError } from '../errors.js';
 import type { Evolution } from '../evolution/evolution.js';
+import { APPROVAL_WARNING_KINDS } from '../evolution/approval-warnings.js';
 import { EVOLUTION_STATUSES } from '../evolution/evolution-status.js';
 import {
   BACKFILL_MODES,
@@ -76,6 +77,9 @@ const evolutionSchema = z.looseObject({
       decidedBy: z.string().optional(),
       decision: z.enum(['approved', 'rejected']).optional(),
       decidedAt: int.optional(),
+      warnings: z
+        .array(z.looseObject({ kind: z.enum(APPROVAL_WARNING_KINDS), text: z.string() }))
+        .optional(),
     })
     .optional(),
   backfill: z

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTION_IDS, decodeApprovalValue } from '../../src/bot/blocks/action-ids.js';
 import { approvalMessage, withApprovalDecision } from '../../src/bot/blocks/approval-message.js';
 import { statusCard } from '../../src/bot/blocks/status-card.js';
+import { approvalWarnings } from '../../src/evolution/approval-warnings.js';
 import { TRUNCATION_MARK } from '../../src/bot/blocks/slack-limits.js';
 import type { DiffReportView } from '../../src/bot/slack-commands.js';
 import { sqlHash } from '../../src/evolution/sql-hash.js';
@@ -41,7 +42,7 @@ describe('approvalMessage', () => {
     const ev = anEvolutionIn('AWAITING_APPROVAL', clock);
     const over = approvalMessage({ evolution: ev, now: clock.now(), report: report(200) });
     const under = approvalMessage({ evolution: ev, now: clock.now(), report: report(50) });
-    expect(JSON.stringify(over.blocks)).toMatch(/delete 200 keys, 18\.2%/);
+    expect(JSON.stringify(over.blocks)).toMatch(/delete 200 of 1,100 production keys \(18\.2%/);
     expect(JSON.stringify(under.blocks)).not.toMatch(/over 10%/);
     const refreshOnly = approvalMessage({
       evolution: ev,
@@ -50,6 +51,40 @@ describe('approvalMessage', () => {
       backfillMode: 'refresh-only',
     });
     expect(JSON.stringify(refreshOnly.blocks)).toContain('0 deletes');
+  });
+
+  it("shows the service's warnings: all 459 keys deleted and the key columns changed", () => {
+    const ev = anEvolutionIn('AWAITING_APPROVAL', clock);
+    const warnings = approvalWarnings({
+      diff: { same: 0, changed: 0, onlyProduction: 459, onlyTemp: 459 },
+      backfillMode: 'full',
+      v1Sink: { keyColumns: ['customer_id'], keyFormat: 'json', columns: [] },
+      v2Sink: { keyColumns: ['region'], keyFormat: 'json', columns: [] },
+      lagThreshold: 1000,
+    });
+    const msg = approvalMessage({ evolution: ev, now: clock.now(), report: report(459), warnings });
+    const section = msg.blocks.find((b) => b.block_id === 'warnings') as
+      { text?: { text?: string } } | undefined;
+    expect(section?.text?.text).toBe(
+      [
+        ':warning: The backfill would delete 459 of 459 production keys (100%, over 10%). Check that v2 is meant to drop them, or backfill with mode=refresh-only.',
+        ":warning: The key columns change from (customer_id) to (region): v2's records land under other keys, and clients reading the topic by key see both until the backfill deletes v1's.",
+      ].join('\n'),
+    );
+  });
+
+  it('a shadow 10 records behind (under the threshold) is no warning; the lag shows on the shadow line', () => {
+    const ev = anEvolutionIn('AWAITING_APPROVAL', clock);
+    const msg = approvalMessage({
+      evolution: ev,
+      now: clock.now(),
+      report: report(10),
+      shadow: { state: 'RUNNING', lagRecords: 10, restarts: 0 },
+    });
+    const json = JSON.stringify(msg.blocks);
+    expect(json).not.toContain('records behind');
+    expect(json).not.toContain(':warning:');
+    expect(json).toContain('*Shadow* RUNNING · lag 10 records · 0 restarts');
   });
 
   it('puts a large SQL diff in a file and shows its beginning with the truncation mark', () => {
@@ -81,6 +116,37 @@ describe('approvalMessage', () => {
 });
 
 describe('statusCard', () => {
+  it('follows Flink: a shadow RESTARTING is said over the stored state, with its restarts and last exception', () => {
+    const ev = anEvolutionIn('SHADOW_RUNNING', clock);
+    const card = statusCard({
+      evolution: ev,
+      now: clock.now(),
+      shadow: {
+        state: 'RESTARTING',
+        restarts: 2,
+        failure: 'NumberFormatException: For input string: "x"',
+      },
+    });
+    const state = JSON.stringify(card.blocks.find((b) => b.block_id === 'state'));
+    expect(state).toContain(':warning: Shadow job RESTARTING in Flink');
+    expect(state).toContain('RESTARTING, 2 restarts');
+    expect(state).toContain('last exception: NumberFormatException: For input string: \\"x\\"');
+    const healthy = statusCard({ evolution: ev, now: clock.now(), shadow: { state: 'RUNNING' } });
+    expect(JSON.stringify(healthy.blocks)).not.toContain('in Flink');
+  });
+
+  it('lists the approval warnings of a pending request', () => {
+    const ev = anEvolutionIn('AWAITING_APPROVAL', clock);
+    const card = statusCard({
+      evolution: ev,
+      now: clock.now(),
+      warnings: [{ kind: 'key-format', text: 'The key format changes from json to raw: x.' }],
+    });
+    expect(JSON.stringify(card.blocks.find((b) => b.block_id === 'approval_warnings'))).toContain(
+      '*Approval warnings*\\n:warning: The key format changes from json to raw: x.',
+    );
+  });
+
   it('shows backfill progress with rate and ETA, and Pause + Cancel while running', () => {
     const base = anEvolutionIn('BACKFILLING', clock);
     const ev = {

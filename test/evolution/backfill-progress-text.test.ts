@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   backfillProgressText,
   etaText,
-  plural,
   stagePercent,
 } from '../../src/evolution/backfill-progress-text.js';
+import { plural } from '../../src/evolution/plural.js';
 
 /** Texts issue 13 saw; none may come out of a builder again. */
 const BAD = [/0 \/ 0 records/, /\b1 records/, /etaSeconds/, /ETA 0s/, /-1/, /100%/];

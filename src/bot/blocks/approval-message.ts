@@ -4,6 +4,12 @@ import type { Evolution } from '../../evolution/evolution.js';
 import { mention } from '../../evolution/evolution-errors.js';
 import type { BackfillMode } from '../../evolution/pipeline.js';
 import { shortHash } from '../../evolution/sql-hash.js';
+import {
+  approvalWarnings,
+  DEFAULT_LAG_THRESHOLD,
+  type ApprovalWarning,
+} from '../../evolution/approval-warnings.js';
+import { plural } from '../../evolution/plural.js';
 import type { ApprovalOutcome, DiffReportView, ShadowHealth } from '../slack-commands.js';
 import { ACTION_IDS, encodeApprovalValue } from './action-ids.js';
 import { formatCount, slackDate } from './format.js';
@@ -19,6 +25,11 @@ export interface ApprovalMessageInput {
   backfillMode?: BackfillMode;
   /** Without buttons: the same facts for `/evolve diff`. */
   withButtons?: boolean;
+  /**
+   * The domain's warnings as the service computed them (with both sinks and
+   * the lag threshold); without them, those the report and shadow alone give.
+   */
+  warnings?: readonly ApprovalWarning[];
 }
 
 export interface ApprovalMessage extends SlackMessage {
@@ -28,7 +39,6 @@ export interface ApprovalMessage extends SlackMessage {
 
 /** Above this the diff goes to a file and the message shows its beginning. */
 const INLINE_DIFF_CHARS = 2500;
-const DELETE_WARNING_RATIO = 0.1;
 const SAMPLES_SHOWN = 5;
 export const APPROVAL_ACTIONS_BLOCK = 'approval_actions';
 
@@ -71,12 +81,15 @@ export function approvalMessage(input: ApprovalMessageInput): ApprovalMessage {
     { type: 'section', block_id: 'shadow', text: { type: 'mrkdwn', text: shadowLine(shadow) } },
     ...reportBlocks(report, input.backfillMode ?? 'full'),
   ];
-  const warnings = approvalWarnings(input);
+  const warnings = input.warnings ?? warningsOf(input);
   if (warnings.length > 0) {
     blocks.push({
       type: 'section',
       block_id: 'warnings',
-      text: { type: 'mrkdwn', text: warnings.map((w) => `:warning: ${w}`).join('\n') },
+      text: {
+        type: 'mrkdwn',
+        text: warnings.map((w) => `:warning: ${escapeMrkdwn(w.text)}`).join('\n'),
+      },
     });
   }
   if (ev.approval) blocks.push(context(`Request expires ${slackDate(ev.approval.expiresAt)}`));
@@ -107,28 +120,14 @@ export function withApprovalDecision(
   return fitMessage(replaced);
 }
 
-export function approvalWarnings({ report, shadow, backfillMode }: ApprovalMessageInput): string[] {
-  const warnings: string[] = [];
-  if (!report) warnings.push('No diff report yet: the keys v2 would change are unknown.');
-  if (report && (backfillMode ?? 'full') === 'full') {
-    const c = report.counts;
-    const productionKeys = c.same + c.changed + c.onlyProduction;
-    if (productionKeys > 0 && c.onlyProduction / productionKeys > DELETE_WARNING_RATIO) {
-      const pct = ((c.onlyProduction / productionKeys) * 100).toFixed(1);
-      warnings.push(
-        `The backfill would delete ${formatCount(c.onlyProduction)} keys, ${pct}% of the production keys (over 10%). ` +
-          'Check that v2 is meant to drop them, or backfill with `mode=refresh-only`.',
-      );
-    }
-  }
-  if (shadow && shadow.state !== 'RUNNING')
-    warnings.push(`The shadow job is ${escapeMrkdwn(shadow.state)}, not RUNNING.`);
-  if (shadow?.lagRecords !== undefined && shadow.lagRecords > 0) {
-    warnings.push(
-      `The shadow is ${formatCount(shadow.lagRecords)} records behind: the diff may still change.`,
-    );
-  }
-  return warnings;
+/** For a message drawn without the service's warnings (an entry queued by an older version). */
+function warningsOf({ report, shadow, backfillMode }: ApprovalMessageInput): ApprovalWarning[] {
+  return approvalWarnings({
+    ...(report ? { diff: report.counts } : {}),
+    backfillMode: backfillMode ?? 'full',
+    ...(shadow ? { shadow } : {}),
+    lagThreshold: DEFAULT_LAG_THRESHOLD,
+  });
 }
 
 function shadowLine(shadow: ShadowHealth | undefined): string {
@@ -137,7 +136,7 @@ function shadowLine(shadow: ShadowHealth | undefined): string {
   if (shadow.lagRecords !== undefined) parts.push(`lag ${formatCount(shadow.lagRecords)} records`);
   if (shadow.lastCheckpointAt !== undefined)
     parts.push(`last checkpoint ${slackDate(shadow.lastCheckpointAt)}`);
-  if (shadow.restarts !== undefined) parts.push(`${shadow.restarts} restarts`);
+  if (shadow.restarts !== undefined) parts.push(plural(shadow.restarts, 'restart'));
   return parts.join(' · ');
 }
 

@@ -1,11 +1,13 @@
 import type { ActionsBlock, Button, KnownBlock, MrkdwnElement } from '@slack/types';
-import { backfillProgressText, plural } from '../../evolution/backfill-progress-text.js';
+import { backfillProgressText } from '../../evolution/backfill-progress-text.js';
+import { plural } from '../../evolution/plural.js';
 import { backfillSummaryText } from '../../evolution/backfill-summary-text.js';
 import type { BackfillRun, Evolution, SavepointRecord } from '../../evolution/evolution.js';
 import { displayState } from '../../evolution/display-state.js';
 import { mention } from '../../evolution/evolution-errors.js';
 import { shortHash } from '../../evolution/sql-hash.js';
-import type { ShadowHealth } from '../slack-commands.js';
+import type { ApprovalWarning } from '../../evolution/approval-warnings.js';
+import { followedState, type ShadowHealth } from '../../evolution/shadow-health.js';
 import { ACTION_IDS, encodeBackfillValue } from './action-ids.js';
 import { STATE_LABELS, formatCount, progressBar, slackDate } from './format.js';
 import { escapeMrkdwn, fitMessage } from './slack-limits.js';
@@ -20,6 +22,8 @@ export interface StatusCardInput {
   evolution: Evolution;
   now: number;
   shadow?: ShadowHealth;
+  /** What the pending approval request warned about. */
+  warnings?: readonly ApprovalWarning[];
 }
 
 const field = (label: string, value: string): MrkdwnElement => ({
@@ -28,15 +32,25 @@ const field = (label: string, value: string): MrkdwnElement => ({
 });
 
 /** The card at the top of an evolution's thread, edited in place as the evolution moves. */
-export function statusCard({ evolution: ev, now, shadow }: StatusCardInput): SlackMessage {
+export function statusCard({
+  evolution: ev,
+  now,
+  shadow,
+  warnings,
+}: StatusCardInput): SlackMessage {
   const state = displayState(ev, now);
+  // Flink's word wins over the stored state while the shadow is what is evaluated.
+  const stateText =
+    followedState(state, shadow) === state
+      ? STATE_LABELS[state]
+      : `:warning: Shadow job ${escapeMrkdwn(shadow?.state ?? '')} in Flink\n${STATE_LABELS[state]}`;
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: `${ev.pipeline} · ${ev.id}` } },
     {
       type: 'section',
       block_id: 'state',
       fields: [
-        field('State', STATE_LABELS[state]),
+        field('State', stateText),
         field('Requested by', mention(ev.requester)),
         field('v1 (production)', `\`${shortHash(ev.v1.hash)}\``),
         field('v2', `\`${shortHash(ev.v2.hash)}\``),
@@ -54,6 +68,16 @@ export function statusCard({ evolution: ev, now, shadow }: StatusCardInput): Sla
   }
   if (ev.v2JobId) blocks.push(context(`v2 production job \`${ev.v2JobId}\``));
   if (ev.rollbackJobId) blocks.push(context(`v1 restarted from S1 as job \`${ev.rollbackJobId}\``));
+  if (warnings && warnings.length > 0) {
+    blocks.push({
+      type: 'section',
+      block_id: 'approval_warnings',
+      text: {
+        type: 'mrkdwn',
+        text: `*Approval warnings*\n${warnings.map((w) => `:warning: ${escapeMrkdwn(w.text)}`).join('\n')}`,
+      },
+    });
+  }
   blocks.push(...backfillBlocks(ev, state === 'BACKFILLING' || state === 'BACKFILL_PAUSED'));
   if (ev.error) {
     blocks.push({
@@ -78,7 +102,12 @@ function shadowText(ev: Evolution, shadow: ShadowHealth | undefined): string {
   if (shadow) {
     const lag =
       shadow.lagRecords !== undefined ? `, lag ${formatCount(shadow.lagRecords)} records` : '';
-    lines.push(`${escapeMrkdwn(shadow.state)}${lag}`);
+    const restarts =
+      shadow.restarts !== undefined && shadow.restarts > 0
+        ? `, ${plural(shadow.restarts, 'restart')}`
+        : '';
+    lines.push(`${escapeMrkdwn(shadow.state)}${restarts}${lag}`);
+    if (shadow.failure) lines.push(`last exception: ${escapeMrkdwn(shadow.failure)}`);
   }
   return lines.join('\n');
 }

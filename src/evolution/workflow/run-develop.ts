@@ -6,6 +6,9 @@ import { actionError } from './step-error.js';
 import { jobName, type WorkflowDeps } from './workflow-deps.js';
 import { loadPipelineFor } from '../pipeline-snapshot.js';
 import { lacksTaskSlot, noTaskSlotText } from '../no-task-slot.js';
+import type { FlinkPort } from '../ports/flink-port.js';
+import { plural } from '../plural.js';
+import { failureLine } from '../shadow-health.js';
 
 /**
  * Develop: TEMP topic, then the shadow job, then SHADOW_RUNNING. Safe to run
@@ -72,14 +75,24 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
     const state = await flink.waitRunning(jobId, deps.runningTimeoutMs);
     if (state !== 'RUNNING') {
       // A full cluster is not the SQL's fault: say which it is, before the job is gone.
-      const noSlot = lacksTaskSlot(await flink.lastFailure(jobId).catch(() => undefined));
+      const failure = await flink.lastFailure(jobId).catch(() => undefined);
       await flink.cancel(jobId).catch(() => undefined);
       throw new EvolveError(
         'FLINK_STATEMENT_FAILED',
-        noSlot
+        lacksTaskSlot(failure)
           ? `${noTaskSlotText('shadow')} Then run /evolve develop again (job ${jobId} was ${state}).`
-          : `The shadow job ${jobId} did not reach RUNNING within ${Math.round(deps.runningTimeoutMs / 1000)} s (state ${state}). Check the Flink logs for the job, fix the SQL and run /evolve develop again.`,
+          : `The shadow job ${jobId} did not reach RUNNING within ${Math.round(deps.runningTimeoutMs / 1000)} s (state ${state}).${causeOf(failure)} ${fixAndDevelopAgain(ev)}`,
       );
+    }
+    // Every task runs; a v2 that throws on its input (a CAST) fails on its
+    // first records and restarts, so RUNNING is said only once it stayed up.
+    // Whether it fails before or after all its tasks ran is Flink's timing:
+    // either way develop fails alike, with Flink's state and exception.
+    const watch = deps.stableMs > 0 ? await flink.waitStable(jobId, deps.stableMs) : undefined;
+    if (watch && !watch.stable) {
+      const text = await unstableShadowText(flink, jobId, watch.seen);
+      await flink.cancel(jobId).catch(() => undefined);
+      throw new EvolveError('FLINK_STATEMENT_FAILED', `${text} ${fixAndDevelopAgain(ev)}`);
     }
     ev = await deps.evolutions.transition(ev.id, { type: 'shadowStarted', jobId }, SYSTEM_ACTOR);
     await deps.notifier.postMilestone(ev, {
@@ -112,4 +125,33 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
     await deps.notifier.updateStatusCard(failed);
     return failed;
   }
+}
+
+/**
+ * The shadow started but did not stay up (it restarted, failed or is
+ * restarting): what Flink shows and its last exception, never RUNNING.
+ */
+async function unstableShadowText(
+  flink: FlinkPort,
+  jobId: string,
+  seen: string | undefined,
+): Promise<string> {
+  const state = await flink.jobState(jobId).catch(() => undefined);
+  const restarts = await flink.restartCount(jobId).catch(() => undefined);
+  const failure = await flink.lastFailure(jobId).catch(() => undefined);
+  const shown = state
+    ? `Flink shows it ${state}${restarts ? ` after ${plural(restarts, 'restart')}` : ''}`
+    : `Flink saw ${seen ?? 'it stop'}`;
+  return `The shadow job ${jobId} started but did not stay up: ${shown}.${causeOf(failure)} It was cancelled.`;
+}
+
+function causeOf(failure: string | undefined): string {
+  if (!failure) return '';
+  const line = failureLine(failure);
+  return ` Its last exception: ${line}${/[.!?…]$/.test(line) ? '' : '.'}`;
+}
+
+/** A FAILED evolution stays active until it is aborted, so develop again comes after the abort. */
+function fixAndDevelopAgain(ev: Evolution): string {
+  return `Fix v2's SQL, then /evolve abort ${ev.pipeline} and /evolve develop ${ev.pipeline} again.`;
 }

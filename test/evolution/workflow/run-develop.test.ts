@@ -52,3 +52,29 @@ describe('runDevelop', () => {
     }
   });
 });
+
+describe('runDevelop with a v2 that fails on its input', () => {
+  it('does not say RUNNING for a shadow that restarted: develop fails with what Flink shows, and the job is cancelled', async () => {
+    const w = await workflowWorld();
+    const submit = w.flink.submitJob.bind(w.flink);
+    w.flink.submitJob = async (sql, config) => {
+      const jobId = await submit(sql, config);
+      // The CAST throws on the first records: Flink restarts the job.
+      w.flink.restart(jobId, 'NumberFormatException: For input string: "n/a"');
+      return jobId;
+    };
+    const ev = await runDevelop(w.deps, w.evolution.id);
+    expect(ev.status).toBe('FAILED');
+    const jobId = [...w.flink.jobs.keys()].find((id) => id !== w.v1JobId)!;
+    expect(ev.error?.message).toBe(
+      `The shadow job ${jobId} started but did not stay up: Flink shows it RUNNING after 1 restart. ` +
+        'Its last exception: NumberFormatException: For input string: "n/a". It was cancelled. ' +
+        "Fix v2's SQL, then /evolve abort revenue and /evolve develop revenue again.",
+    );
+    expect(w.notifier.milestones.map((m) => m.kind)).not.toContain('shadowStarted');
+    expect(w.notifier.milestones.find((m) => m.kind === 'failed')?.text).toBe(ev.error?.message);
+    expect(w.notifier.milestones.some((m) => /is RUNNING/.test(m.text))).toBe(false);
+    // Only production's v1 still runs.
+    expect(w.flink.running().map((j) => j.jobId)).toEqual([w.v1JobId]);
+  });
+});

@@ -1,0 +1,23 @@
+import type { ApprovalWarning } from '../evolution/approval-warnings.js';
+import { plural } from '../evolution/plural.js';
+import type { ShadowHealth } from '../evolution/shadow-health.js';
+
+/** The approval warnings in plain text, the same words Slack shows; nothing when there are none. */
+export function warningLines(warnings: readonly ApprovalWarning[] | undefined): string[] {
+  if (!warnings || warnings.length === 0) return [];
+  return [
+    `${plural(warnings.length, 'warning')} for the approver:`,
+    ...warnings.map((w) => `  ! ${w.text}`),
+  ];
+}
+
+/** The shadow as Flink shows it now: state, restarts, lag and the last exception. */
+export function shadowLine(jobId: string, shadow: ShadowHealth): string {
+  const parts = [`shadow job ${jobId}: ${shadow.state} in Flink`];
+  if (shadow.restarts !== undefined && shadow.restarts > 0)
+    parts.push(plural(shadow.restarts, 'restart'));
+  if (shadow.lagRecords !== undefined)
+    parts.push(`${plural(shadow.lagRecords, 'input record')} behind`);
+  const line = parts.join(', ');
+  return shadow.failure ? `${line}; last exception: ${shadow.failure}` : line;
+}
