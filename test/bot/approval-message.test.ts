@@ -194,3 +194,22 @@ describe('statusCard', () => {
     expect(buttons(done.blocks)).toHaveLength(0);
   });
 });
+
+describe('/evolve diff: the same facts titled as a diff', () => {
+  it('is titled as a diff, has no decision buttons or expiry, and no "=====" line', () => {
+    const clock = new FakeClock();
+    const ev = anEvolutionIn('AWAITING_APPROVAL', clock);
+    const diff = approvalMessage({ evolution: ev, now: clock.now(), withButtons: false });
+    const shown = JSON.stringify(diff.blocks);
+    expect(diff.text).toBe(`Diff of v2 for ${ev.pipeline} (${ev.id})`);
+    expect(shown).toContain(`*Diff of v2 for \`${ev.pipeline}\`*`);
+    expect(shown).not.toMatch(/Deploy v2 of|requested by|Request expires/);
+    expect(shown).not.toContain(ACTION_IDS.approve);
+    expect(shown).not.toMatch(/={10}/);
+    expect(shown).toContain('--- v1.sql');
+
+    const request = approvalMessage({ evolution: ev, now: clock.now() });
+    expect(request.text).toMatch(/^Approval needed: deploy v2/);
+    expect(JSON.stringify(request.blocks)).not.toMatch(/={10}/);
+  });
+});

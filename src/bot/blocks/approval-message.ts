@@ -43,12 +43,14 @@ const SAMPLES_SHOWN = 5;
 export const APPROVAL_ACTIONS_BLOCK = 'approval_actions';
 
 export function sqlDiff(ev: Evolution): string {
-  return createTwoFilesPatch(
+  const patch = createTwoFilesPatch(
     `v1.sql (${shortHash(ev.v1.hash)})`,
     `v2.sql (${shortHash(ev.v2.hash)})`,
     ev.v1.sql.endsWith('\n') ? ev.v1.sql : `${ev.v1.sql}\n`,
     ev.v2.sql.endsWith('\n') ? ev.v2.sql : `${ev.v2.sql}\n`,
   );
+  // The library opens with a row of '=' (an svn-style index line): noise above `--- v1.sql`.
+  return patch.replace(/^=+\n/, '');
 }
 
 /** What an approver needs to decide, with Approve/Reject bound to the v2 hash shown. */
@@ -62,10 +64,7 @@ export function approvalMessage(input: ApprovalMessageInput): ApprovalMessage {
       block_id: 'approval_title',
       text: {
         type: 'mrkdwn',
-        text:
-          `*Deploy v2 of \`${ev.pipeline}\`?* Evolution \`${ev.id}\`, requested by ` +
-          `${mention(ev.approval?.requestedBy ?? ev.requester)}.\n` +
-          `v1 \`${shortHash(ev.v1.hash)}\` → v2 \`${shortHash(ev.v2.hash)}\``,
+        text: `${titleOf(input)}\nv1 \`${shortHash(ev.v1.hash)}\` → v2 \`${shortHash(ev.v2.hash)}\``,
       },
     },
     {
@@ -92,13 +91,28 @@ export function approvalMessage(input: ApprovalMessageInput): ApprovalMessage {
       },
     });
   }
-  if (ev.approval) blocks.push(context(`Request expires ${slackDate(ev.approval.expiresAt)}`));
-  if (input.withButtons !== false) blocks.push(decisionButtons(ev));
+  const asDiff = input.withButtons === false;
+  if (ev.approval && !asDiff)
+    blocks.push(context(`Request expires ${slackDate(ev.approval.expiresAt)}`));
+  if (!asDiff) blocks.push(decisionButtons(ev));
   return {
-    text: `Approval needed: deploy v2 of ${ev.pipeline} (${ev.id})`,
+    text: asDiff
+      ? `Diff of v2 for ${ev.pipeline} (${ev.id})`
+      : `Approval needed: deploy v2 of ${ev.pipeline} (${ev.id})`,
     blocks: fitMessage(blocks),
     ...(large ? { diffFile: { filename: `${ev.pipeline}-${ev.id}.diff`, content: diff } } : {}),
   };
+}
+
+/** An approval request asks; `/evolve diff` (no buttons) only shows. */
+function titleOf(input: ApprovalMessageInput): string {
+  const ev = input.evolution;
+  if (input.withButtons === false)
+    return `*Diff of v2 for \`${ev.pipeline}\`*: evolution \`${ev.id}\`, started by ${mention(ev.requester)}.`;
+  return (
+    `*Deploy v2 of \`${ev.pipeline}\`?* Evolution \`${ev.id}\`, requested by ` +
+    `${mention(ev.approval?.requestedBy ?? ev.requester)}.`
+  );
 }
 
 /** After a decision the buttons give way to who decided and when, so nobody clicks a stale request. */
