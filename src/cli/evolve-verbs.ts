@@ -3,6 +3,7 @@ import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { loadPipelinesFile, pipelineDefaultsFrom } from '../config/pipelines-file.js';
 import { plural } from '../evolution/plural.js';
+import { productionNow } from '../evolution/production-now.js';
 import type { EvolutionStatus } from '../evolution/evolution-status.js';
 import { EvolveError } from '../errors.js';
 import { assertCliActor } from '../evolution/access.js';
@@ -12,7 +13,7 @@ import type { Actor } from '../service/evolution-service.js';
 import { cliContext, type CliContext } from './cli-context.js';
 import { followThread } from './follow-thread.js';
 import { followedState } from '../evolution/shadow-health.js';
-import { shadowLine, warningLines } from './status-lines.js';
+import { productionLine, shadowLine, warningLines } from './status-lines.js';
 
 const FOLLOW_MS = 30 * 60_000;
 
@@ -205,6 +206,8 @@ export function registerEvolveVerbs(program: Command): void {
           `evolution ${ev.id}: ${followedState(view.state ?? ev.status, shadow)} (v2 sql ${ev.v2.hash}, requested by ${ev.requester})`,
         );
         if (shadow && ev.shadow.jobId) console.log(shadowLine(ev.shadow.jobId, shadow));
+        const production = productionNow(ev);
+        if (production) console.log(productionLine(production));
         if (ev.status === 'AWAITING_APPROVAL')
           for (const line of warningLines(ev.approval?.warnings)) console.log(line);
         for (const e of await c.runtime.threadLog.read(ev.id)) {

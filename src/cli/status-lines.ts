@@ -1,5 +1,7 @@
+import { shortHash } from '../evolution/sql-hash.js';
 import type { ApprovalWarning } from '../evolution/approval-warnings.js';
 import { plural } from '../evolution/plural.js';
+import type { ProductionNow } from '../evolution/production-now.js';
 import type { ShadowHealth } from '../evolution/shadow-health.js';
 
 /** The approval warnings in plain text, the same words Slack shows; nothing when there are none. */
@@ -20,4 +22,12 @@ export function shadowLine(jobId: string, shadow: ShadowHealth): string {
     parts.push(`${plural(shadow.lagRecords, 'input record')} behind`);
   const line = parts.join(', ');
   return shadow.failure ? `${line}; last exception: ${shadow.failure}` : line;
+}
+
+/** "production runs v2 abc123 as job … since …, approved by …": what serves the output topic now. */
+export function productionLine(p: ProductionNow): string {
+  const since = p.since !== undefined ? ` since ${new Date(p.since).toISOString()}` : '';
+  const by = p.approvedBy ? `, approved by ${p.approvedBy}` : '';
+  const what = p.version === 'v1' ? 'v1 again (restarted from S1)' : 'v2';
+  return `production runs ${what} ${shortHash(p.hash)} as job ${p.jobId}${since}${by}`;
 }

@@ -5,6 +5,7 @@ import { backfillSummaryText } from '../../evolution/backfill-summary-text.js';
 import type { BackfillRun, Evolution, SavepointRecord } from '../../evolution/evolution.js';
 import { displayState } from '../../evolution/display-state.js';
 import { mention } from '../../evolution/evolution-errors.js';
+import { productionNow, type ProductionNow } from '../../evolution/production-now.js';
 import { shortHash } from '../../evolution/sql-hash.js';
 import type { ApprovalWarning } from '../../evolution/approval-warnings.js';
 import { followedState, type ShadowHealth } from '../../evolution/shadow-health.js';
@@ -66,8 +67,11 @@ export function statusCard({
       ),
     );
   }
-  if (ev.v2JobId) blocks.push(context(`v2 production job \`${ev.v2JobId}\``));
-  if (ev.rollbackJobId) blocks.push(context(`v1 restarted from S1 as job \`${ev.rollbackJobId}\``));
+  const production = productionNow(ev);
+  if (production) blocks.push(context(productionText(production)));
+  else if (ev.rollbackJobId)
+    blocks.push(context(`v1 restarted from S1 as job \`${ev.rollbackJobId}\``));
+  else if (ev.v2JobId) blocks.push(context(`v2 job \`${ev.v2JobId}\``));
   if (warnings && warnings.length > 0) {
     blocks.push({
       type: 'section',
@@ -96,10 +100,24 @@ export function statusCard({
   };
 }
 
+/** "Production runs v2 `abc123` as job `…` since <date>, approved by @x." */
+function productionText(p: ProductionNow): string {
+  const since = p.since !== undefined ? ` since ${slackDate(p.since)}` : '';
+  const by = p.approvedBy ? `, approved by ${mention(p.approvedBy)}` : '';
+  const what = p.version === 'v1' ? 'v1 again (restarted from S1)' : 'v2';
+  return `Production runs ${what} \`${shortHash(p.hash)}\` as job \`${p.jobId}\`${since}${by}.`;
+}
+
+/** The shadow's parts while they exist; once stopped or deleted, said so instead of their names. */
 function shadowText(ev: Evolution, shadow: ShadowHealth | undefined): string {
-  const lines = [`TEMP \`${ev.shadow.tempTopic}\``];
-  if (ev.shadow.jobId) lines.push(`job \`${ev.shadow.jobId}\``);
-  if (shadow) {
+  const tempGone =
+    ev.cleanupEndedAt !== undefined ||
+    (ev.status === 'COMPLETED' && ev.completedWithoutBackfill === undefined);
+  const jobGone = ev.savepoints.s2?.location !== undefined || ev.cleanupEndedAt !== undefined;
+  const lines = [tempGone ? 'TEMP deleted' : `TEMP \`${ev.shadow.tempTopic}\``];
+  if (jobGone) lines.push(ev.savepoints.s2?.location ? 'job stopped with S2' : 'job stopped');
+  else if (ev.shadow.jobId) lines.push(`job \`${ev.shadow.jobId}\``);
+  if (shadow && !jobGone) {
     const lag =
       shadow.lagRecords !== undefined ? `, lag ${formatCount(shadow.lagRecords)} records` : '';
     const restarts =
