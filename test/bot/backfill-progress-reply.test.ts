@@ -29,3 +29,38 @@ describe('bars', () => {
     expect(cliBar(2, 2, 'subtasks', 4)).toBe('[####] 100% 2/2 subtasks');
   });
 });
+
+describe('milestone replies carry no internals', () => {
+  it.each([
+    [
+      {
+        kind: 'deployCompleted',
+        text: 'v2 is live.',
+        details: { jobId: 'j1', cutoverGapMs: 3000 },
+      },
+    ],
+    [
+      {
+        kind: 'info',
+        text: 'The shadow job j1 has caught up with its inputs (5 input records behind).',
+        details: { jobId: 'j1', lagRecords: 5, band: 'caught-up' },
+      },
+    ],
+    [{ kind: 'savepointTriggered', text: 'Stopping.', details: { jobId: 'j1', triggerId: 'abc' } }],
+  ] as const)('%#', (milestone) => {
+    const shown = JSON.stringify(milestoneReply(milestone).blocks);
+    expect(shown).not.toMatch(/cutoverGapMs|lagRecords|band|triggerId|jobId/);
+  });
+
+  it('keeps what the sentence does not say, in words: a savepoint’s size', () => {
+    const shown = JSON.stringify(
+      milestoneReply({
+        kind: 'savepointCompleted',
+        text: 'Savepoint completed.',
+        details: { location: 's3://sp/1', sizeBytes: 3 * 1024 * 1024 },
+      }).blocks,
+    );
+    expect(shown).toContain('size: 3.0 MiB');
+    expect(shown).not.toContain('sizeBytes');
+  });
+});

@@ -27,7 +27,7 @@ export function milestoneReply(milestone: Milestone): SlackMessage {
   if (milestone.kind === 'backfillProgress') return backfillProgressReply(text, milestone);
   const bar = progressLine(milestone.kind, details);
   if (bar) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: bar } });
-  const entries = Object.entries(details).filter(([k]) => !HIDDEN.has(k));
+  const entries = Object.entries(details).filter(([k]) => DETAIL_LABELS[k] !== undefined);
   if (entries.length > 0) {
     blocks.push({
       type: 'context',
@@ -35,7 +35,7 @@ export function milestoneReply(milestone: Milestone): SlackMessage {
         {
           type: 'mrkdwn',
           text: entries
-            .map(([k, v]) => `*${escapeMrkdwn(k)}*: ${escapeMrkdwn(formatDetail(k, v))}`)
+            .map(([k, v]) => `${DETAIL_LABELS[k]}: ${escapeMrkdwn(formatDetail(k, v))}`)
             .join('  ·  '),
         },
       ],
@@ -44,7 +44,13 @@ export function milestoneReply(milestone: Milestone): SlackMessage {
   return { text: `${milestone.text}`, blocks: fitMessage(blocks) };
 }
 
-const HIDDEN = new Set(['emitted', 'planned']);
+/**
+ * The details worth a line under the sentence, in a person's words. The
+ * sentence already names jobs, savepoints and figures; the rest of the
+ * details (ids, bands, raw counters like cutoverGapMs) are for the thread
+ * log and the CLI, not for people reading Slack.
+ */
+const DETAIL_LABELS: Readonly<Record<string, string>> = { sizeBytes: 'size' };
 
 /** The sentence says the phase, figures, rate and time left; the bar shows them, nothing else. */
 function backfillProgressReply(text: string, milestone: Milestone): SlackMessage {
