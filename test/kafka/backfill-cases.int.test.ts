@@ -166,6 +166,31 @@ describe('runBackfillPartition: the key cases', () => {
     for (let i = 0; i < keys; i++) expect(latest.get(hex(`k${i}`))!.value).toBe(`v2-${i}`);
   });
 
+  it('reports its whole plan as emission begins, before the throttle lets a record out', async () => {
+    const s = scenario(1);
+    await s.setUp(5000);
+    const keys = 10;
+    await produce(
+      kafka,
+      s.prodTopic,
+      Array.from({ length: keys }, (_, i) => ({ key: `k${i}`, value: 'v1', partition: 0 })),
+    );
+    await produce(
+      kafka,
+      s.tempTopic,
+      Array.from({ length: keys }, (_, i) => ({ key: `k${i}`, value: 'v2', partition: 0 })),
+    );
+    await s.cutOver();
+    const emits: string[] = [];
+    await s.run(0, {
+      chunkSize: 5,
+      onProgress: (e) => void (e.phase === 'emit' && emits.push(`${e.done}/${e.total}`)),
+    });
+    // A run's progress sums its partitions' emit reports: one still waiting for
+    // tokens must already count with its plan, or the run looks nearly done.
+    expect(emits).toEqual(['0/10', '5/10', '10/10']);
+  });
+
   it('refuses to run when the production topic gained partitions', async () => {
     const s = scenario(1);
     await s.setUp(5000);
