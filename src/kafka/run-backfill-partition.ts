@@ -117,9 +117,16 @@ async function runPartition(
   if (progress.phase === 'done' && progress.report)
     return JSON.parse(progress.report) as PartitionBackfillReport;
 
-  const emit = (phase: BackfillPhaseName, done: number, total: number, since: number): void => {
+  /** The rate counts what this run did since `since`; `before` was done by an earlier (killed) run. */
+  const emit = (
+    phase: BackfillPhaseName,
+    done: number,
+    total: number,
+    since: number,
+    before = 0,
+  ): void => {
     const seconds = Math.max(0.001, (clock() - since) / 1000);
-    params.onProgress?.({ partition, phase, done, total, rate: done / seconds });
+    params.onProgress?.({ partition, phase, done, total, rate: (done - before) / seconds });
   };
 
   // The log may have been truncated by retention since the run started; start from what is there.
@@ -158,9 +165,10 @@ async function runPartition(
     if (progress.phase === 'emit') {
       const total = plan.tempOffsets.length + plan.arenaPositions.length;
       const emitStarted = clock();
+      const before = progress.refreshed + progress.deleted + progress.dropped;
       // The plan counts in the run's totals from now on, not from the first chunk written:
       // a partition waiting for tokens was left out, and the thread said "97%, ETA 1 s" halfway.
-      emit('emit', progress.refreshed + progress.deleted + progress.dropped, total, emitStarted);
+      emit('emit', before, total, emitStarted, before);
       progress = await emitPlan(
         {
           kafka: deps.kafka,
@@ -177,7 +185,7 @@ async function runPartition(
           chunkSize,
           signal: params.signal,
           onChunk: (p: PartitionProgress) =>
-            emit('emit', p.refreshed + p.deleted + p.dropped, total, emitStarted),
+            emit('emit', p.refreshed + p.deleted + p.dropped, total, emitStarted, before),
         },
         plan,
         progress,
