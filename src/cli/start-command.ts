@@ -67,6 +67,8 @@ async function keepPlaygroundInRedis(
     redis.disconnect();
     throw err;
   }
+  // Slack keeps what it answered ok for; so does the playground, before it answers.
+  fake.saveBeforeAnswering(() => persisted.flush());
   if (persisted.restored > 0)
     console.log(`[start] playground: ${persisted.restored} messages restored from Redis`);
   return {
