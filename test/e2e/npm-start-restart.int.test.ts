@@ -10,7 +10,8 @@ import type { PlaygroundMessage, PlaygroundState } from '../../src/playground/pl
 import { RedisKeys } from '../../src/store/redis-keys.js';
 import { freePort } from '../support/free-port.js';
 import { deleteTopicsStartingWith } from '../support/kafka-test-client.js';
-import { milestoneProblems, type ExpectedMilestone } from '../support/milestone-problems.js';
+import { milestoneProblems } from '../support/milestone-problems.js';
+import { storyMilestones } from '../support/story-milestones.js';
 import { deleteKeysWithPrefix } from '../support/redis-test-keys.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { uniqueName } from '../support/unique-name.js';
@@ -23,16 +24,7 @@ const STATE_WAIT_MS = 150_000;
 /** Some 250 keys to rewrite: the backfill is still going when `npm start` is killed. */
 const BACKFILL_RATE = 10;
 
-const MILESTONES: ExpectedMilestone[] = [
-  { name: 'shadow running', pattern: /^Shadow job \w+ is RUNNING/ },
-  { name: 'approval request', pattern: /^Approved by <@U0DEMOAPPR>/ },
-  { name: 'S2 completed', pattern: /^Savepoint of the shadow job completed/ },
-  { name: 'S1 completed', pattern: /^Savepoint of the v1 job completed/ },
-  { name: 'v2 live', pattern: /^v2 is live: job/ },
-  { name: 'backfill started', pattern: /^Backfill \S+ started by <@U0DEMOOWNER>/ },
-  { name: 'backfill progress', pattern: /^Backfill \d+% \(/, repeats: true },
-  { name: 'backfill completed', pattern: /^Backfill complete and verified/ },
-];
+const MILESTONES = storyMilestones({ owner: OWNER, approver: APPROVER });
 
 /**
  * `npm start` as a newcomer runs it (playground, bot and worker in one

@@ -14,6 +14,7 @@ import { runEvolve } from '../support/evolve-cli.js';
 import { freePort } from '../support/free-port.js';
 import { deleteTopicsStartingWith, latestByKey, readAll } from '../support/kafka-test-client.js';
 import { milestoneProblems, type ExpectedMilestone } from '../support/milestone-problems.js';
+import { storyMilestones } from '../support/story-milestones.js';
 import {
   createOrdersTopics,
   expectedV2,
@@ -45,20 +46,7 @@ const STATE_WAIT_MS = 150_000;
  */
 const BACKFILL_RATE = 5;
 
-/** The thread's milestones, each once, in this order (progress: at least once, each line new). */
-const MILESTONES: ExpectedMilestone[] = [
-  { name: 'shadow running', pattern: /^Shadow job \w+ is RUNNING/ },
-  { name: 'approval request', pattern: /^(Approval needed: deploy v2|Approved by <@U0SPLITAPPR>)/ },
-  { name: 'S2 triggered', pattern: /^Stopping the shadow job \w+ with a savepoint/ },
-  { name: 'S2 completed', pattern: /^Savepoint of the shadow job completed/ },
-  { name: 'S1 triggered', pattern: /^Stopping the v1 job \w+ with a savepoint/ },
-  { name: 'S1 completed', pattern: /^Savepoint of the v1 job completed/ },
-  { name: 'v2 submitted', pattern: /^v2 submitted as job/ },
-  { name: 'v2 live', pattern: /^v2 is live: job/ },
-  { name: 'backfill started', pattern: /^Backfill \S+ started by <@U0SPLITOWNER>/ },
-  { name: 'backfill progress', pattern: /^Backfill \d+% \(/, repeats: true },
-  { name: 'backfill completed', pattern: /^Backfill complete and verified/ },
-];
+const MILESTONES = storyMilestones({ owner: OWNER, approver: APPROVER });
 
 /**
  * A round from the CLI: the approval request reaches the thread too, for the
