@@ -195,12 +195,15 @@ describe('`npm start` SIGKILLed mid-backfill and started again: the playground s
     const t1 = Date.now();
     await startNpm('npm-start-2');
     const ready2 = Date.now() - t1;
-    // Right after the restart, before anything new: the same card, the replies seen before the kill.
+    // Right after the restart: the same card, and in place the replies seen before the kill.
+    // The page shows a post before the save it waits for; one the kill caught in between was
+    // not answered, so the writer posts it again (the thread must then show it once, later).
     const restored = (await thread(id))!;
+    const seen = before.replies.map((r) => r.ts);
+    const kept = restored.replies.map((r) => r.ts).filter((ts) => seen.includes(ts));
     expect(restored.card.ts).toBe(before.card.ts);
-    expect(restored.replies.slice(0, before.replies.length).map((r) => r.ts)).toEqual(
-      before.replies.map((r) => r.ts),
-    );
+    expect(kept).toEqual(seen.slice(0, kept.length));
+    expect(kept.length).toBeGreaterThanOrEqual(seen.length - 1);
 
     await until(
       'the evolution COMPLETED',
@@ -219,9 +222,14 @@ describe('`npm start` SIGKILLed mid-backfill and started again: the playground s
     const after = await state(OWNER);
     const texts = (await thread(id))!.replies.map((m) => m.text.split('\n')[0]!);
     console.log(
-      `[npm-start] ready in ${Math.round(ready1 / 1000)} s, again in ${Math.round(ready2 / 1000)} s after the SIGKILL (${before.replies.length} replies then); the playground's channel at the end:\n${transcript(after.messages)}`,
+      `[npm-start] ready in ${Math.round(ready1 / 1000)} s, again in ${Math.round(ready2 / 1000)} s after the SIGKILL (${seen.length} replies then, ${kept.length} of them restored in place); the playground's channel at the end:\n${transcript(after.messages)}`,
     );
-    expect(milestoneProblems(texts, MILESTONES)).toEqual([]);
+    // The worker died with the bot: the partitions it was indexing are indexed again by the
+    // restarted one, and the thread hears that run's progress too (same records, same words).
+    expect(milestoneProblems(texts, MILESTONES, /^Backfill (indexing: |\d+% \()/)).toEqual([]);
+    // Nothing the page showed before the kill is lost.
+    const firstLines = before.replies.map((r) => r.text.split('\n')[0]!);
+    expect(firstLines.filter((t) => !texts.includes(t))).toEqual([]);
     expect(after.messages.filter((m) => m.text.includes(id))).toHaveLength(1);
   }, 600_000);
 });
