@@ -14,7 +14,7 @@ import { runEvolve } from '../support/evolve-cli.js';
 import { freePort } from '../support/free-port.js';
 import { deleteTopicsStartingWith, latestByKey, readAll } from '../support/kafka-test-client.js';
 import { milestoneProblems, type ExpectedMilestone } from '../support/milestone-problems.js';
-import { storyMilestones } from '../support/story-milestones.js';
+import { PERIODIC_LINES, storyMilestones } from '../support/story-milestones.js';
 import {
   createOrdersTopics,
   expectedV2,
@@ -216,6 +216,16 @@ describe('split topology: a bot and two workers as separate processes, a real pi
     const c = card(id, channel);
     return c ? fake.workspace.threadReplies(channel, c.ts) : [];
   };
+  /** The stream entry a reply was posted for (the writer tags each one with it). */
+  const entryOf = (m: FakeMessage) =>
+    (m.metadata?.event_payload as { entry?: string } | undefined)?.entry;
+  /** Entries posted more than once, and replies that carry none (the check would miss them). */
+  const doubledEntries = (messages: readonly FakeMessage[]): string[] => {
+    const ids = messages.map(entryOf);
+    return ids.flatMap((e, i) =>
+      e === undefined ? [`untagged: ${messages[i]!.text}`] : ids.indexOf(e) !== i ? [e] : [],
+    );
+  };
   const reply = (id: string, what: string, pattern: RegExp, channel = CHANNEL) =>
     until(
       what,
@@ -291,7 +301,9 @@ describe('split topology: a bot and two workers as separate processes, a real pi
       `[split] story took ${Math.round((Date.now() - started) / 1000)} s; bot SIGKILLed at ${atKill} replies, the second bot was the writer ${tookOverMs} ms later (evolution ${statusAtTakeOver}); thread: ${texts.length} replies\n[split] the channel as recorded:\n${slackTranscript(fake.workspace, CHANNEL)}`,
     );
     expect(statusAtTakeOver, 'the restarted bot took over mid-backfill').toBe('BACKFILLING');
-    expect(milestoneProblems(texts, MILESTONES)).toEqual([]);
+    expect(milestoneProblems(texts, MILESTONES, PERIODIC_LINES)).toEqual([]);
+    // Nothing posted twice, whatever its words: each reply carries the stream entry it was posted for.
+    expect(doubledEntries(replies(evolution))).toEqual([]);
     // The status card is the thread's parent, edited in place: one top-level message for the evolution.
     const cards = fake.workspace.channelHistory(CHANNEL).filter((m) => m.text.includes(evolution));
     expect(cards).toHaveLength(1);
@@ -364,7 +376,8 @@ describe('split topology: a bot and two workers as separate processes, a real pi
     console.log(
       `[split-cli] round took ${Math.round((Date.now() - started) / 1000)} s\n[split-cli] the channel as recorded:\n${slackTranscript(fake.workspace, CLI_CHANNEL)}`,
     );
-    expect(milestoneProblems(texts, CLI_MILESTONES)).toEqual([]);
+    expect(milestoneProblems(texts, CLI_MILESTONES, PERIODIC_LINES)).toEqual([]);
+    expect(doubledEntries(replies(id, CLI_CHANNEL))).toEqual([]);
     expect(
       fake.workspace.channelHistory(CLI_CHANNEL).filter((m) => m.text.includes(id)),
     ).toHaveLength(1);

@@ -26,3 +26,11 @@ export function storyMilestones(people: { owner: string; approver: string }): Ex
     { name: 'backfill completed', pattern: /^Backfill complete and verified/ },
   ];
 }
+
+/**
+ * Status lines a thread may show twice in the same words: a savepoint still
+ * at the same count five seconds later, backfill progress between two
+ * chunks, or work a killed worker had done being done again.
+ */
+export const PERIODIC_LINES =
+  /^(Savepoint of the \w+ job in progress|Backfill (indexing: |\d+% \())/;
