@@ -241,6 +241,14 @@ export function registerEvolveVerbs(program: Command): void {
           pipeline,
           await actorOf(c, o, pipeline, 'deploy'),
         );
+        // The thread hears the request as from /evolve deploy (the approval message with its
+        // buttons, the card): approvers in Slack decide there. Nothing is posted without a channel.
+        const shadow = await c.runtime.service.shadowHealth(evolution).catch(() => undefined);
+        await c.runtime.slackStream.postApprovalRequest(evolution, {
+          ...(diff ? { report: diff } : {}),
+          ...(shadow ? { shadow } : {}),
+        });
+        await c.runtime.slackStream.updateStatusCard(evolution);
         console.log(
           `approval requested for ${evolution.id}, v2 sql ${evolution.v2.hash}; an approver runs: evolve approve ${pipeline} --as <id>`,
         );

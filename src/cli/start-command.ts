@@ -5,7 +5,9 @@ import type { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { startSlackBot } from '../app/start-slack-bot.js';
 import { loadConfig } from '../config/load-config.js';
-import { DEMO, demoWelcome, setupDemo } from '../demo/setup-demo.js';
+import { DEMO, demoNames, demoWelcome, setupDemo } from '../demo/setup-demo.js';
+import { EvolveError } from '../errors.js';
+import { PIPELINE_NAME_PATTERN } from '../evolution/pipeline.js';
 import { startPlayground } from '../playground/index.js';
 import {
   FakeSlackApi,
@@ -67,6 +69,8 @@ async function keepPlaygroundInRedis(
     redis.disconnect();
     throw err;
   }
+  // Slack keeps what it answered ok for; so does the playground, before it answers.
+  fake.saveBeforeAnswering(() => persisted.flush());
   if (persisted.restored > 0)
     console.log(`[start] playground: ${persisted.restored} messages restored from Redis`);
   return {
@@ -92,8 +96,20 @@ export function registerStartCommand(program: Command): void {
     )
     .option('--playground-port <n>', 'port of the Slack playground page', Number, 3030)
     .option('--no-demo', 'do not create or run the demo pipeline')
-    .action(async (o: { playgroundPort: number; demo: boolean }) => {
+    .option(
+      '--demo-prefix <prefix>',
+      'names the demo pipeline <prefix>-revenue and its topics <prefix>.orders and <prefix>.revenue, for a cluster shared with another demo',
+      'demo',
+    )
+    .action(async (o: { playgroundPort: number; demo: boolean; demoPrefix: string }) => {
       const started = Date.now();
+      const names = demoNames(o.demoPrefix);
+      if (!PIPELINE_NAME_PATTERN.test(names.pipeline)) {
+        throw new EvolveError(
+          'INPUT_INVALID',
+          `--demo-prefix ${o.demoPrefix} makes the pipeline name ${names.pipeline}; use lowercase letters, digits, '-' or '_', starting with a letter or digit.`,
+        );
+      }
       const external = EXTERNAL.filter((name) => process.env[name]);
       if (external.length === 0) startLocalStack();
       else
@@ -125,7 +141,7 @@ export function registerStartCommand(program: Command): void {
       const proc = await startSlackBot(config);
       const workers = await proc.runtime.startWorkers();
       const demo = o.demo
-        ? await setupDemo(proc.runtime, (l) => console.log(`[demo] ${l}`))
+        ? await setupDemo(proc.runtime, (l) => console.log(`[demo] ${l}`), names)
         : undefined;
       const playground = fake
         ? await startPlayground({
@@ -135,7 +151,7 @@ export function registerStartCommand(program: Command): void {
             port: o.playgroundPort,
             users: [DEMO.owner, DEMO.approver, DEMO.admin],
             channel: DEMO.channel,
-            ...(demo ? { demoV2Sql: demo.v2Sql, welcome: demoWelcome() } : {}),
+            ...(demo ? { demoV2Sql: demo.v2Sql, welcome: demoWelcome(names) } : {}),
           })
         : undefined;
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -144,7 +160,7 @@ export function registerStartCommand(program: Command): void {
         console.log(`[start] Slack playground: ${playground.url}`);
         if (demo)
           console.log(
-            `[start] try: /evolve develop ${DEMO.pipeline}   (as ${DEMO.owner.name}; approve as ${DEMO.approver.name})`,
+            `[start] try: /evolve develop ${names.pipeline}   (as ${DEMO.owner.name}; approve as ${DEMO.approver.name})`,
           );
       } else {
         console.log(

@@ -4,9 +4,21 @@ import type { Pipeline } from '../evolution/pipeline.js';
 import { demoPipelineSql } from './demo-pipeline.js';
 import { OrderGenerator } from './order-generator.js';
 
+/** The demo's pipeline and topic names; `npm start -- --demo-prefix` moves them (a stack shared with others). */
+export interface DemoNames {
+  pipeline: string;
+  topics: { orders: string; revenue: string };
+}
+
+export function demoNames(prefix = 'demo'): DemoNames {
+  return {
+    pipeline: `${prefix}-revenue`,
+    topics: { orders: `${prefix}.orders`, revenue: `${prefix}.revenue` },
+  };
+}
+
 export const DEMO = {
-  pipeline: 'demo-revenue',
-  topics: { orders: 'demo.orders', revenue: 'demo.revenue' },
+  ...demoNames(),
   owner: { id: 'U0DEMOOWNER', name: 'Olivia (owner)' },
   approver: { id: 'U0DEMOAPPR', name: 'Arjun (approver)' },
   admin: { id: 'U0DEMOADMIN', name: 'Ada (admin)' },
@@ -15,12 +27,13 @@ export const DEMO = {
 } as const;
 
 /** The playground's first message, on an empty channel: who is who and the first command to try. */
-export function demoWelcome(): string {
+export function demoWelcome(names: DemoNames = DEMO): string {
+  const { pipeline, topics } = names;
   return [
     '*Welcome to the flink-evolve playground.* This channel is a local Slack: the bot, Kafka and Flink behind it are real.',
-    `Pipeline \`${DEMO.pipeline}\` sums revenue per customer from \`${DEMO.topics.orders}\` into the upsert topic \`${DEMO.topics.revenue}\`.`,
+    `Pipeline \`${pipeline}\` sums revenue per customer from \`${topics.orders}\` into the upsert topic \`${topics.revenue}\`.`,
     `Act as ${DEMO.owner.name}, ${DEMO.approver.name} or ${DEMO.admin.name} with "You are" in the sidebar.`,
-    `As Olivia, start with \`/evolve develop ${DEMO.pipeline}\` ("Use the demo v2 SQL" stops counting cancelled orders), then \`/evolve deploy ${DEMO.pipeline}\`; Arjun approves; Olivia runs \`/evolve backfill ${DEMO.pipeline}\`. \`/evolve help\` lists every command.`,
+    `As Olivia, start with \`/evolve develop ${pipeline}\` ("Use the demo v2 SQL" stops counting cancelled orders), then \`/evolve deploy ${pipeline}\`; Arjun approves; Olivia runs \`/evolve backfill ${pipeline}\`. \`/evolve help\` lists every command.`,
   ].join('\n');
 }
 
@@ -40,14 +53,17 @@ export interface DemoHandle {
 export async function setupDemo(
   runtime: Runtime,
   log: (line: string) => void,
+  names: DemoNames = DEMO,
 ): Promise<DemoHandle> {
   const brokers = runtime.config.kafka.brokers.join(',');
-  const sql = demoPipelineSql(DEMO.topics, brokers, 'demo-revenue-v1');
+  const sql = demoPipelineSql(names.topics, brokers, `${names.pipeline}-v1`);
   const admin = runtime.kafka.admin();
   await admin.connect();
   try {
     const existing = await admin.listTopics();
-    const missing = [DEMO.topics.orders, DEMO.topics.revenue].filter((t) => !existing.includes(t));
+    const missing = [names.topics.orders, names.topics.revenue].filter(
+      (t) => !existing.includes(t),
+    );
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
@@ -55,7 +71,7 @@ export async function setupDemo(
           topic,
           numPartitions: 2,
           configEntries:
-            topic === DEMO.topics.revenue ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+            topic === names.topics.revenue ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
         })),
       });
       log(`created topics ${missing.join(', ')}`);
@@ -63,8 +79,8 @@ export async function setupDemo(
   } finally {
     await admin.disconnect();
   }
-  const generator = new OrderGenerator(runtime.kafka, DEMO.topics.orders);
-  const registered = await runtime.service.pipelineNamed(DEMO.pipeline).catch(() => undefined);
+  const generator = new OrderGenerator(runtime.kafka, names.topics.orders);
+  const registered = await runtime.service.pipelineNamed(names.pipeline).catch(() => undefined);
   const production = registered?.production ?? {
     sql: sql.v1,
     sqlHash: sqlHash(sql.v1),
@@ -80,15 +96,15 @@ export async function setupDemo(
       log('wrote 2000 orders of history');
     }
     jobId = await flink.submitJob(production.sql, {
-      'pipeline.name': `demo/${DEMO.pipeline}/production`,
+      'pipeline.name': `demo/${names.pipeline}/production`,
     });
     const state = await flink.waitRunning(jobId, 120_000);
     log(`production job ${jobId} ${state} (sql ${production.sqlHash.slice(0, 12)})`);
   }
   const pipeline: Pipeline = {
-    name: DEMO.pipeline,
+    name: names.pipeline,
     flink: { restUrl: runtime.config.flink.restUrl, gatewayUrl: runtime.config.flink.gatewayUrl },
-    kafka: { outputTopic: DEMO.topics.revenue, keyFormat: 'json' },
+    kafka: { outputTopic: names.topics.revenue, keyFormat: 'json' },
     production: { ...production, flinkJobId: jobId },
     owners: [DEMO.owner.id],
     approvers: [DEMO.approver.id],
@@ -100,7 +116,7 @@ export async function setupDemo(
   };
   await runtime.service.registerFromFile(pipeline);
   if (registered && registered.production.flinkJobId !== jobId) {
-    await runtime.workflow.pipelines.updateProduction(DEMO.pipeline, {
+    await runtime.workflow.pipelines.updateProduction(names.pipeline, {
       ...registered.production,
       flinkJobId: jobId,
     });

@@ -54,6 +54,7 @@ export class FakeSlackApi {
   }[] = [];
   private server: Server | undefined;
   private baseUrl: string | undefined;
+  private beforeAnswer: (() => Promise<void>) | undefined;
 
   constructor(options: FakeSlackApiOptions = {}) {
     this.botToken = options.botToken ?? DEFAULTS.botToken;
@@ -95,6 +96,15 @@ export class FakeSlackApi {
   /** Base URL of the Web API, ending in `/api/` like `https://slack.com/api/`. */
   get apiUrl(): string {
     return `${this.origin}/api/`;
+  }
+
+  /**
+   * Web API calls (and response_url posts) are answered only once `save`
+   * resolved: the playground saves its workspace there, so a message the
+   * bot was told is posted survives the process being killed right after.
+   */
+  saveBeforeAnswering(save: () => Promise<void>): void {
+    this.beforeAnswer = save;
   }
 
   /** The next `times` calls of `method` answer HTTP 429 with `Retry-After: retryAfterSeconds`. */
@@ -162,12 +172,12 @@ export class FakeSlackApi {
     sendJson(res, 404, { ok: false, error: 'unknown_path' });
   }
 
-  private handleMethod(
+  private async handleMethod(
     method: string,
     req: IncomingMessage,
     body: ParsedSlackBody,
     res: ServerResponse,
-  ): void {
+  ): Promise<void> {
     const { token, ...args } = body.fields;
     const limited = this.rateLimits.get(method);
     if (limited && limited.remaining > 0) {
@@ -189,6 +199,7 @@ export class FakeSlackApi {
       else result = handler(args, this.context());
     }
     this.record(method, args, 200, result);
+    await this.beforeAnswer?.();
     sendJson(res, 200, result);
   }
 
@@ -210,7 +221,11 @@ export class FakeSlackApi {
     res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${bytes.length}`);
   }
 
-  private handleResponseUrl(id: string, body: ParsedSlackBody, res: ServerResponse): void {
+  private async handleResponseUrl(
+    id: string,
+    body: ParsedSlackBody,
+    res: ServerResponse,
+  ): Promise<void> {
     const target = this.workspace.responseUrls.get(id);
     if (!target) {
       this.record('response_url', { id }, 404, { ok: false, error: 'expired_url' });
@@ -226,6 +241,7 @@ export class FakeSlackApi {
     target.posts.push(body.fields);
     this.applyResponse(target, body.fields);
     this.record('response_url', { id, ...body.fields }, 200, { ok: true });
+    await this.beforeAnswer?.();
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
   }
 

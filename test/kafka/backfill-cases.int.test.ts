@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../support/unique-name.js';
 import { diffPartition, diffTopics } from '../../src/kafka/diff-report.js';
+import type { BackfillProgressEvent } from '../../src/kafka/run-backfill-partition.js';
 import { useBackfillScenarios } from './backfill-scenario.js';
 import { hex, latestByKey, produce } from './kafka-test-kit.js';
 
@@ -154,16 +155,49 @@ describe('runBackfillPartition: the key cases', () => {
       chunkSize: 20,
       signal: abort.signal,
       onProgress: (e) => {
-        if (e.phase === 'emit') abort.abort();
+        // After the first chunk is written (the first report, done 0, is the plan).
+        if (e.phase === 'emit' && e.done > 0) abort.abort();
       },
     });
     await expect(stopped).rejects.toMatchObject({ code: 'BACKFILL_ABORTED', partition: 0 });
     const halfway = await s.checkpoints.load(s.runId, 0);
+    expect(halfway!.refreshed).toBeGreaterThan(0);
     expect(halfway!.refreshed).toBeLessThan(keys);
-    const report = await s.run(0, { chunkSize: 100 });
+    const resumed: BackfillProgressEvent[] = [];
+    const report = await s.run(0, {
+      chunkSize: 100,
+      onProgress: (e) => void (e.phase === 'emit' && resumed.push(e)),
+    });
+    // The resumed run starts from what the first one wrote, and its rate counts only its own records.
+    expect(resumed[0]).toMatchObject({ done: halfway!.refreshed, total: keys, rate: 0 });
     expect(report.conflicts).toBe(0);
     const latest = await latestByKey(kafka, s.prodTopic);
     for (let i = 0; i < keys; i++) expect(latest.get(hex(`k${i}`))!.value).toBe(`v2-${i}`);
+  });
+
+  it('reports its whole plan as emission begins, before the throttle lets a record out', async () => {
+    const s = scenario(1);
+    await s.setUp(5000);
+    const keys = 10;
+    await produce(
+      kafka,
+      s.prodTopic,
+      Array.from({ length: keys }, (_, i) => ({ key: `k${i}`, value: 'v1', partition: 0 })),
+    );
+    await produce(
+      kafka,
+      s.tempTopic,
+      Array.from({ length: keys }, (_, i) => ({ key: `k${i}`, value: 'v2', partition: 0 })),
+    );
+    await s.cutOver();
+    const emits: string[] = [];
+    await s.run(0, {
+      chunkSize: 5,
+      onProgress: (e) => void (e.phase === 'emit' && emits.push(`${e.done}/${e.total}`)),
+    });
+    // A run's progress sums its partitions' emit reports: one still waiting for
+    // tokens must already count with its plan, or the run looks nearly done.
+    expect(emits).toEqual(['0/10', '5/10', '10/10']);
   });
 
   it('refuses to run when the production topic gained partitions', async () => {

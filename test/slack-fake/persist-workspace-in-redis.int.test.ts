@@ -1,3 +1,4 @@
+import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -73,6 +74,44 @@ describe('the playground workspace kept in Redis (real Redis, own prefix)', () =
       'after restart',
     ]);
     await last.stop();
+  });
+
+  it('saving before answering: what a Web API call was answered ok for is in Redis when the answer arrives', async () => {
+    const fake = new FakeSlackApi();
+    const own = `${prefix}answered:`;
+    const answeredKey = new RedisKeys(own).playgroundWorkspace();
+    // A debounce that never fires within the test: only the save before answering can have saved it.
+    const kept = await persistWorkspaceInRedis({
+      workspace: fake.workspace,
+      redis,
+      key: answeredKey,
+      saveDelayMs: 600_000,
+    });
+    fake.saveBeforeAnswering(() => kept.flush());
+    const client = new WebClient(fake.botToken, {
+      slackApiUrl: await fake.start(),
+      retryConfig: { retries: 0 },
+    });
+    try {
+      const card = await client.chat.postMessage({ channel: C, text: 'card' });
+      const reply = await client.chat.postMessage({
+        channel: C,
+        text: 'Backfill started',
+        thread_ts: card.ts!,
+      });
+      await client.chat.update({ channel: C, ts: card.ts!, text: 'card, edited' });
+      // Read at once, as a process SIGKILLed right after the answer would have left it.
+      const saved = JSON.parse((await redis.get(answeredKey)) ?? '{}') as {
+        messages?: FakeMessage[];
+      };
+      expect(saved.messages?.map((m) => [m.ts, m.text])).toEqual([
+        [card.ts, 'card, edited'],
+        [reply.ts, 'Backfill started'],
+      ]);
+    } finally {
+      await kept.stop();
+      await fake.stop();
+    }
   });
 
   it('starts empty from a value it cannot read instead of failing the start', async () => {

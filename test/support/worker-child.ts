@@ -43,7 +43,21 @@ export class WorkerChild {
     /** Another `evolve` command run the same way (`bot`). */
     command = 'worker',
   ): Promise<WorkerChild> {
-    const child = spawn(process.execPath, ['bin/evolve.mjs', command], {
+    return WorkerChild.launch(label, process.execPath, ['bin/evolve.mjs', command], env, ready);
+  }
+
+  /**
+   * Any program from the checkout's root (`npm start`, say), started the
+   * same way: detached in its own process group, only `env` (and PATH, HOME).
+   */
+  static async launch(
+    label: string,
+    file: string,
+    args: readonly string[],
+    env: Record<string, string>,
+    ready: () => Promise<boolean>,
+  ): Promise<WorkerChild> {
+    const child = spawn(file, args, {
       cwd: repoRoot,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
