@@ -166,7 +166,11 @@ describe('`npm start` SIGKILLed mid-backfill and started again: the playground s
     expect(submitted.ok).toBe(true);
     const card = await until(
       'the status card in the channel',
-      async () => (await state(OWNER)).messages.find((m) => m.text.includes(names.pipeline)),
+      // The card names the pipeline and its evolution (the welcome names the pipeline only).
+      async () =>
+        (await state(OWNER)).messages.find(
+          (m) => m.text.includes(names.pipeline) && /ev-[a-z0-9]+-[a-z0-9]+/.test(m.text),
+        ),
       60_000,
       250,
     );

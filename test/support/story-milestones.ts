@@ -17,12 +17,16 @@ export function storyMilestones(people: { owner: string; approver: string }): Ex
     { name: 'S1 triggered', pattern: /^Stopping the v1 job \w+ with a savepoint/ },
     { name: 'S1 completed', pattern: /^Savepoint of the v1 job completed/ },
     { name: 'v2 submitted', pattern: /^v2 submitted as job/ },
+    {
+      name: 'stability watch',
+      pattern: /^v2 job \w+ is RUNNING from the shadow's savepoint; watching it/,
+    },
     { name: 'v2 live', pattern: /^v2 is live: job/ },
     {
       name: 'backfill started',
       pattern: new RegExp(`^Backfill \\S+ started by <@${people.owner}>`),
     },
-    { name: 'backfill progress', pattern: /^Backfill \d+% \(/, repeats: true },
+    { name: 'backfill progress', pattern: /^Step [123] of 3, /, repeats: true },
     { name: 'backfill completed', pattern: /^Backfill complete and verified/ },
   ];
 }
@@ -32,5 +36,4 @@ export function storyMilestones(people: { owner: string; approver: string }): Ex
  * at the same count five seconds later, backfill progress between two
  * chunks, or work a killed worker had done being done again.
  */
-export const PERIODIC_LINES =
-  /^(Savepoint of the \w+ job in progress|Backfill (indexing: |\d+% \())/;
+export const PERIODIC_LINES = /^(Savepoint of the \w+ job in progress|Step [123] of 3, )/;
