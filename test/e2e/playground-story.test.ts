@@ -240,8 +240,13 @@ describe('the playground in a real browser: develop -> approve -> deploy -> back
       await waitForText(thread(), /Backfill \S+ started by/);
       await waitForText(thread(), 'Backfill complete and verified');
       await waitForText(statusCard(), '🎉 Completed');
+      // Progress was shown below 100% before the completion, as the person watching saw it.
+      const threadText = (await thread().textContent()) ?? '';
+      const progress = /Step [123] of 3, [^(]*\((\d{1,2})%\)/.exec(threadText);
+      expect(progress, threadText).not.toBeNull();
+      expect(progress!.index).toBeLessThan(threadText.indexOf('Backfill complete and verified'));
       const cardText = (await statusCard().textContent()) ?? '';
-      expect(cardText).toMatch(/deleted 3\b/);
+      expect(cardText).toMatch(/\b3 deleted\b/);
       await shot('06-backfill-completed');
 
       // The page showed what the service did: the evolution really completed.
