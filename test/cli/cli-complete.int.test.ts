@@ -1,82 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../src/app/create-runtime.js';
-import { sqlHash } from '../../src/evolution/sql-hash.js';
-import { FlinkAdapter } from '../../src/flink/flink-adapter.js';
-import { FlinkRestClient } from '../../src/flink/flink-rest-client.js';
-import { SqlGatewayClient } from '../../src/flink/sql-gateway-client.js';
+import { describe, expect, it } from 'vitest';
 import { untilStatus } from '../support/crash-lane.js';
-import { deleteTopicsStartingWith, readAll, withAdmin } from '../support/kafka-test-client.js';
-import {
-  createOrdersTopics,
-  makeOrders,
-  ordersPipelineSql,
-  sendOrders,
-} from '../support/orders-pipeline.js';
 import { runEvolve } from '../support/evolve-cli.js';
-import { aPipeline } from '../support/pipeline-fixture.js';
-import { stackEndpoints } from '../support/stack-endpoints.js';
-import { disposeRuntime, testRuntime } from '../support/test-runtime.js';
-import { uniqueName } from '../support/unique-name.js';
+import { readAll, withAdmin } from '../support/kafka-test-client.js';
+import { makeOrders } from '../support/orders-pipeline.js';
+import { useOrdersWorld } from '../support/orders-world.js';
 import { until } from '../support/until.js';
-import { RecordingNotifier } from '../support/workflow-world.js';
 
 /**
  * `evolve complete` from the CLI, as its own process, on the real stack: an
  * evolution left LIVE (no backfill wanted) is no dead end.
  */
 describe('complete without a backfill (CLI process, real Flink and Kafka)', () => {
-  const e = stackEndpoints();
-  const ordersTopic = uniqueName('orders');
-  const revenueTopic = uniqueName('revenue');
-  const pipelineName = uniqueName('done').toLowerCase();
-  const sql = ordersPipelineSql(ordersTopic, revenueTopic, `${pipelineName}-v1`);
-  const notifier = new RecordingNotifier();
-  const rest = new FlinkRestClient({ baseUrl: e.flinkRestUrl });
-  const gateway = new SqlGatewayClient({ baseUrl: e.flinkGatewayUrl });
-  const flink = new FlinkAdapter(rest, gateway);
-  let rt: Runtime;
-  let env: Record<string, string>;
-  const jobs: string[] = [];
-
-  beforeAll(async () => {
-    await createOrdersTopics(ordersTopic, revenueTopic);
-    await sendOrders(ordersTopic, makeOrders('o', 60, 12));
-    const v1JobId = await flink.submitJob(sql.v1, { 'pipeline.name': `${pipelineName}-v1` });
-    jobs.push(v1JobId);
-    expect(await flink.waitRunning(v1JobId, 90_000)).toBe('RUNNING');
-    rt = await testRuntime(notifier);
-    await rt.startWorkers({ observeEveryMs: 2_000 });
-    await rt.service.registerFromFile(
-      aPipeline({
-        name: pipelineName,
-        flink: { restUrl: e.flinkRestUrl, gatewayUrl: e.flinkGatewayUrl },
-        kafka: { outputTopic: revenueTopic, keyFormat: 'json' },
-        production: { sql: sql.v1, sqlHash: sqlHash(sql.v1), flinkJobId: v1JobId },
-      }),
-    );
-    env = {
-      EVOLVE_REDIS_URL: e.redisUrl,
-      EVOLVE_REDIS_PREFIX: rt.keyPrefix,
-      // testRuntime names its queues and keys alike.
-      EVOLVE_QUEUE_NAMESPACE: rt.keyPrefix.slice(0, -1),
-      EVOLVE_KAFKA_BROKERS: e.kafkaBrokers.join(','),
-      EVOLVE_FLINK_REST_URL: e.flinkRestUrl,
-      EVOLVE_FLINK_GATEWAY_URL: e.flinkGatewayUrl,
-      EVOLVE_LOG_LEVEL: 'warn',
-    };
-  });
-
-  afterAll(async () => {
-    const all = await rest.listJobs().catch(() => []);
-    for (const j of all.filter((j) => j.name.includes(pipelineName) && j.state === 'RUNNING'))
-      await flink.cancel(j.jid);
-    for (const id of jobs) await flink.cancel(id).catch(() => undefined);
-    await Promise.all([rest.close(), gateway.close()]);
-    if (rt) await disposeRuntime(rt);
-    await deleteTopicsStartingWith(ordersTopic, revenueTopic);
-  });
+  const world = useOrdersWorld('done', { orders: makeOrders('o', 60, 12) });
+  const { pipelineName, sql } = world;
 
   it('an owner ends a LIVE evolution: COMPLETED, v2 stays production, TEMP deleted, a new develop may start', async () => {
+    const { rt, flink } = world;
+    const env = world.cliEnv();
     const owner = { id: 'U0OWNER1' };
     let ev = await rt.service.develop({
       pipeline: pipelineName,
@@ -96,7 +36,6 @@ describe('complete without a backfill (CLI process, real Flink and Kafka)', () =
       decision: 'approve',
     });
     ev = await untilStatus(rt, ev.id, 'LIVE');
-    jobs.push(ev.v2JobId!);
 
     // The refusals name the way out.
     const abort = await runEvolve(['abort', pipelineName, '--as', 'U0OWNER1'], env);
