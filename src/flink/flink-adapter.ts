@@ -80,6 +80,16 @@ export class FlinkAdapter implements FlinkPort {
     }
   }
 
+  async jobTimes(jobId: string): Promise<{ runningAt?: number; endedAt?: number }> {
+    const job = await this.rest.getJob(jobId);
+    const runningAt = job.timestamps.RUNNING;
+    const endedAt = job['end-time'] > 0 ? job['end-time'] : undefined;
+    return {
+      ...(runningAt !== undefined && runningAt > 0 ? { runningAt } : {}),
+      ...(endedAt !== undefined ? { endedAt } : {}),
+    };
+  }
+
   restoredFrom(jobId: string): Promise<string | undefined> {
     return this.rest.latestRestoredPath(jobId);
   }

@@ -68,6 +68,8 @@ export const jobDetailsSchema = z.object({
   'end-time': z.number(),
   duration: z.number().optional(),
   vertices: z.array(jobVertexSchema).default([]),
+  /** When the job last entered each state (JobStatus -> epoch ms), as the JobManager saw it. */
+  timestamps: z.record(z.string(), z.number()).default({}),
 });
 export type JobDetails = z.infer<typeof jobDetailsSchema>;
 

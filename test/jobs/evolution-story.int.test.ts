@@ -124,6 +124,12 @@ describe('the whole evolution on the real stack: develop -> approve -> deploy ->
     expect(await flink.jobState(ev.v2JobId!)).toBe('RUNNING');
     expect(await flink.restoredFrom(ev.v2JobId!)).toBe(ev.savepoints.s2?.location);
     expect(ev.deploy?.cutoverGapMs).toBeGreaterThan(0);
+    // The gap is Flink's: v2 RUNNING minus v1's end, both by the JobManager's timestamps.
+    const [v1Times, v2Times] = [await flink.jobTimes(jobs[0]!), await flink.jobTimes(ev.v2JobId!)];
+    console.log(
+      `[story] cutover gap ${ev.deploy?.cutoverGapMs} ms; Flink: v1 ended ${v1Times.endedAt}, v2 RUNNING ${v2Times.runningAt}`,
+    );
+    expect(ev.deploy?.cutoverGapMs).toBe(v2Times.runningAt! - v1Times.endedAt!);
     expect((await rt.workflow.pipelines.load(pipelineName)).production.flinkJobId).toBe(ev.v2JobId);
     jobs.push(ev.v2JobId!);
 

@@ -14,6 +14,9 @@ interface FakeJob {
   /** undefined: the metric is not reported (yet). */
   restarts?: number;
   failures: string[];
+  /** The JobManager's timestamps: when it became RUNNING, when it ended. */
+  runningAt?: number;
+  endedAt?: number;
 }
 
 /**
@@ -29,6 +32,8 @@ export class InMemoryFlink implements FlinkPort {
   /** Jobs submitted with this SQL never reach RUNNING. */
   failingSql = new Set<string>();
   failStopOf = new Set<string>();
+  /** The JobManager's clock (a world sets its fake clock here). */
+  now: () => number = () => 0;
   private nextId = 1;
 
   startJob(sql: string, config: ExecutionConfig = {}): string {
@@ -41,6 +46,7 @@ export class InMemoryFlink implements FlinkPort {
       restoredFrom: config['execution.savepoint.path'],
       restarts: 0,
       failures: this.failingSql.has(sql) ? ['RuntimeException: the job failed at start'] : [],
+      ...(this.failingSql.has(sql) ? {} : { runningAt: this.now() }),
     });
     return jobId;
   }
@@ -82,6 +88,7 @@ export class InMemoryFlink implements FlinkPort {
     const location = `file:/savepoints/savepoint-${jobId.slice(-6)}-${this.savepoints.length + 1}`;
     this.savepoints.push({ jobId, triggerId, location });
     job.state = 'FINISHED';
+    job.endedAt = this.now();
     return location;
   }
 
@@ -89,6 +96,14 @@ export class InMemoryFlink implements FlinkPort {
     const location = `file:/savepoints/savepoint-${jobId.slice(-6)}-${this.savepoints.length + 1}`;
     this.savepoints.push({ jobId, triggerId, location });
     return location;
+  }
+
+  async jobTimes(jobId: string): Promise<{ runningAt?: number; endedAt?: number }> {
+    const job = this.jobs.get(jobId);
+    return {
+      ...(job?.runningAt !== undefined ? { runningAt: job.runningAt } : {}),
+      ...(job?.endedAt !== undefined ? { endedAt: job.endedAt } : {}),
+    };
   }
 
   async jobState(jobId: string): Promise<FlinkJobState> {

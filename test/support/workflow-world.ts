@@ -103,6 +103,7 @@ export class RecordingNotifier implements Notifier {
 export async function workflowWorld() {
   const clock = new FakeClock();
   const flink = new InMemoryFlink();
+  flink.now = () => clock.now();
   const kafka = new InMemoryKafka();
   const audit = new InMemoryAuditLog();
   const pipelines = new InMemoryPipelineRegistry();

@@ -40,6 +40,12 @@ export interface FlinkPort {
   restartCount(jobId: string): Promise<number | undefined>;
   /** The root cause of the job's newest failure, one line; undefined when it never failed. */
   lastFailure(jobId: string): Promise<string | undefined>;
+  /**
+   * When the job last became RUNNING and when it ended, by the JobManager's
+   * clock (its job timestamps): a gap between two jobs measured from these
+   * is Flink's, not when a worker happened to look.
+   */
+  jobTimes(jobId: string): Promise<{ runningAt?: number; endedAt?: number }>;
   /** Savepoint path the job restored from, if any. */
   restoredFrom(jobId: string): Promise<string | undefined>;
   /** The running or last job with this pipeline.name: how a resumed step finds what it submitted. */

@@ -1,5 +1,6 @@
 import { EvolveError, isTransientError } from '../../errors.js';
 import type { Evolution } from '../evolution.js';
+import type { FlinkPort } from '../ports/flink-port.js';
 import { SYSTEM_ACTOR } from '../evolution-action.js';
 import { markStepDone, markStepIntent, stepState } from '../deploy-steps.js';
 import { actionError } from './step-error.js';
@@ -133,7 +134,7 @@ export async function runDeploy(deps: WorkflowDeps, evolutionId: string): Promis
         );
       }
     }
-    const gap = runningAt - (ev.savepoints.s1?.completedAt ?? runningAt);
+    const gap = await cutoverGap(flink, ev, v2JobId, runningAt);
     ev = await deps.evolutions.update(ev.id, ev.version, (cur) =>
       markStepDone(cur, 'verifyV2', deps.clock),
     );
@@ -166,4 +167,24 @@ export async function runDeploy(deps: WorkflowDeps, evolutionId: string): Promis
     });
     return runRollback(deps, ev.id);
   }
+}
+
+/**
+ * How long production had no running job: from v1's end to v2 RUNNING, by
+ * the JobManager's own timestamps (both jobs on one cluster, one clock).
+ * Only when Flink cannot tell (an older job gone from its history) is it
+ * measured from when the steps saw it, which counts their polling too.
+ */
+async function cutoverGap(
+  flink: FlinkPort,
+  ev: Evolution,
+  v2JobId: string,
+  seenRunningAt: number,
+): Promise<number> {
+  const timesOf = (jobId: string | undefined): Promise<{ runningAt?: number; endedAt?: number }> =>
+    jobId ? flink.jobTimes(jobId).catch(() => ({})) : Promise.resolve({});
+  const [v1, v2] = await Promise.all([timesOf(ev.savepoints.s1?.jobId), timesOf(v2JobId)]);
+  if (v1.endedAt !== undefined && v2.runningAt !== undefined)
+    return Math.max(0, v2.runningAt - v1.endedAt);
+  return seenRunningAt - (ev.savepoints.s1?.completedAt ?? seenRunningAt);
 }

@@ -37,6 +37,25 @@ describe('runDeploy', () => {
     );
   });
 
+  it('measures the cutover gap by Flink’s job timestamps, not by when the steps looked', async () => {
+    const w = await approvedWorld();
+    // The JobManager saw v1 end at 10.000 s and v2 run at 10.420 s; the worker's clock says 0.
+    w.flink.jobTimes = async (jobId) =>
+      jobId === w.v1JobId ? { endedAt: 10_000 } : { runningAt: 10_420 };
+    const ev = await runDeploy(w.deps, w.evolution.id);
+    expect(ev.deploy?.cutoverGapMs).toBe(420);
+    expect(w.notifier.milestones.find((m) => m.kind === 'deployCompleted')?.text).toContain(
+      'Production had no running job for 0.4 s.',
+    );
+  });
+
+  it('falls back to the steps’ own measure when Flink has no timestamps for a job', async () => {
+    const w = await approvedWorld();
+    w.flink.jobTimes = async () => ({});
+    const ev = await runDeploy(w.deps, w.evolution.id);
+    expect(ev.deploy?.cutoverGapMs).toBe(0);
+  });
+
   it('rolls back to v1 from S1 by itself when v2 does not reach RUNNING', async () => {
     const w = await approvedWorld();
     w.flink.failingSql.add(V2_SQL);
