@@ -2,6 +2,7 @@
 // terminal (`evolve develop <pipeline> --sql-file v2.sql --as U…`, ...).
 import { Command } from 'commander';
 import { EvolveError } from './errors.js';
+import { terminalText } from './cli/terminal-text.js';
 import { registerEvolveVerbs } from './cli/evolve-verbs.js';
 import { registerWorkerCommand } from './cli/worker-command.js';
 import { registerBotCommands } from './cli/bot-command.js';
@@ -19,7 +20,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof EvolveError) {
-    console.error(`evolve: ${err.userMessage}`);
+    console.error(`evolve: ${terminalText(err.userMessage)}`);
   } else {
     console.error(`evolve: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -13,7 +13,10 @@ import type { Actor } from '../service/evolution-service.js';
 import { cliContext, type CliContext } from './cli-context.js';
 import { followThread } from './follow-thread.js';
 import { followedState } from '../evolution/shadow-health.js';
+import { displayState, stateWords } from '../evolution/display-state.js';
+import { shortHash } from '../evolution/sql-hash.js';
 import { productionLine, shadowLine, warningLines } from './status-lines.js';
+import { DIFF_LABELS, diffCountsText, say } from './terminal-text.js';
 
 const FOLLOW_MS = 30 * 60_000;
 
@@ -97,7 +100,7 @@ async function follow(
       tty: process.stdout.isTTY,
     },
   );
-  console.log(`${evolutionId}: ${status}`);
+  say(`${evolutionId}: ${status}`);
   if (status === 'FAILED' || status === 'ROLLED_BACK') process.exitCode = 1;
 }
 
@@ -106,7 +109,7 @@ async function reportUnhealthyShadow(c: CliContext, evolutionId: string): Promis
   const ev = await c.runtime.service.evolution(evolutionId);
   const shadow = await c.runtime.service.watchedShadowHealth(ev);
   if (!shadow || shadow.state === 'RUNNING' || !ev.shadow.jobId) return;
-  console.log(shadowLine(ev.shadow.jobId, shadow));
+  say(shadowLine(ev.shadow.jobId, shadow));
   process.exitCode = 1;
 }
 
@@ -131,7 +134,7 @@ export function registerEvolveVerbs(program: Command): void {
     .action(() =>
       withContext(async (c) => {
         for (const p of await c.runtime.service.pipelines()) {
-          console.log(
+          say(
             `${p.name.padEnd(24)} ${p.kafka.outputTopic.padEnd(32)} job ${p.production.flinkJobId} sql ${p.production.sqlHash}`,
           );
         }
@@ -158,7 +161,7 @@ export function registerEvolveVerbs(program: Command): void {
               : `changed ${p.name}:\n${describeChanges(r.changes)
                   .map((l) => `  ${l}`)
                   .join('\n')}`;
-          console.log(what);
+          say(what);
         }
       }),
     );
@@ -178,8 +181,8 @@ export function registerEvolveVerbs(program: Command): void {
           const channel =
             o.channel ?? (await c.runtime.service.pipelineNamed(pipeline)).slackChannel ?? '';
           const ev = await c.runtime.service.develop({ pipeline, sql, actor, channel });
-          console.log(`evolution ${ev.id} started; shadow writes to ${ev.shadow.tempTopic}`);
-          console.log(
+          say(`evolution ${ev.id} started; shadow writes to ${ev.shadow.tempTopic}`);
+          say(
             channel
               ? `its thread is in Slack channel ${channel}`
               : `no Slack thread: pipeline ${pipeline} names no slackChannel (follow it here, or with evolve status)`,
@@ -195,24 +198,23 @@ export function registerEvolveVerbs(program: Command): void {
     .action((pipeline: string) =>
       withContext(async (c) => {
         const view = await c.runtime.service.status(pipeline);
-        console.log(
+        say(
           `pipeline ${view.pipeline.name}: production job ${view.pipeline.production.flinkJobId}, sql ${view.pipeline.production.sqlHash}`,
         );
-        if (!view.evolution) return console.log('no evolution yet');
+        if (!view.evolution) return say('no evolution yet');
         const ev = view.evolution;
         // Flink's word on the shadow, not only the stored state (a crash-looping shadow is not "running").
         const shadow = view.active ? await c.runtime.service.watchedShadowHealth(ev) : undefined;
-        console.log(
-          `evolution ${ev.id}: ${followedState(view.state ?? ev.status, shadow)} (v2 sql ${ev.v2.hash}, requested by ${ev.requester})`,
+        say(
+          `evolution ${ev.id}: ${stateWords(followedState(view.state ?? ev.status, shadow))} (v2 sql ${shortHash(ev.v2.hash)}, requested by <@${ev.requester}>)`,
         );
-        if (shadow && ev.shadow.jobId) console.log(shadowLine(ev.shadow.jobId, shadow));
+        if (shadow && ev.shadow.jobId) say(shadowLine(ev.shadow.jobId, shadow));
         const production = productionNow(ev);
-        if (production) console.log(productionLine(production));
+        if (production) say(productionLine(production));
         if (ev.status === 'AWAITING_APPROVAL')
-          for (const line of warningLines(ev.approval?.warnings)) console.log(line);
+          for (const line of warningLines(ev.approval?.warnings)) say(line);
         for (const e of await c.runtime.threadLog.read(ev.id)) {
-          if (e.kind !== 'status')
-            console.log(`  ${new Date(e.at).toISOString().slice(11, 19)} ${e.text}`);
+          if (e.kind !== 'status') say(`  ${new Date(e.at).toISOString().slice(11, 19)} ${e.text}`);
         }
       }),
     );
@@ -224,9 +226,9 @@ export function registerEvolveVerbs(program: Command): void {
     .action((pipeline: string, o: { as?: string }) =>
       withContext(async (c) => {
         const d = await c.runtime.service.diff(pipeline, await actorOf(c, o, pipeline, 'diff'));
-        for (const [k, n] of Object.entries(d.counts))
-          console.log(
-            `${k.padEnd(16)} ${String(n).padStart(10)}  ${d.samples[k as keyof typeof d.samples].slice(0, 3).join(', ')}`,
+        for (const k of Object.keys(DIFF_LABELS) as (keyof typeof DIFF_LABELS)[])
+          say(
+            `${DIFF_LABELS[k].padEnd(30)} ${String(d.counts[k]).padStart(10)}  ${d.samples[k].slice(0, 3).join(', ')}`,
           );
       }),
     );
@@ -249,11 +251,11 @@ export function registerEvolveVerbs(program: Command): void {
           ...(shadow ? { shadow } : {}),
         });
         await c.runtime.slackStream.updateStatusCard(evolution);
-        console.log(
+        say(
           `approval requested for ${evolution.id}, v2 sql ${evolution.v2.hash}; an approver runs: evolve approve ${pipeline} --as <id>`,
         );
-        if (diff) console.log(`diff: ${JSON.stringify(diff.counts)}`);
-        for (const line of warningLines(warnings)) console.log(line);
+        if (diff) say(`keys: ${diffCountsText(diff.counts)}`);
+        for (const line of warningLines(warnings)) say(line);
       }),
     );
 
@@ -274,8 +276,8 @@ export function registerEvolveVerbs(program: Command): void {
           const shown = ev.approval?.shownSqlHash ?? ev.v2.hash;
           // The approver sees what the request warned about before deciding, as in Slack.
           if (decision === 'approve')
-            for (const line of warningLines(ev.approval?.warnings)) console.log(line);
-          console.log(`${decision} ${ev.id} (v2 sql ${shown})`);
+            for (const line of warningLines(ev.approval?.warnings)) say(line);
+          say(`${decision} ${ev.id} (v2 sql ${shown})`);
           const after = await c.runtime.service.decide({
             evolutionId: ev.id,
             shownSqlHash: shown,
@@ -310,7 +312,7 @@ export function registerEvolveVerbs(program: Command): void {
             ...(o.mode !== undefined ? { mode: o.mode as 'full' | 'refresh-only' } : {}),
           },
         );
-        console.log(
+        say(
           `backfill ${ev.backfill?.runId} started at ${plural(ev.backfill?.rate ?? 0, 'record', 'records')}/s`,
         );
         await follow(c, ev.id, ['COMPLETED', 'LIVE'], o.wait);
@@ -328,9 +330,7 @@ export function registerEvolveVerbs(program: Command): void {
           await actorOf(c, o, pipeline, 'throttle'),
           Number(rate),
         );
-        console.log(
-          `${ev.id}: backfill rate ${plural(ev.backfill?.rate ?? 0, 'record', 'records')}/s`,
-        );
+        say(`${ev.id}: backfill rate ${plural(ev.backfill?.rate ?? 0, 'record', 'records')}/s`);
       }),
     );
 
@@ -349,7 +349,7 @@ export function registerEvolveVerbs(program: Command): void {
       .action((pipeline: string, o: { as?: string }) =>
         withContext(async (c) => {
           const ev = await c.runtime.service[verb](pipeline, await actorOf(c, o, pipeline, verb));
-          console.log(`${ev.id}: ${ev.status}${ev.backfill?.paused ? ' (paused)' : ''}`);
+          say(`${ev.id}: ${stateWords(displayState(ev, Date.now()))}`);
         }),
       );
   }
@@ -362,16 +362,15 @@ export function registerEvolveVerbs(program: Command): void {
         const h = await c.runtime.service.history(pipeline);
         // Each evolution with its own events under it; the pipeline's own (registrations) apart.
         for (const ev of h.evolutions) {
-          console.log(
+          say(
             `${ev.id} ${ev.status.padEnd(18)} by ${ev.requester} ${new Date(ev.createdAt).toISOString()}`,
           );
-          for (const a of h.audit.filter((e) => e.evolutionId === ev.id))
-            console.log(`  ${auditLine(a)}`);
+          for (const a of h.audit.filter((e) => e.evolutionId === ev.id)) say(`  ${auditLine(a)}`);
         }
         const shown = new Set(h.evolutions.map((ev) => ev.id));
         const others = h.audit.filter((e) => !shown.has(e.evolutionId));
-        if (others.length > 0) console.log(`pipeline ${pipeline}`);
-        for (const a of others) console.log(`  ${auditLine(a)}`);
+        if (others.length > 0) say(`pipeline ${pipeline}`);
+        for (const a of others) say(`  ${auditLine(a)}`);
       }),
     );
 }

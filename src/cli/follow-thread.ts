@@ -2,6 +2,7 @@ import type { EvolutionStatus } from '../evolution/evolution-status.js';
 import type { EvolutionRepository } from '../evolution/ports/evolution-repository.js';
 import type { RedisThreadLog, ThreadEntry } from '../store/redis-thread-log.js';
 import { meter, progressBar } from './progress-bar.js';
+import { terminalText } from './terminal-text.js';
 
 export interface FollowOptions {
   /** Stop when the evolution reaches one of these. */
@@ -12,7 +13,7 @@ export interface FollowOptions {
   tty?: boolean;
 }
 
-function render(e: ThreadEntry): string {
+function renderEntry(e: ThreadEntry): string {
   if (e.kind === 'backfillProgress' && typeof e.details.total === 'number') {
     // The sentence carries phase, figures, rate and time left, as in Slack.
     return `backfill ${meter(Number(e.details.done), Number(e.details.total))} ${e.text}`;
@@ -35,6 +36,7 @@ export async function followThread(
   options: FollowOptions,
 ): Promise<EvolutionStatus> {
   const write = options.write ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const render = (e: ThreadEntry) => terminalText(renderEntry(e));
   const deadline = Date.now() + options.timeoutMs;
   let after = '0';
   let redraw = false;
@@ -45,7 +47,8 @@ export async function followThread(
       const line = render(e);
       const isBar = e.kind === 'backfillProgress' || e.kind === 'savepointProgress';
       if (options.tty && isBar) {
-        process.stdout.write(`\r${line}`);
+        // Back to the line's start and clear it: a shorter bar leaves nothing of the longer one.
+        process.stdout.write(`\r\x1b[2K${line}`);
         redraw = true;
       } else {
         if (redraw) process.stdout.write('\n');

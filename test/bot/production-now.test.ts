@@ -27,7 +27,7 @@ describe('status after an evolution says what production runs, since when, appro
     const ev = completed();
     const production = productionNow(ev)!;
     expect(productionLine(production)).toBe(
-      `production runs v2 ${shortHash(ev.v2.hash)} as job ${'f'.repeat(32)} since 2026-12-07T09:29:30.000Z, approved by U0APPR1`,
+      `production runs v2 ${shortHash(ev.v2.hash)} as job ${'f'.repeat(32)} since 2026-12-07T09:29:30.000Z, approved by @U0APPR1`,
     );
     const card = JSON.stringify(statusCard({ evolution: ev, now: clock.now() }).blocks);
     expect(card).toContain(`Production runs v2 \`${shortHash(ev.v2.hash)}\` as job`);

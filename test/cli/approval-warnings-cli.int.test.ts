@@ -53,7 +53,7 @@ describe('the CLI approver sees the warnings Slack shows', () => {
 
     const status = await runEvolve(['status', pipelineName], env);
     console.log(`evolve status printed:\n${status.out}`);
-    expect(status.out).toContain(`evolution ${ev.id}: AWAITING_APPROVAL `);
+    expect(status.out).toContain(`evolution ${ev.id}: Awaiting approval `);
     for (const w of expected) expect(status.out).toMatch(w);
 
     const approve = await runEvolve(['approve', pipelineName, '--as', 'U0APPR1', '--no-wait'], env);

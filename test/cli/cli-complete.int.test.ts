@@ -40,14 +40,14 @@ describe('complete without a backfill (CLI process, real Flink and Kafka)', () =
     // The refusals name the way out.
     const abort = await runEvolve(['abort', pipelineName, '--as', 'U0OWNER1'], env);
     expect(abort.code).not.toBe(0);
-    expect(abort.out).toMatch(/complete without a backfill \(\/evolve complete\)/);
+    expect(abort.out).toMatch(/complete without a backfill \(evolve complete\)/);
     const approver = await runEvolve(['complete', pipelineName, '--as', 'U0APPR1'], env);
     expect(approver.code, approver.out).not.toBe(0);
     expect((await rt.workflow.evolutions.load(ev.id)).status).toBe('LIVE');
 
     const done = await runEvolve(['complete', pipelineName, '--as', 'U0OWNER1'], env);
     expect(done.code, done.out).toBe(0);
-    expect(done.out).toContain(`${ev.id}: COMPLETED`);
+    expect(done.out).toContain(`${ev.id}: Completed`);
     ev = await until('cleanup ended', async () => {
       const cur = await rt.workflow.evolutions.load(ev.id);
       return cur.cleanupEndedAt !== undefined ? cur : undefined;
@@ -70,6 +70,8 @@ describe('complete without a backfill (CLI process, real Flink and Kafka)', () =
       'the pipeline is free again',
     ).toBeUndefined();
     const status = await runEvolve(['status', pipelineName], env);
-    expect(status.out).toContain('COMPLETED');
+    expect(status.out).toContain(`evolution ${ev.id}: Completed`);
+    expect(status.out).toMatch(/production runs v2 \w+ as job \w+ since .*, approved by @U0APPR1/);
+    expect(status.out).not.toMatch(/<@U|\/evolve /);
   });
 });

@@ -63,7 +63,7 @@ describe('a v2 whose CAST throws at runtime: its shadow is never called healthy'
 
     const status = await runEvolve(['status', pipelineName], world.cliEnv());
     console.log(`evolve status printed:\n${status.out}`);
-    expect(status.out).toContain(`evolution ${ev.id}: FAILED `);
+    expect(status.out).toContain(`evolution ${ev.id}: Failed (needs a human) `);
     expect(status.out).toContain('NumberFormatException');
 
     await deployRefused(
@@ -106,11 +106,11 @@ describe('a v2 whose CAST throws at runtime: its shadow is never called healthy'
     const status = await runEvolve(['status', pipelineName], world.cliEnv());
     console.log(`evolve status printed:\n${status.out}`);
     expect(status.code).toBe(0);
-    expect(status.out).toContain(`evolution ${ev.id}: SHADOW_FAILED `);
+    expect(status.out).toContain(`evolution ${ev.id}: Shadow failed in Flink `);
     expect(status.out).toMatch(
       new RegExp(`shadow job ${shadowJobId}: FAILED in Flink.*NumberFormatException`),
     );
-    expect(status.out).not.toMatch(/: SHADOW_RUNNING /);
+    expect(status.out).not.toMatch(/: Shadow running /);
 
     await deployRefused(
       ev.id,
@@ -150,7 +150,7 @@ describe('a v2 whose CAST throws at runtime: its shadow is never called healthy'
     );
     const status = await runEvolve(['status', pipelineName], world.cliEnv());
     console.log(`evolve status printed:\n${status.out}`);
-    expect(status.out).toContain(`evolution ${ev.id}: SHADOW_FAILED `);
+    expect(status.out).toContain(`evolution ${ev.id}: Shadow failed in Flink `);
 
     const before = await world.rt.workflow.evolutions.load(ev.id);
     const approve = await runEvolve(

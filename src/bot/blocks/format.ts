@@ -1,5 +1,5 @@
 import { stagePercent } from '../../evolution/backfill-progress-text.js';
-import type { DisplayState } from '../../evolution/display-state.js';
+import { STATE_WORDS, type DisplayState } from '../../evolution/display-state.js';
 
 /** Slack renders this in each reader's time zone; the fallback is UTC ISO. */
 export function slackDate(ms: number): string {
@@ -28,19 +28,27 @@ export function formatDuration(ms: number): string {
   return `${h}h ${m % 60}m`;
 }
 
-export const STATE_LABELS: Readonly<Record<DisplayState, string>> = {
-  DEVELOPING: ':hourglass_flowing_sand: Developing (starting the shadow)',
-  SHADOW_RUNNING: ':ghost: Shadow running',
-  AWAITING_APPROVAL: ':raised_hand: Awaiting approval',
-  APPROVAL_EXPIRED: ':alarm_clock: Approval expired',
-  REJECTED: ':no_entry_sign: Rejected (shadow still running)',
-  DEPLOYING: ':rocket: Deploying',
-  LIVE: ':white_check_mark: Live',
-  BACKFILLING: ':arrows_counterclockwise: Backfilling',
-  BACKFILL_PAUSED: ':double_vertical_bar: Backfill paused',
-  COMPLETED: ':tada: Completed',
-  ABORTED: ':stop_sign: Aborted',
-  DEPLOY_FAILED: ':warning: Deploy failed (rolling back)',
-  ROLLED_BACK: ':leftwards_arrow_with_hook: Rolled back to v1',
-  FAILED: ':rotating_light: Failed (needs a human)',
+const STATE_ICONS: Readonly<Record<DisplayState, string>> = {
+  DEVELOPING: ':hourglass_flowing_sand:',
+  SHADOW_RUNNING: ':ghost:',
+  AWAITING_APPROVAL: ':raised_hand:',
+  APPROVAL_EXPIRED: ':alarm_clock:',
+  REJECTED: ':no_entry_sign:',
+  DEPLOYING: ':rocket:',
+  LIVE: ':white_check_mark:',
+  BACKFILLING: ':arrows_counterclockwise:',
+  BACKFILL_PAUSED: ':double_vertical_bar:',
+  COMPLETED: ':tada:',
+  ABORTED: ':stop_sign:',
+  DEPLOY_FAILED: ':warning:',
+  ROLLED_BACK: ':leftwards_arrow_with_hook:',
+  FAILED: ':rotating_light:',
 };
+
+/** The card's state: the domain's words with an icon. */
+export const STATE_LABELS: Readonly<Record<DisplayState, string>> = Object.fromEntries(
+  (Object.keys(STATE_WORDS) as DisplayState[]).map((s) => [
+    s,
+    `${STATE_ICONS[s]} ${STATE_WORDS[s]}`,
+  ]),
+) as Record<DisplayState, string>;
