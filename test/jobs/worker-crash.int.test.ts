@@ -219,13 +219,18 @@ async function backfillKill(lane: Lane, how: BackfillPoint): Promise<void> {
   // Slow enough to be caught mid-partition: ~60 keys at 4 records/s.
   const started = await rt.service.startBackfill(pipeline, { id: 'U0OWNER1' }, { rate: 4 });
   const keys = new RedisKeys(rt.keyPrefix).backfillRun(started.backfill!.runId);
+  // The relay keeps each partition's figures per phase (field `<partition>:<phase>`).
   const progress = async () =>
-    Object.values(await rt.redis.hgetall(keys.progress)).map(
-      (v) => JSON.parse(v) as { partition: number; phase: string; done: number; total: number },
-    );
-  // Emission reports per acknowledged chunk (500 records), more than a
-  // partition holds here; so the kill goes in once a partition has indexed,
-  // while its first chunk waits for tokens (the bucket starts empty: ~5 s).
+    Object.entries(await rt.redis.hgetall(keys.progress)).map(([field, v]) => {
+      const [partition, phase] = field.split(':');
+      return {
+        partition: Number(partition),
+        phase: phase ?? '',
+        ...(JSON.parse(v) as { done: number; total: number }),
+      };
+    });
+  // The kill goes in once a partition has indexed, while its emission waits
+  // for tokens (chunks sized to the rate: one record at a time at 4 records/s).
   const indexed = async () =>
     (await progress()).some((p) => p.phase === 'index' && p.total > 0 && p.done === p.total);
   const landed = async () =>
