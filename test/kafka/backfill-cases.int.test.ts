@@ -168,8 +168,8 @@ describe('runBackfillPartition: the key cases', () => {
       chunkSize: 100,
       onProgress: (e) => void (e.phase === 'emit' && resumed.push(e)),
     });
-    // The resumed run starts from what the first one wrote, and its rate counts only its own records.
-    expect(resumed[0]).toMatchObject({ done: halfway!.refreshed, total: keys, rate: 0 });
+    // The resumed run starts from what the first one wrote (the relay measures the rate itself).
+    expect(resumed[0]).toMatchObject({ done: halfway!.refreshed, total: keys });
     expect(report.conflicts).toBe(0);
     const latest = await latestByKey(kafka, s.prodTopic);
     for (let i = 0; i < keys; i++) expect(latest.get(hex(`k${i}`))!.value).toBe(`v2-${i}`);
@@ -197,7 +197,9 @@ describe('runBackfillPartition: the key cases', () => {
     });
     // A run's progress sums its partitions' emit reports: one still waiting for
     // tokens must already count with its plan, or the run looks nearly done.
-    expect(emits).toEqual(['0/10', '5/10', '10/10']);
+    expect(emits[0]).toBe('0/10');
+    expect(emits).toContain('5/10');
+    expect(emits.at(-1)).toBe('10/10');
   });
 
   it('refuses to run when the production topic gained partitions', async () => {
