@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/app/create-runtime.js';
 import { parsePipelines, pipelineDefaultsFrom } from '../../src/config/pipelines-file.js';
 import { EvolveError } from '../../src/errors.js';
-import { aPipeline, V1_SQL } from '../support/pipeline-fixture.js';
+import { aPipeline, V1_SQL, V2_SQL } from '../support/pipeline-fixture.js';
 import { disposeRuntime, testRuntime } from '../support/test-runtime.js';
 import { uniqueName } from '../support/unique-name.js';
 import { RecordingNotifier } from '../support/workflow-world.js';
@@ -100,7 +100,7 @@ describe('Flink endpoint allow-list: credentials go only to allowed endpoints', 
     });
     await rt.workflow.pipelines.register(pipeline);
     const develop = await refused(() =>
-      rt.service.develop({ pipeline: name, sql: V1_SQL, actor: { id: 'U0OWNER1' }, channel: 'C0' }),
+      rt.service.develop({ pipeline: name, sql: V2_SQL, actor: { id: 'U0OWNER1' }, channel: 'C0' }),
     );
     expect(develop.userMessage).toBe(
       `The pipeline's flink.gatewayUrl ${foreign.url} is not an allowed Flink endpoint (allowed: ${rt.config.flink.allowedOrigins.join(', ')}); an administrator adds it to EVOLVE_FLINK_ALLOWED_URLS on the bot and the workers, or registers the pipeline again with an allowed endpoint. Nothing was sent to it.`,

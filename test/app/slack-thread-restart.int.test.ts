@@ -40,6 +40,7 @@ describe('one Slack writer through bot restarts (signed HTTP, fake Slack Web API
   const prefix = `${run}:`;
   const fake = new FakeSlackApi();
   let flinkStub: Server;
+  const runningShadows = new Set<string>();
   let config: Config;
   let bot: SlackBotProcess | undefined;
   let worker: Runtime;
@@ -56,8 +57,23 @@ describe('one Slack writer through bot restarts (signed HTTP, fake Slack Web API
   };
 
   beforeAll(async () => {
-    // Flink is never needed here; whatever asks gets a 500 at once.
-    flinkStub = createServer((_req, res) => res.writeHead(500).end());
+    // No Flink here: the overview says the shadows of this file's evolutions run (a deploy
+    // request checks that first); whatever else asks gets a 500 at once.
+    flinkStub = createServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/jobs/overview') {
+        const jobs = [...runningShadows].map((jid) => ({
+          jid,
+          name: `shadow ${jid}`,
+          state: 'RUNNING',
+          'start-time': Date.now() - 60_000,
+          'end-time': -1,
+          tasks: { total: 2, running: 2 },
+        }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jobs }));
+        return;
+      }
+      res.writeHead(500).end();
+    });
     await new Promise<void>((resolve) => flinkStub.listen(0, '127.0.0.1', resolve));
     const flinkUrl = `http://127.0.0.1:${(flinkStub.address() as AddressInfo).port}`;
     const apiUrl = await fake.start();
@@ -106,6 +122,7 @@ describe('one Slack writer through bot restarts (signed HTTP, fake Slack Web API
     const ev = anEvolutionIn('SHADOW_RUNNING', new FakeClock(Date.now()), pipeline, {
       slack: { channel: CHANNEL },
     });
+    if (ev.shadow.jobId) runningShadows.add(ev.shadow.jobId);
     return worker.workflow.evolutions.create({ ...ev, approval: undefined });
   }
 

@@ -69,7 +69,7 @@ describe('a v2 whose CAST throws at runtime: its shadow is never called healthy'
     await deployRefused(
       ev.id,
       new RegExp(
-        `Cannot request a deploy \\(/evolve deploy\\) for evolution ${ev.id}: it is FAILED\\. Possible now: abort`,
+        `Cannot request a deploy \\(evolve deploy\\) for evolution ${ev.id}: it is FAILED\\. Possible now: abort`,
       ),
     );
     await world.rt.service.abort(pipelineName, owner);
@@ -115,7 +115,7 @@ describe('a v2 whose CAST throws at runtime: its shadow is never called healthy'
     await deployRefused(
       ev.id,
       new RegExp(
-        `Cannot request a deploy of ${ev.id}: The shadow job ${shadowJobId} is FAILED in Flink.*not RUNNING\\..*NumberFormatException.*Nothing was changed\\..*/evolve abort ${pipelineName}`,
+        `Cannot request a deploy of ${ev.id}: The shadow job ${shadowJobId} is FAILED in Flink.*not RUNNING\\..*NumberFormatException.*Nothing was changed\\..*evolve abort ${pipelineName}`,
       ),
     );
     await world.rt.service.abort(pipelineName, owner);
