@@ -26,16 +26,8 @@ export type EvolveCommand =
   | { verb: 'backfill'; pipeline: string; rate?: number; mode?: BackfillMode }
   | { verb: 'throttle'; pipeline: string; rate: number }
   | {
-      verb:
-        | 'status'
-        | 'diff'
-        | 'deploy'
-        | 'pause'
-        | 'resume'
-        | 'cancel'
-        | 'complete'
-        | 'abort'
-        | 'history';
+      // Every other verb takes just a pipeline: derived, so a new verb is listed once.
+      verb: Exclude<PipelineVerb, 'develop' | 'backfill' | 'throttle'>;
       pipeline: string;
     };
 
