@@ -8,7 +8,11 @@ import { displayState, type DisplayState } from '../evolution/display-state.js';
 import type { Evolution } from '../evolution/evolution.js';
 import type { BackfillMode, Pipeline } from '../evolution/pipeline.js';
 import { assertMayInspect, mayInspect } from '../evolution/access.js';
-import { EvolutionConflictError, PermissionDeniedError } from '../evolution/evolution-errors.js';
+import {
+  ConcurrentUpdateError,
+  EvolutionConflictError,
+  PermissionDeniedError,
+} from '../evolution/evolution-errors.js';
 import { loadPipelineFor } from '../evolution/pipeline-snapshot.js';
 import { assertMayAct } from '../evolution/permissions.js';
 import { PIPELINES_FILE_ACTOR } from '../evolution/registration-policy.js';
@@ -315,12 +319,20 @@ export class EvolutionService {
       upserts: c.changed + c.onlyTemp,
       deletes: pipeline.backfill.mode === 'full' ? c.onlyProduction : 0,
     };
-    evolution = await this.w.evolutions.update(evolution.id, evolution.version, (cur) => ({
-      ...cur,
-      ...(cur.approval
-        ? { approval: { ...cur.approval, warnings, ...(projected ? { projected } : {}) } }
-        : {}),
-    }));
+    const requested = evolution;
+    // An approver quick enough to change the record first wins: the request stands (it was
+    // recorded above), only status and the completion then lack these facts.
+    evolution = await this.w.evolutions
+      .update(evolution.id, evolution.version, (cur) => ({
+        ...cur,
+        ...(cur.approval
+          ? { approval: { ...cur.approval, warnings, ...(projected ? { projected } : {}) } }
+          : {}),
+      }))
+      .catch((err: unknown) => {
+        if (err instanceof ConcurrentUpdateError) return requested;
+        throw err;
+      });
     return { evolution, warnings, ...(diff ? { diff } : {}), ...(shadow ? { shadow } : {}) };
   }
 
