@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
-import { WaitingError, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
+import { isDefinitiveError } from '../errors.js';
 import type { BackfillReport } from '../evolution/evolution.js';
+import { backfillGaveUp } from '../evolution/workflow/backfill-gave-up.js';
 import { finishBackfill, sumReports } from '../evolution/workflow/finish-backfill.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import { BackfillCheckpoints } from '../kafka/backfill-checkpoint.js';
@@ -29,8 +31,16 @@ export interface BackfillRuntime {
   leaseTtlMs?: number;
 }
 
-/** One partition of a run: the engine does the work; this wires cancel, throttle and progress. */
-export function partitionProcessor(rt: BackfillRuntime) {
+/** How long a run's cancel mark outlives it: longer than any run's retries. */
+const CANCEL_TTL_MS = 7 * 24 * 3600_000;
+
+/**
+ * One partition of a run: the engine does the work; this wires cancel,
+ * throttle and progress. A definitive failure (or the last attempt) ends the
+ * whole run as failed at once, instead of leaving its parent waiting for
+ * this partition forever.
+ */
+export function partitionProcessor(rt: BackfillRuntime, deps: WorkflowDeps) {
   return async (
     job: Job<PartitionJobData>,
     token?: string,
@@ -98,6 +108,17 @@ export function partitionProcessor(rt: BackfillRuntime) {
         await job.moveToWait(token);
         throw new WaitingError();
       }
+      // Aborted without a cancel: the lease was lost (another runner, or
+      // Redis away); the next attempt resumes from the checkpoint.
+      const definitive = isDefinitiveError(err) && !abort.signal.aborted;
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (!definitive && !lastAttempt) throw err;
+      // The other partitions stop at their next chunk; a new run has its own id.
+      await rt.redis.set(keys.cancel, '1', 'PX', CANCEL_TTL_MS);
+      await backfillGaveUp(deps, d.evolutionId, d.runId, d.partition, err, {
+        retried: !definitive,
+      });
+      if (definitive) throw new UnrecoverableError(err.userMessage);
       throw err;
     } finally {
       clearInterval(poll);

@@ -124,6 +124,9 @@ export class EvolveQueues {
           // A partition's attempts also absorb worker takeovers and broker
           // blips over a long run, so they never go below 50.
           attempts: Math.max(50, this.stepOptions.attempts ?? 0),
+          // A partition that gave up has ended the run (backfillGaveUp): its
+          // parent fails too instead of waiting for it forever.
+          failParentOnFailure: true,
           jobId: `backfill-${data.evolutionId}-${data.runId}-p${data.partition}`,
         },
       })),

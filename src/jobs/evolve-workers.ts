@@ -116,7 +116,7 @@ export class EvolveWorkers {
       );
     this.partitions = make(
       'partitions',
-      partitionProcessor(backfill),
+      partitionProcessor(backfill, deps),
       options.partitionConcurrency ?? 2,
     );
     const observe = observeProcessor(deps, queues, {

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/app/create-runtime.js';
-import { SYSTEM_ACTOR } from '../../src/evolution/evolution-action.js';
-import { startEvolution } from '../../src/evolution/start-evolution.js';
 import { isBackfillRecord } from '../../src/kafka/record-headers.js';
 import {
   createTopic,
@@ -10,7 +8,7 @@ import {
   produce,
   readAll,
 } from '../kafka/kafka-test-kit.js';
-import { aPipeline, V2_SQL } from '../support/pipeline-fixture.js';
+import { LIVE_OWNER as OWNER, liveWithoutFlink } from '../support/live-without-flink.js';
 import { disposeRuntime, testRuntime } from '../support/test-runtime.js';
 import { uniqueName } from '../support/unique-name.js';
 import { WorkerChild, workerEnv } from '../support/worker-child.js';
@@ -20,7 +18,6 @@ import { RedisKeys } from '../../src/store/redis-keys.js';
 const RATE = 100;
 const PARTITIONS = 4;
 const KEYS = 300;
-const OWNER = { id: 'U0OWNER1' };
 
 /**
  * `/evolve backfill` and `/evolve pause` through the service, with the run
@@ -50,63 +47,33 @@ describe('backfill on two evolve workers', () => {
     const name = uniqueName('pause').toLowerCase();
     topics.push(prodTopic);
     await createTopic(rt.kafka, prodTopic, PARTITIONS);
-    const pipeline = await rt.service.registerFromFile(
-      aPipeline({ name, kafka: { outputTopic: prodTopic, keyFormat: 'json' } }),
-    );
-    const ev0 = await startEvolution(
-      { evolutions: rt.workflow.evolutions, audit: rt.workflow.audit },
-      {
-        pipeline,
-        v2Sql: V2_SQL,
-        requester: OWNER.id,
-        slack: { channel: 'C0P' },
-        clock: rt.workflow.clock,
+    let cutover: number[] = [];
+    await liveWithoutFlink(rt, {
+      name,
+      prodTopic,
+      tempTopic: async (ev) => {
+        const temp = (await rt.admin.createTempTopic(prodTopic, ev.id)).topic;
+        topics.push(temp);
+        return temp;
       },
-    );
-    const temp = (await rt.admin.createTempTopic(prodTopic, ev0.id)).topic;
-    topics.push(temp);
-    for (const [topic, version] of [
-      [prodTopic, 'v1'],
-      [temp, 'v2'],
-    ] as const)
-      await produce(
-        rt.kafka,
-        topic,
-        Array.from({ length: PARTITIONS * KEYS }, (_, i) => ({
-          key: `k${i}`,
-          value: `${version}-${i}`,
-          partition: i % PARTITIONS,
-        })),
-      );
-    const cutover = await endOffsets(rt.kafka, prodTopic);
-    const t = rt.workflow.evolutions;
-    let ev = await t.transition(
-      ev0.id,
-      { type: 'shadowStarted', jobId: 'b'.repeat(32) },
-      SYSTEM_ACTOR,
-    );
-    ev = await t.update(ev.id, ev.version, (cur) => ({
-      ...cur,
-      shadow: { ...cur.shadow, tempTopic: temp },
-    }));
-    ev = await t.transition(
-      ev.id,
-      { type: 'requestApproval', shownSqlHash: ev.v2.hash, ttlMs: 60_000 },
-      OWNER.id,
-    );
-    ev = await t.transition(ev.id, { type: 'approve', shownSqlHash: ev.v2.hash }, 'U0APPR1');
-    ev = await t.update(ev.id, ev.version, (cur) => ({
-      ...cur,
-      cutover: {
-        offsets: cutover.map((o, partition) => ({ partition, offset: String(o) })),
-        recordedAt: rt.workflow.clock.now(),
+      cutover: async (temp) => {
+        for (const [topic, version] of [
+          [prodTopic, 'v1'],
+          [temp, 'v2'],
+        ] as const)
+          await produce(
+            rt.kafka,
+            topic,
+            Array.from({ length: PARTITIONS * KEYS }, (_, i) => ({
+              key: `k${i}`,
+              value: `${version}-${i}`,
+              partition: i % PARTITIONS,
+            })),
+          );
+        cutover = await endOffsets(rt.kafka, prodTopic);
+        return cutover;
       },
-    }));
-    await t.transition(
-      ev.id,
-      { type: 'deployCompleted', v2JobId: 'c'.repeat(32), cutoverGapMs: 1 },
-      SYSTEM_ACTOR,
-    );
+    });
 
     const partitionQueue = rt.queues.names.partitions;
     for (let i = 0; i < 2; i++)
