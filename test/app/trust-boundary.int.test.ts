@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startSlackBot, type SlackBotProcess } from '../../src/app/start-slack-bot.js';
+import { createRuntime, type Runtime } from '../../src/app/create-runtime.js';
 import { INPUT_IDS } from '../../src/bot/blocks/action-ids.js';
 import { developModal, registerModal } from '../../src/bot/blocks/form-modals.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -14,9 +14,11 @@ import {
 } from '../../src/slack-fake/index.js';
 import { systemClock } from '../../src/store/system-clock.js';
 import { aPipeline } from '../support/pipeline-fixture.js';
+import { freePort } from '../support/free-port.js';
 import { deleteKeysWithPrefix } from '../support/redis-test-keys.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { uniqueName } from '../support/unique-name.js';
+import { WorkerChild } from '../support/worker-child.js';
 
 const SECRET = 'trust-boundary-signing-secret';
 const CHANNEL = 'C0TRUST';
@@ -64,19 +66,28 @@ function pipelineYaml(
   ].join('\n');
 }
 
+/**
+ * The black-box probe of the issue, run against `evolve bot` as users start
+ * it (its own OS process, HTTP mode, only its environment): every request is
+ * a signed Slack request, every answer is read from the fake Slack Web API,
+ * and the test looks at Redis through a runtime of its own.
+ */
 describe('trust boundary through the real bot (signed HTTP, fake Slack Web API, real Redis)', () => {
   const e = stackEndpoints();
   const run = uniqueName('trust');
   const prefix = `${run}:`;
   const fake = new FakeSlackApi();
-  let bot: SlackBotProcess;
+  let child: WorkerChild;
+  /** The bot's Redis, Kafka and queues as the test sees them (the bot runs apart). */
+  let bot: { runtime: Runtime };
   let flink: Awaited<ReturnType<typeof recordingServer>>;
   let url: string;
 
   beforeAll(async () => {
     flink = await recordingServer();
     const apiUrl = await fake.start();
-    const config = loadConfig({
+    const port = await freePort();
+    const env = {
       EVOLVE_REDIS_URL: e.redisUrl,
       EVOLVE_REDIS_PREFIX: prefix,
       EVOLVE_QUEUE_NAMESPACE: run,
@@ -90,13 +101,27 @@ describe('trust boundary through the real bot (signed HTTP, fake Slack Web API, 
       EVOLVE_SLACK_API_URL: apiUrl,
       SLACK_BOT_TOKEN: fake.botToken,
       SLACK_SIGNING_SECRET: SECRET,
-    });
-    bot = await startSlackBot(config, { namespace: run, keyPrefix: prefix, port: 0 });
-    url = `http://127.0.0.1:${bot.port}/slack/events`;
-  });
+      EVOLVE_LOG_LEVEL: 'warn',
+    };
+    url = `http://127.0.0.1:${port}/slack/events`;
+    // Ready when its receiver answers (an unsigned request: 401, and nothing runs).
+    child = await WorkerChild.start(
+      'bot',
+      { ...env, EVOLVE_PORT: String(port) },
+      async () =>
+        await fetch(url, { method: 'POST', body: '{}' }).then(
+          (r) => r.status === 401,
+          () => false,
+        ),
+      'bot',
+    );
+    bot = { runtime: await createRuntime(loadConfig(env), { namespace: run, keyPrefix: prefix }) };
+  }, 240_000);
 
   afterAll(async () => {
-    await bot?.stop();
+    await child?.killAndWait();
+    if (child?.output.length) console.log(`[trust] the bot logged:\n${child.output.join('\n')}`);
+    await bot?.runtime.close();
     await fake.stop();
     flink?.server.close();
     const { Redis } = await import('ioredis');
@@ -378,5 +403,19 @@ describe('trust boundary through the real bot (signed HTTP, fake Slack Web API, 
     console.log(`[trust] mention injection: "${injected.split('\n')[0]}"`);
     expect(injected).not.toContain('<!channel>');
     expect(injected).toContain('&lt;!channel&gt;');
+  });
+
+  // Last: everything the bot sent to Slack over the whole file (Web API
+  // calls with their arguments, response_url posts), including the develop
+  // and register forms, SQL checks and refusals above.
+  it('no secret left the bot: not in any Slack call or reply', async () => {
+    const replies = [...fake.workspace.responseUrls.values()].flatMap((r) => r.posts);
+    const slackSaw = JSON.stringify([fake.calls, replies]);
+    console.log(
+      `[trust] scanned ${fake.calls.length} Slack calls and ${replies.length} replies (${slackSaw.length} characters) for the signing secret, the bot token and the Flink auth header`,
+    );
+    expect(fake.calls.length + replies.length, 'the probe did reach Slack').toBeGreaterThan(10);
+    for (const secret of [SECRET, fake.botToken, 'never-leaves'])
+      expect(slackSaw).not.toContain(secret);
   });
 });
