@@ -185,6 +185,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     admins: config.admins,
     validateSql,
     lagThreshold: config.observeLagThreshold,
+    announce: (channel, text) => slackStream.announce(channel, text),
   });
   const workers: EvolveWorkers[] = [];
   return {

@@ -22,12 +22,12 @@ import {
 } from '../config/pipelines-file.js';
 import type { Config } from '../config/load-config.js';
 import { mention, PermissionDeniedError } from '../evolution/evolution-errors.js';
-import { describeChanges } from '../evolution/pipeline-changes.js';
+import { registrationAnnouncement } from '../evolution/registration-announcement.js';
 import { isPrincipalMember, type Pipeline } from '../evolution/pipeline.js';
 import { isAdministrator } from '../evolution/registration-policy.js';
 import { userText } from '../evolution/user-text.js';
 import { SqlInvalidError } from '../flink/sql-invalid-error.js';
-import type { Actor, EvolutionService, Registration } from '../service/evolution-service.js';
+import type { Actor, EvolutionService } from '../service/evolution-service.js';
 import { fetchSqlUrl } from '../service/fetch-sql-url.js';
 
 export interface SlackCommandsAdapterDeps {
@@ -123,7 +123,9 @@ export class SlackCommandsAdapter implements SlackCommands {
     for (const p of pipelines) {
       const known = await this.d.service.pipelineNamed(p.name).catch(() => undefined);
       const r = await this.d.service.register(p, await this.actor(actor, known ?? p));
-      done.push(registrationLine(r, actor.userId));
+      done.push(
+        registrationAnnouncement(r, actor.userId) ?? `Pipeline \`${p.name}\` is unchanged.`,
+      );
     }
     const text = done.join('\n');
     // Who changed which rule is everyone's business in the channel (DESIGN 10).
@@ -344,16 +346,4 @@ export class SlackCommandsAdapter implements SlackCommands {
     const h = await this.d.service.history(name);
     return { pipeline: name, evolutions: h.evolutions };
   }
-}
-
-/** One registration, said plainly: what was added or which fields changed, and by whom. */
-function registrationLine(r: Registration, userId: string): string {
-  const name = r.pipeline.name;
-  if (r.created)
-    return `<@${userId}> registered pipeline \`${name}\` (output ${r.pipeline.kafka.outputTopic}).`;
-  if (r.changes.length === 0) return `Pipeline \`${name}\` is unchanged.`;
-  return [
-    `<@${userId}> changed pipeline \`${name}\`:`,
-    ...describeChanges(r.changes).map((l) => `• ${l}`),
-  ].join('\n');
 }

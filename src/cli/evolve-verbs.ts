@@ -153,7 +153,7 @@ export function registerEvolveVerbs(program: Command): void {
         for (const p of pipelines) {
           const known = await c.runtime.service.pipelineNamed(p.name).catch(() => undefined);
           const actor = await actorOf(c, o, p.name, 'register', known !== undefined);
-          const r = await c.runtime.service.register(p, actor);
+          const r = await c.runtime.service.register(p, actor, { announceFrom: 'the CLI' });
           const what = r.created
             ? `registered ${p.name} (production job ${r.pipeline.production.flinkJobId})`
             : r.changes.length === 0

@@ -42,6 +42,7 @@ import {
   type Registration,
 } from './register-pipeline.js';
 import { RedisKeys } from '../store/redis-keys.js';
+import { registrationAnnouncement } from '../evolution/registration-announcement.js';
 
 export type { Registration } from './register-pipeline.js';
 
@@ -68,6 +69,8 @@ export interface EvolutionServiceDeps {
   validateSql(sql: string, pipeline: Pipeline): Promise<{ outputTopic: string | undefined }>;
   /** EVOLVE_OBSERVE_LAG_THRESHOLD: a shadow lag at or below it is normal and does not warn. */
   lagThreshold?: number;
+  /** Posts a line in a channel, outside any thread (through the Slack writer). */
+  announce?: (channel: string, text: string) => Promise<void>;
 }
 
 /** What a deploy request recorded, with the facts its approval message shows. */
@@ -224,8 +227,20 @@ export class EvolutionService {
    * Registers a pipeline or changes a known one, if the actor may; accepted
    * or refused, the attempt is audited with every field before and after.
    */
-  register(next: Pipeline, actor: Actor): Promise<Registration> {
-    return registerPipeline(this.registrar, next, actor);
+  async register(
+    next: Pipeline,
+    actor: Actor,
+    o: { announceFrom?: 'the CLI' | 'the pipelines file' } = {},
+  ): Promise<Registration> {
+    const r = await registerPipeline(this.registrar, next, actor);
+    // The Slack form announces in the channel it was opened from; the other
+    // paths in the pipeline's own channel, when it names one (DESIGN 10).
+    const channel = r.pipeline.slackChannel;
+    const text =
+      o.announceFrom &&
+      registrationAnnouncement(r, actor.id, o.announceFrom === 'the CLI' ? 'the CLI' : undefined);
+    if (channel && text) await this.d.announce?.(channel, text);
+    return r;
   }
 
   private get registrar(): RegistrarDeps {
@@ -238,7 +253,13 @@ export class EvolutionService {
    * when it would change what an active evolution depends on.
    */
   async registerFromFile(pipeline: Pipeline): Promise<Pipeline> {
-    return (await this.register(pipeline, { id: PIPELINES_FILE_ACTOR })).pipeline;
+    return (
+      await this.register(
+        pipeline,
+        { id: PIPELINES_FILE_ACTOR },
+        { announceFrom: 'the pipelines file' },
+      )
+    ).pipeline;
   }
 
   async active(pipelineName: string): Promise<Evolution> {

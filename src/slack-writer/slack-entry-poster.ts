@@ -2,6 +2,7 @@ import type { Evolution } from '../evolution/evolution.js';
 import { approvalMessage } from '../bot/blocks/approval-message.js';
 import { milestoneReply } from '../bot/blocks/milestone-reply.js';
 import { statusCard } from '../bot/blocks/status-card.js';
+import { plain } from '../bot/blocks/listing-messages.js';
 import type { OutgoingMessage, SlackOutbox } from './slack-outbox.js';
 import type { SlackStreamEntry } from './slack-stream-entry.js';
 import type { SlackThreadIds, SlackThreads } from './slack-threads.js';
@@ -43,7 +44,8 @@ export class SlackEntryPoster {
    * redone.
    */
   async alreadyPosted(entry: SlackStreamEntry, entryId: string): Promise<string | undefined> {
-    if (entry.op === 'card' || !this.findPosted) return undefined;
+    // Announcements are not tagged in a thread: one may show twice after a writer died mid-post.
+    if (entry.op === 'card' || entry.op === 'announce' || !this.findPosted) return undefined;
     const thread = await this.threads.get(entry.evolution.id);
     if (!thread) return undefined;
     // The stream id starts with the append time; the reply came after it.
@@ -52,6 +54,8 @@ export class SlackEntryPoster {
 
   /** Resolves with the ts of what was posted (the card's when only the card changed). */
   async handle(entry: SlackStreamEntry, entryId?: string): Promise<string> {
+    if (entry.op === 'announce')
+      return (await this.outbox.post(entry.channel, plain(entry.text))).ts;
     const ev = entry.evolution;
     const tag = entryId
       ? { metadata: { event_type: ENTRY_METADATA_TYPE, event_payload: { entry: entryId } } }

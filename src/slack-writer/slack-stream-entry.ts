@@ -10,13 +10,36 @@ export type ApprovalFacts = Omit<ApprovalMessageInput, 'evolution' | 'now' | 'wi
  * Each carries the evolution as the appending process saw it, so the writer
  * renders without reading the store (a card is rendered from the latest one).
  */
-export type SlackStreamEntry =
+export type SlackStreamEntry = ThreadEntry | AnnounceEntry;
+
+export type ThreadEntry =
   | { op: 'card'; evolution: Evolution }
   | { op: 'milestone'; evolution: Evolution; milestone: Milestone }
   | { op: 'approval'; evolution: Evolution; approval: ApprovalFacts };
 
+/** A line in a channel, outside any thread: a pipeline registered or changed from the CLI or the pipelines file. */
+export interface AnnounceEntry {
+  op: 'announce';
+  channel: string;
+  text: string;
+}
+
+/** The channel an entry goes to ('' when it names none). */
+export function entryChannel(entry: SlackStreamEntry): string {
+  return entry.op === 'announce' ? entry.channel : entry.evolution.slack.channel;
+}
+
 /** Flat field list for XADD. */
 export function encodeEntry(entry: SlackStreamEntry): string[] {
+  if (entry.op === 'announce')
+    return [
+      'op',
+      'announce',
+      'body',
+      JSON.stringify({ channel: entry.channel, text: entry.text }),
+      'at',
+      String(Date.now()),
+    ];
   const body =
     entry.op === 'milestone' ? entry.milestone : entry.op === 'approval' ? entry.approval : {};
   return [
@@ -36,6 +59,12 @@ export function decodeEntry(flat: readonly string[]): SlackStreamEntry | undefin
   const f = new Map<string, string>();
   for (let i = 0; i + 1 < flat.length; i += 2) f.set(flat[i]!, flat[i + 1]!);
   try {
+    if (f.get('op') === 'announce') {
+      const a = JSON.parse(f.get('body') ?? '{}') as Partial<AnnounceEntry>;
+      if (typeof a.channel !== 'string' || !a.channel || typeof a.text !== 'string')
+        return undefined;
+      return { op: 'announce', channel: a.channel, text: a.text };
+    }
     const evolution = JSON.parse(f.get('evolution') ?? 'null') as Evolution | null;
     const body = JSON.parse(f.get('body') ?? '{}') as unknown;
     if (!evolution?.id || !evolution.slack?.channel) return undefined;

@@ -2,7 +2,12 @@ import type { Redis } from 'ioredis';
 import type { Evolution } from '../evolution/evolution.js';
 import type { Milestone, Notifier } from '../evolution/ports/notifier.js';
 import type { RedisKeys } from '../store/redis-keys.js';
-import { encodeEntry, type ApprovalFacts, type SlackStreamEntry } from './slack-stream-entry.js';
+import {
+  encodeEntry,
+  entryChannel,
+  type ApprovalFacts,
+  type SlackStreamEntry,
+} from './slack-stream-entry.js';
 
 /**
  * The Notifier of every process (bot, workers, CLI): appends the update to
@@ -40,9 +45,14 @@ export class SlackStreamNotifier implements Notifier {
     await this.append({ op: 'approval', evolution, approval });
   }
 
+  /** A line in a channel outside any thread (a registration from the CLI or the pipelines file). */
+  async announce(channel: string, text: string): Promise<void> {
+    await this.append({ op: 'announce', channel, text });
+  }
+
   private async append(entry: SlackStreamEntry): Promise<void> {
     // An evolution started outside Slack for a pipeline that names no channel has no thread.
-    if (!entry.evolution.slack.channel) return;
+    if (!entryChannel(entry)) return;
     await this.redis.xadd(
       this.keys.slackStream(),
       'MAXLEN',

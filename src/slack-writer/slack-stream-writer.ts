@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../store/redis-keys.js';
 import { RedisLease } from '../store/redis-lease.js';
-import { decodeEntry, type SlackStreamEntry } from './slack-stream-entry.js';
+import { decodeEntry, entryChannel, type SlackStreamEntry } from './slack-stream-entry.js';
 import { isTransientSlackError } from './slack-error-kind.js';
 import { supersededCards } from './superseded-cards.js';
 
@@ -191,7 +191,7 @@ export class SlackStreamWriter {
     const superseded = supersededCards(decoded);
     const lanes = new Map<string, typeof decoded>();
     for (const d of decoded) {
-      const channel = d.entry?.evolution.slack.channel ?? '';
+      const channel = d.entry ? entryChannel(d.entry) : '';
       lanes.set(channel, [...(lanes.get(channel) ?? []), d]);
     }
     const results = await Promise.all(
@@ -224,7 +224,7 @@ export class SlackStreamWriter {
           return false;
         }
         this.o.logger?.warn(
-          `Slack writer: Slack refused entry ${id} (${entry.op} of ${entry.evolution.id}) for good: ${String(err)}; skipped`,
+          `Slack writer: Slack refused entry ${id} (${entry.op === 'announce' ? `announce in ${entry.channel}` : `${entry.op} of ${entry.evolution.id}`}) for good: ${String(err)}; skipped`,
         );
       }
     }

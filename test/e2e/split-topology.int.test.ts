@@ -247,6 +247,20 @@ describe('split topology: a bot and two workers as separate processes, a real pi
   };
 
   it('develop -> deploy -> approve -> backfill; the bot SIGKILLed mid-backfill and restarted: every milestone once, in order', async () => {
+    // The workers registered the pipeline from the pipelines file: the channel was told.
+    await until(
+      'the pipelines file registration announced in the channel',
+      async () =>
+        fake.workspace
+          .channelHistory(CHANNEL)
+          .find(
+            (m) =>
+              m.text ===
+              `The pipelines file registered pipeline \`${pipeline}\` (output ${revenueTopic}).`,
+          ),
+      60_000,
+      200,
+    );
     const started = Date.now();
     const answer = await slack.develop(pipeline, sql.v2, OWNER);
     const id = /Evolution (ev-[a-z0-9-]+) started/.exec(answer)?.[1];
@@ -346,6 +360,21 @@ describe('split topology: a bot and two workers as separate processes, a real pi
       return out.out;
     };
     await cli('register', join(dir, `${name}.yaml`), '--as', ADMIN);
+    // Registrations outside Slack are announced in the pipeline's channel too (DESIGN 10).
+    const announced = await until(
+      'the registration announced in the channel',
+      async () =>
+        fake.workspace
+          .channelHistory(CLI_CHANNEL)
+          .find((m) => m.text.includes(`registered pipeline \`${name}\``)),
+      60_000,
+      200,
+    );
+    console.log(`[split-cli] announced: ${announced.text}`);
+    expect(announced.text).toBe(
+      `<@${ADMIN}> (from the CLI) registered pipeline \`${name}\` (output ${name}-revenue).`,
+    );
+    expect(announced.threadTs, 'a channel message, not a thread reply').toBeUndefined();
     await until(
       'v1 output',
       async () => ((await readAll(`${name}-revenue`)).length >= 40 ? true : undefined),

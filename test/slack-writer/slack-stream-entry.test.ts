@@ -27,6 +27,12 @@ describe('Slack stream entries', () => {
     });
   });
 
+  it('reads back an announcement, which has a channel and no evolution', () => {
+    const entry = { op: 'announce' as const, channel: 'C0ANN', text: 'registered `x`' };
+    expect(decodeEntry(encodeEntry(entry))).toEqual(entry);
+    expect(decodeEntry(['op', 'announce', 'body', '{"text":"no channel"}'])).toBeUndefined();
+  });
+
   it('an entry this version cannot read is undefined, not an exception', () => {
     expect(decodeEntry(['op', 'card', 'evolution', '{not json'])).toBeUndefined();
     expect(decodeEntry(['op', 'teleport', 'evolution', JSON.stringify(ev)])).toBeUndefined();
