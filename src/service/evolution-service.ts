@@ -318,7 +318,8 @@ export class EvolutionService {
    */
   async requestDeploy(pipelineName: string, actor: Actor): Promise<DeployRequest> {
     const current = await this.active(pipelineName);
-    const pipeline = await this.w.pipelines.load(pipelineName);
+    // What the evolution snapshotted at its start (approvers, topic, endpoints), like its steps.
+    const pipeline = await loadPipelineFor(this.w.pipelines, current);
     let shadow: ShadowHealth | undefined;
     if (this.mayAct(pipeline, 'requestApproval', actor) && SHADOW_WATCHED.has(current.status)) {
       shadow = await this.shadowHealth(current);
