@@ -323,7 +323,7 @@ export class EvolutionService {
     let shadow: ShadowHealth | undefined;
     if (this.mayAct(pipeline, 'requestApproval', actor) && SHADOW_WATCHED.has(current.status)) {
       shadow = await this.shadowHealth(current);
-      assertShadowHealthy(current, shadow, 'request a deploy of');
+      await this.auditedShadowCheck(current, shadow, 'requestApproval', actor);
     }
     let evolution = await this.w.evolutions.transition(
       current.id,
@@ -429,7 +429,35 @@ export class EvolutionService {
       shownSqlHash: input.shownSqlHash,
       now: this.w.clock.now(),
     }).allowed;
-    if (allowed && ev.shadow.jobId) assertShadowHealthy(ev, await this.shadowHealth(ev), 'approve');
+    if (allowed && ev.shadow.jobId)
+      await this.auditedShadowCheck(ev, await this.shadowHealth(ev), 'approve', input.actor);
+  }
+
+  /** A refusal for the shadow's health is an attempt like any other: audited, then thrown. */
+  private async auditedShadowCheck(
+    ev: Evolution,
+    health: ShadowHealth,
+    action: 'requestApproval' | 'approve',
+    actor: Actor,
+  ): Promise<void> {
+    try {
+      assertShadowHealthy(ev, health, action === 'approve' ? 'approve' : 'request a deploy of');
+    } catch (err) {
+      if (err instanceof EvolveError)
+        await this.w.audit.append({
+          evolutionId: ev.id,
+          pipeline: ev.pipeline,
+          actor: actor.id,
+          action,
+          before: ev.status,
+          accepted: false,
+          reason: err.userMessage,
+          code: err.code,
+          at: this.w.clock.now(),
+          ...(actor.origin ? { origin: actor.origin } : {}),
+        });
+      throw err;
+    }
   }
 
   async startBackfill(

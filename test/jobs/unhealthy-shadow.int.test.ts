@@ -14,7 +14,7 @@ describe('a v2 whose CAST throws at runtime: its shadow is never called healthy'
   const { pipelineName, sql, flink, rest, ordersTopic } = world;
   const owner = { id: 'U0OWNER1' };
 
-  /** Nothing recorded: same state, same version, no approval, no new audit event. */
+  /** Nothing changed: same state, no approval; the refusal itself is audited, once. */
   async function deployRefused(evolutionId: string, expected: RegExp): Promise<void> {
     const before = await world.rt.workflow.evolutions.load(evolutionId);
     const audit = await world.rt.workflow.audit.list(pipelineName, { evolutionId });
@@ -25,9 +25,14 @@ describe('a v2 whose CAST throws at runtime: its shadow is never called healthy'
     const after = await world.rt.workflow.evolutions.load(evolutionId);
     expect(after.status).toBe(before.status);
     expect(after.approval).toBeUndefined();
-    expect(
-      (await world.rt.workflow.audit.list(pipelineName, { evolutionId })).length,
-    ).toBeLessThanOrEqual(audit.length + (before.status === 'FAILED' ? 1 : 0));
+    const added = (await world.rt.workflow.audit.list(pipelineName, { evolutionId })).length;
+    const refusals = (await world.rt.workflow.audit.list(pipelineName, { evolutionId }))
+      .filter((e) => !e.accepted && e.action === 'requestApproval')
+      .map((e) => `${e.actor} ${e.code}`);
+    expect(added - audit.length, 'one new audit event: the refusal').toBe(1);
+    expect(refusals.at(-1)).toBe(
+      `${owner.id} ${before.status === 'FAILED' ? 'TRANSITION_REFUSED' : 'SHADOW_UNHEALTHY'}`,
+    );
   }
 
   it('fails on its first records: develop fails with the exception (never RUNNING), status says FAILED, deploy is refused', async () => {
@@ -168,6 +173,10 @@ describe('a v2 whose CAST throws at runtime: its shadow is never called healthy'
     expect(after.status).toBe('AWAITING_APPROVAL');
     expect(after.version).toBe(before.version);
     expect(after.approval?.decision).toBeUndefined();
+    const refused = (
+      await world.rt.workflow.audit.list(pipelineName, { evolutionId: ev.id })
+    ).filter((e) => e.action === 'approve' && !e.accepted);
+    expect(refused.map((e) => `${e.actor} ${e.code}`)).toEqual(['U0APPR1 SHADOW_UNHEALTHY']);
 
     await world.rt.service.abort(pipelineName, owner);
     expect(await flink.jobState(world.v1JobId)).toBe('RUNNING');
