@@ -60,7 +60,7 @@ describe('a v2 whose CAST throws at runtime: its shadow is never called healthy'
     // Whether Flink failed it before or after all its tasks ran, develop says the same kind of thing.
     expect(ev.status).toBe('FAILED');
     expect(ev.error?.message).toMatch(
-      /^The shadow job [0-9a-f]{32} (started but did not stay up: Flink shows it \w+( after \d+ restarts?)?|did not reach RUNNING within \d+ s \(state \w+\))\. Its last exception: NumberFormatException.*\/evolve abort /,
+      /^The shadow job [0-9a-f]{32} (started but did not stay up: Flink shows it \w+( after \d+ restarts?)?|did not reach RUNNING within \d+ s \(state \w+\)|ended \w+ before all its tasks ran)\. Its last exception: NumberFormatException.*\/evolve abort /,
     );
     expect(thread.some((t) => /is RUNNING/.test(t))).toBe(false);
     const jobs = await rest.listJobs();

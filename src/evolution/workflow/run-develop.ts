@@ -80,8 +80,8 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
       throw new EvolveError(
         'FLINK_STATEMENT_FAILED',
         lacksTaskSlot(failure)
-          ? `${noTaskSlotText('shadow')} Then run /evolve develop again (job ${jobId} was ${state}).`
-          : `The shadow job ${jobId} did not reach RUNNING within ${Math.round(deps.runningTimeoutMs / 1000)} s (state ${state}).${causeOf(failure)} ${fixAndDevelopAgain(ev)}`,
+          ? `${noTaskSlotText('shadow')} Then /evolve abort ${ev.pipeline} and /evolve develop ${ev.pipeline} again (job ${jobId} was ${state}).`
+          : `The shadow job ${jobId} ${notRunning(state, deps.runningTimeoutMs)}.${causeOf(failure)} ${fixAndDevelopAgain(ev)}`,
       );
     }
     // Every task runs; a v2 that throws on its input (a CAST) fails on its
@@ -149,6 +149,13 @@ function causeOf(failure: string | undefined): string {
   if (!failure) return '';
   const line = failureLine(failure);
   return ` Its last exception: ${line}${/[.!?…]$/.test(line) ? '' : '.'}`;
+}
+
+/** A job that ended did not time out: it failed, and saying "within 90 s" would mislead. */
+function notRunning(state: string, timeoutMs: number): string {
+  return ['FAILED', 'CANCELED', 'FINISHED'].includes(state)
+    ? `ended ${state} before all its tasks ran`
+    : `did not reach RUNNING within ${Math.round(timeoutMs / 1000)} s (state ${state})`;
 }
 
 /** A FAILED evolution stays active until it is aborted, so develop again comes after the abort. */
