@@ -90,7 +90,15 @@ export async function setupDemo(
     flink: { restUrl: runtime.config.flink.restUrl, gatewayUrl: runtime.config.flink.gatewayUrl },
   });
   let jobId = production.flinkJobId;
-  if (!jobId || (await flink.jobState(jobId)) !== 'RUNNING') {
+  // Mid-deploy v1 is stopped on purpose and v2 is on its way: a fresh v1
+  // here would write the output topic beside v2. The deploy (or its automatic
+  // roll back) brings production up; the next start finds it running.
+  const deploying = registered
+    ? await runtime.workflow.evolutions.activeFor(names.pipeline)
+    : undefined;
+  if (deploying?.status === 'DEPLOYING') {
+    log(`evolution ${deploying.id} is deploying: production is left to it`);
+  } else if (!jobId || (await flink.jobState(jobId)) !== 'RUNNING') {
     if (!registered) {
       await generator.send(2_000);
       log('wrote 2000 orders of history');
