@@ -143,19 +143,12 @@ export class EvolutionService {
       const active = await this.w.evolutions.activeFor(pipeline.name);
       if (active) throw new EvolutionConflictError(active);
     } catch (err) {
-      if (err instanceof PermissionDeniedError) {
-        await this.w.audit.append({
+      if (err instanceof PermissionDeniedError)
+        await this.auditRefusal(err, actor, {
           evolutionId: '',
           pipeline: pipeline.name,
-          actor: actor.id,
           action: 'develop',
-          accepted: false,
-          reason: err.userMessage,
-          code: err.code,
-          at: this.w.clock.now(),
-          ...(actor.origin ? { origin: actor.origin } : {}),
         });
-      }
       throw err;
     }
   }
@@ -444,20 +437,31 @@ export class EvolutionService {
       assertShadowHealthy(ev, health, action === 'approve' ? 'approve' : 'request a deploy of');
     } catch (err) {
       if (err instanceof EvolveError)
-        await this.w.audit.append({
+        await this.auditRefusal(err, actor, {
           evolutionId: ev.id,
           pipeline: ev.pipeline,
-          actor: actor.id,
           action,
           before: ev.status,
-          accepted: false,
-          reason: err.userMessage,
-          code: err.code,
-          at: this.w.clock.now(),
-          ...(actor.origin ? { origin: actor.origin } : {}),
         });
       throw err;
     }
+  }
+
+  /** A refusal decided here rather than by a transition (which audits its own). */
+  private async auditRefusal(
+    err: EvolveError,
+    actor: Actor,
+    what: Pick<AuditEvent, 'evolutionId' | 'pipeline' | 'action' | 'before'>,
+  ): Promise<void> {
+    await this.w.audit.append({
+      ...what,
+      actor: actor.id,
+      accepted: false,
+      reason: err.userMessage,
+      code: err.code,
+      at: this.w.clock.now(),
+      ...(actor.origin ? { origin: actor.origin } : {}),
+    });
   }
 
   async startBackfill(
