@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION_IDS } from '../../src/bot/blocks/action-ids.js';
-import { CHANNEL, startBoltHarness, type BoltHarness } from './bolt-test-kit.js';
+import { CHANNEL, eventually, startBoltHarness, type BoltHarness } from './bolt-test-kit.js';
 
 let h: BoltHarness;
 
@@ -31,7 +31,7 @@ describe('Bolt HTTP receiver: request signatures', () => {
   it('accepts the same request signed now with the right secret', async () => {
     const { res, responseUrl } = await h.command('status revenue', 'U0OWNER1');
     expect(res.status).toBe(200);
-    await vi.waitFor(() => expect(h.fake.responsesTo(responseUrl)).toHaveLength(1));
+    await eventually(() => expect(h.fake.responsesTo(responseUrl)).toHaveLength(1));
     expect(JSON.stringify(h.fake.responsesTo(responseUrl)[0])).toContain(h.evolution.id);
   });
 });
@@ -59,7 +59,7 @@ describe('Bolt HTTP receiver: /evolve acks within 3 s while the service is slow'
       expect(res.status).toBe(200);
       expect(ms).toBeLessThan(SLACK_ACK_MS);
       // The service was reached but has not answered yet: the ack did not wait for it.
-      await vi.waitFor(() => expect(h.service.callsOf(method)).toHaveLength(1));
+      await eventually(() => expect(h.service.callsOf(method)).toHaveLength(1));
       expect(h.fake.responsesTo(responseUrl)).toHaveLength(0);
       expect(h.service.callsOf(method)[0]?.actor).toMatchObject({
         userId: 'U0OWNER1',
@@ -70,10 +70,10 @@ describe('Bolt HTTP receiver: /evolve acks within 3 s while the service is slow'
       if (method === 'developForm') {
         // A placeholder modal opened within the trigger's 3 s; the form replaces it once the service answers.
         expect(h.fake.callsOf('views.open')).toHaveLength(1);
-        await vi.waitFor(() => expect(h.fake.callsOf('views.update')).toHaveLength(1));
+        await eventually(() => expect(h.fake.callsOf('views.update')).toHaveLength(1));
         expect(h.fake.callsOf('views.update')[0]?.ok).toBe(true);
       } else {
-        await vi.waitFor(() => expect(h.fake.responsesTo(responseUrl)).toHaveLength(1));
+        await eventually(() => expect(h.fake.responsesTo(responseUrl)).toHaveLength(1));
         expect(h.fake.responsesTo(responseUrl)[0]).toMatchObject({ response_type: 'ephemeral' });
       }
     },
@@ -88,7 +88,7 @@ describe('Bolt HTTP receiver: /evolve acks within 3 s while the service is slow'
       expect(ms).toBeLessThan(SLACK_ACK_MS);
       expect(h.service.calls).toHaveLength(0);
       if (text === 'register') {
-        await vi.waitFor(() => expect(h.fake.callsOf('views.open')).toHaveLength(1));
+        await eventually(() => expect(h.fake.callsOf('views.open')).toHaveLength(1));
         expect(h.fake.callsOf('views.open')[0]?.ok).toBe(true);
       }
     },
@@ -103,7 +103,7 @@ describe('Bolt HTTP receiver: /evolve acks within 3 s while the service is slow'
 
   it('shows the userMessage of a service EvolveError to the person, ephemeral', async () => {
     const { responseUrl } = await h.command('history nosuch', 'U0OWNER1');
-    await vi.waitFor(() => expect(h.fake.responsesTo(responseUrl)).toHaveLength(1));
+    await eventually(() => expect(h.fake.responsesTo(responseUrl)).toHaveLength(1));
     expect(h.fake.responsesTo(responseUrl)[0]).toMatchObject({ response_type: 'ephemeral' });
     expect(String(h.fake.responsesTo(responseUrl)[0]?.text)).toMatch(
       /No pipeline 'nosuch' is registered[\s\S]*\/evolve pipelines/,
@@ -114,7 +114,7 @@ describe('Bolt HTTP receiver: /evolve acks within 3 s while the service is slow'
 describe('/evolve deploy', () => {
   it('posts the approval message in the thread, bound to the hash, and its Approve works end to end', async () => {
     const { responseUrl } = await h.command('deploy revenue', 'U0OWNER1');
-    await vi.waitFor(() => expect(h.fake.responsesTo(responseUrl)).toHaveLength(1));
+    await eventually(() => expect(h.fake.responsesTo(responseUrl)).toHaveLength(1));
     expect(h.service.callsOf('requestDeploy')).toHaveLength(1);
 
     const [card] = h.fake.workspace.channelHistory(CHANNEL);
@@ -125,7 +125,7 @@ describe('/evolve deploy', () => {
     expect(card?.text).toContain('Awaiting approval');
 
     await h.click(approval, ACTION_IDS.approve, 'U0APPR1');
-    await vi.waitFor(() =>
+    await eventually(() =>
       expect(h.fake.workspace.message(CHANNEL, approval.ts)?.editCount).toBe(1),
     );
     expect(h.service.callsOf('decideApproval')[0]?.args[0]).toEqual({
@@ -142,14 +142,14 @@ describe('/evolve deploy', () => {
       h.fake.callsOf('chat.postMessage').filter((c) => c.ok && isApproval(c.args));
     h.fake.refuseNext('chat.postMessage', 'channel_is_archived', isApproval);
     const first = await h.command('deploy revenue', 'U0OWNER1');
-    await vi.waitFor(() => expect(h.fake.responsesTo(first.responseUrl)).toHaveLength(1));
+    await eventually(() => expect(h.fake.responsesTo(first.responseUrl)).toHaveLength(1));
     expect(JSON.stringify(h.fake.responsesTo(first.responseUrl)[0])).toContain(
       'run `/evolve deploy revenue` again to post the message anew',
     );
     expect(approvalsPosted()).toHaveLength(0);
 
     const second = await h.command('deploy revenue', 'U0OWNER1');
-    await vi.waitFor(() => expect(h.fake.responsesTo(second.responseUrl)).toHaveLength(1));
+    await eventually(() => expect(h.fake.responsesTo(second.responseUrl)).toHaveLength(1));
     expect(h.service.callsOf('requestDeploy')).toHaveLength(2);
     expect(approvalsPosted()).toHaveLength(1);
   });
@@ -171,7 +171,7 @@ describe('Bolt HTTP receiver: approval buttons', () => {
     const { res, ms } = await h.click(message, ACTION_IDS.approve, 'U0APPR1');
     expect(res.status).toBe(200);
     expect(ms).toBeLessThan(SLACK_ACK_MS);
-    await vi.waitFor(() => expect(h.service.callsOf('decideApproval')).toHaveLength(1));
+    await eventually(() => expect(h.service.callsOf('decideApproval')).toHaveLength(1));
     const [call] = h.service.callsOf('decideApproval');
     expect(call?.actor.userId).toBe('U0APPR1');
     expect(call?.args[0]).toEqual({
@@ -181,7 +181,7 @@ describe('Bolt HTTP receiver: approval buttons', () => {
     });
 
     h.service.release();
-    await vi.waitFor(() =>
+    await eventually(() =>
       expect(h.fake.workspace.message(CHANNEL, message.ts)?.editCount).toBe(1),
     );
     const edited = h.fake.workspace.message(CHANNEL, message.ts);
@@ -193,7 +193,7 @@ describe('Bolt HTTP receiver: approval buttons', () => {
     const message = await postApproval();
     const { res } = await h.click(message, ACTION_IDS.approve, 'U0STRANGER');
     expect(res.status).toBe(200);
-    await vi.waitFor(() => expect(h.fake.workspace.ephemeralsFor('U0STRANGER')).toHaveLength(1));
+    await eventually(() => expect(h.fake.workspace.ephemeralsFor('U0STRANGER')).toHaveLength(1));
     expect(h.fake.workspace.ephemeralsFor('U0STRANGER')[0]?.text).toMatch(
       /is not an approver of pipeline 'revenue'/,
     );
@@ -204,11 +204,11 @@ describe('Bolt HTTP receiver: approval buttons', () => {
     const message = await postApproval();
     await h.click(message, ACTION_IDS.approve, 'U0OWNER2');
     await h.click(message, ACTION_IDS.reject, 'U0OWNER1');
-    await vi.waitFor(() => expect(h.service.callsOf('decideApproval')).toHaveLength(2));
+    await eventually(() => expect(h.service.callsOf('decideApproval')).toHaveLength(2));
     // U0OWNER2 is an approver and not the requester: approved. U0OWNER1 is no approver.
-    await vi.waitFor(() => expect(h.fake.workspace.ephemeralsFor('U0OWNER1')).toHaveLength(1));
+    await eventually(() => expect(h.fake.workspace.ephemeralsFor('U0OWNER1')).toHaveLength(1));
     expect(h.fake.workspace.ephemeralsFor('U0OWNER1')[0]?.text).toMatch(/not an approver/);
-    await vi.waitFor(() =>
+    await eventually(() =>
       expect(h.fake.workspace.message(CHANNEL, message.ts)?.editCount).toBe(1),
     );
     expect(JSON.stringify(h.fake.workspace.message(CHANNEL, message.ts)?.blocks)).toContain(

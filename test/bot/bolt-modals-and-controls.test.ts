@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION_IDS, INPUT_IDS } from '../../src/bot/blocks/action-ids.js';
 import { createBoltApp } from '../../src/bot/create-bolt-app.js';
 import { EvolveError } from '../../src/errors.js';
@@ -7,7 +7,13 @@ import { aPipeline, V1_SQL } from '../support/pipeline-fixture.js';
 import { anEvolutionIn } from '../support/evolution-fixture.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { REGISTER_EXAMPLE } from '../../src/bot/blocks/form-modals.js';
-import { CHANNEL, directSlack, startBoltHarness, type BoltHarness } from './bolt-test-kit.js';
+import {
+  CHANNEL,
+  directSlack,
+  eventually,
+  startBoltHarness,
+  type BoltHarness,
+} from './bolt-test-kit.js';
 import { RecordingSlackCommands } from './recording-slack-commands.js';
 
 let h: BoltHarness | undefined;
@@ -19,7 +25,7 @@ afterEach(async () => {
 
 async function openDevelopModal(harness: BoltHarness, pipeline = 'revenue') {
   await harness.command(`develop ${pipeline}`, 'U0OWNER1');
-  await vi.waitFor(() => expect(harness.fake.callsOf('views.update')).toHaveLength(1));
+  await eventually(() => expect(harness.fake.callsOf('views.update')).toHaveLength(1));
   const [view] = [...harness.fake.workspace.views.values()];
   if (!view) throw new Error('no view opened');
   return view.view;
@@ -93,7 +99,7 @@ describe('develop modal', () => {
     );
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('');
-    await vi.waitFor(() => expect(h?.fake.workspace.ephemeralsFor('U0OWNER1')).toHaveLength(1));
+    await eventually(() => expect(h?.fake.workspace.ephemeralsFor('U0OWNER1')).toHaveLength(1));
     const [call] = h.service.callsOf('startDevelop');
     expect(call?.actor).toMatchObject({ userId: 'U0OWNER1', channelId: CHANNEL });
     expect(call?.args[0]).toEqual({ pipeline: 'revenue', sql: 'INSERT INTO x SELECT 1;' });
@@ -104,7 +110,7 @@ describe('register modal', () => {
   it('opens on `/evolve register` and hands the YAML to the service; empty YAML is refused inline', async () => {
     h = await startBoltHarness('SHADOW_RUNNING');
     await h.command('register', 'U0OWNER1');
-    await vi.waitFor(() => expect(h?.fake.callsOf('views.open')).toHaveLength(1));
+    await eventually(() => expect(h?.fake.callsOf('views.open')).toHaveLength(1));
     const [opened] = [...h.fake.workspace.views.values()];
     const view = opened?.view ?? {};
     const field = { [INPUT_IDS.registerYaml.block]: { [INPUT_IDS.registerYaml.action]: '' } };
@@ -138,9 +144,9 @@ describe('register modal', () => {
       'U0OWNER1',
     );
     expect(ok.res.status).toBe(200);
-    await vi.waitFor(() => expect(h?.service.callsOf('registerPipeline')).toHaveLength(1));
+    await eventually(() => expect(h?.service.callsOf('registerPipeline')).toHaveLength(1));
     expect(h.service.callsOf('registerPipeline')[0]?.args).toEqual([yaml]);
-    await vi.waitFor(() => expect(h?.fake.workspace.ephemeralsFor('U0OWNER1')).toHaveLength(1));
+    await eventually(() => expect(h?.fake.workspace.ephemeralsFor('U0OWNER1')).toHaveLength(1));
   });
 });
 
@@ -152,9 +158,9 @@ describe('backfill buttons on the status card', () => {
     if (!card) throw new Error('no card');
     const { res } = await h.click(card, ACTION_IDS.pauseBackfill, 'U0OWNER1');
     expect(res.status).toBe(200);
-    await vi.waitFor(() => expect(h?.service.callsOf('pauseBackfill')).toHaveLength(1));
+    await eventually(() => expect(h?.service.callsOf('pauseBackfill')).toHaveLength(1));
     expect(h.service.callsOf('pauseBackfill')[0]?.args[0]).toEqual({ evolutionId: h.evolution.id });
-    await vi.waitFor(() => expect(h?.fake.workspace.ephemeralsFor('U0OWNER1')).toHaveLength(1));
+    await eventually(() => expect(h?.fake.workspace.ephemeralsFor('U0OWNER1')).toHaveLength(1));
   });
 });
 

@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import { createBoltApp, type BoltBot } from '../../src/bot/create-bolt-app.js';
 import type { ReplayGuard } from '../../src/bot/replay-guard.js';
 import type { Evolution } from '../../src/evolution/evolution.js';
@@ -143,4 +144,16 @@ export async function startBoltHarness(
       await fake.stop();
     },
   };
+}
+
+/**
+ * vi.waitFor with room for a loaded machine: its default (1 s) failed in a
+ * busy run where the receiver took longer than that to reach the fake Slack
+ * API. What is waited for is still checked every 50 ms.
+ */
+export function eventually<T>(
+  check: () => T | Promise<T>,
+  options: { timeout?: number; interval?: number } = {},
+): Promise<T> {
+  return vi.waitFor(check, { timeout: 10_000, interval: 50, ...options });
 }

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EvolveError } from '../../src/errors.js';
 import { EvolutionConflictError } from '../../src/evolution/evolution-errors.js';
 import {
@@ -6,7 +6,13 @@ import {
   signSlackRequest,
   slashCommandBody,
 } from '../../src/slack-fake/index.js';
-import { CHANNEL, SIGNING_SECRET, startBoltHarness, type BoltHarness } from './bolt-test-kit.js';
+import {
+  CHANNEL,
+  eventually,
+  SIGNING_SECRET,
+  startBoltHarness,
+  type BoltHarness,
+} from './bolt-test-kit.js';
 
 let h: BoltHarness;
 
@@ -51,7 +57,7 @@ describe('signed request timestamps (Bolt refuses the past; we add the future)',
     expect(past.res.status).toBe(401);
     const ahead = await h.command('status revenue', 'U0OWNER1', { timestamp: nowS() + 4 * 60 });
     expect(ahead.res.status).toBe(200);
-    await vi.waitFor(() => expect(h.fake.responsesTo(ahead.responseUrl)).toHaveLength(1));
+    await eventually(() => expect(h.fake.responsesTo(ahead.responseUrl)).toHaveLength(1));
     expect(h.service.callsOf('status')).toHaveLength(1);
   });
 
@@ -71,7 +77,7 @@ describe('replayed signed requests', () => {
     const timestamp = nowS();
     const first = await sendSignedRequest(h.url, body, SIGNING_SECRET, { timestamp });
     expect(first.status).toBe(200);
-    await vi.waitFor(() => expect(h.fake.responsesTo(responseUrl)).toHaveLength(1));
+    await eventually(() => expect(h.fake.responsesTo(responseUrl)).toHaveLength(1));
 
     const replay = await sendSignedRequest(h.url, body, SIGNING_SECRET, { timestamp });
     expect(replay.status).toBe(401);
@@ -93,7 +99,7 @@ describe('replayed signed requests', () => {
       signatureHeaders: { ...signature },
     });
     expect(genuine.status).toBe(200);
-    await vi.waitFor(() => expect(h.fake.responsesTo(responseUrl)).toHaveLength(1));
+    await eventually(() => expect(h.fake.responsesTo(responseUrl)).toHaveLength(1));
     expect(h.service.calls.map((c) => c.method)).toEqual(['status']);
   });
 
@@ -124,7 +130,7 @@ describe('replayed signed requests', () => {
       timestamp: nowS() - 2,
     });
     expect(first.status).toBe(200);
-    await vi.waitFor(() => expect(mentions).toBe(1));
+    await eventually(() => expect(mentions).toBe(1));
 
     const retry = await sendSignedRequest(h.url, event, SIGNING_SECRET, {
       ...json,
@@ -211,7 +217,7 @@ describe('oversized commands and echoed input, through the real receiver', () =>
       'develop revenue sql=https://git.example.com/v2.sql',
       'U0OWNER1',
     );
-    await vi.waitFor(() => expect(h.fake.responsesTo(refused.responseUrl)).toHaveLength(1));
+    await eventually(() => expect(h.fake.responsesTo(refused.responseUrl)).toHaveLength(1));
     const reply = JSON.stringify(h.fake.responsesTo(refused.responseUrl)[0]);
     expect(reply).not.toContain('<!channel>');
     expect(reply).toContain('out&lt;!channel&gt;');
@@ -227,7 +233,7 @@ describe('oversized commands and echoed input, through the real receiver', () =>
       'develop revenue sql=https://git.example.com/v2.sql',
       'U0OWNER1',
     );
-    await vi.waitFor(() => expect(h.fake.responsesTo(conflict.responseUrl)).toHaveLength(1));
+    await eventually(() => expect(h.fake.responsesTo(conflict.responseUrl)).toHaveLength(1));
     expect(JSON.stringify(h.fake.responsesTo(conflict.responseUrl)[0])).toContain(
       'started by <@U0OWNER2>',
     );
