@@ -1,5 +1,5 @@
 import type { Evolution } from '../evolution/evolution.js';
-import { approvalMessage } from '../bot/blocks/approval-message.js';
+import { approvalMessage, withApprovalDecision } from '../bot/blocks/approval-message.js';
 import { milestoneReply } from '../bot/blocks/milestone-reply.js';
 import { statusCard } from '../bot/blocks/status-card.js';
 import { plain } from '../bot/blocks/listing-messages.js';
@@ -65,6 +65,7 @@ export class SlackEntryPoster {
         return this.inThread(ev, async (t, fresh) => {
           // A card just posted already shows this evolution.
           if (!fresh) await this.outbox.update(t.channel, t.cardTs, this.card(ev));
+          await this.closeDecidedApproval(ev, t);
           return t.cardTs;
         });
       case 'milestone':
@@ -93,6 +94,7 @@ export class SlackEntryPoster {
       { text: message.text, blocks: message.blocks, ...tag },
       t.threadTs,
     );
+    await this.threads.setApproval(ev.id, { ts, blocks: message.blocks });
     if (message.diffFile) {
       await this.outbox.uploadFile(
         t.channel,
@@ -105,6 +107,30 @@ export class SlackEntryPoster {
       );
     }
     return ts;
+  }
+
+  /**
+   * A decision made anywhere (a click, the CLI) takes the buttons off the
+   * request it answers, once: nobody should click a request that is decided.
+   * A click's own handler edits the message too; this covers the CLI.
+   */
+  private async closeDecidedApproval(ev: Evolution, t: SlackThreadIds): Promise<void> {
+    const a = ev.approval;
+    if (!a?.decision || !a.decidedBy || a.decidedAt === undefined) return;
+    const posted = await this.threads.approval(ev.id);
+    const shown = `${a.decision} ${a.decidedBy} ${a.decidedAt}`;
+    if (!posted || posted.closed === shown) return;
+    const outcome = {
+      evolutionId: ev.id,
+      decision: a.decision,
+      decidedBy: a.decidedBy,
+      decidedAt: a.decidedAt,
+    };
+    await this.outbox.update(t.channel, posted.ts, {
+      text: `${a.decision === 'approved' ? 'Approved' : 'Rejected'} by <@${a.decidedBy}>`,
+      blocks: withApprovalDecision(posted.blocks, outcome),
+    });
+    await this.threads.setApproval(ev.id, { ...posted, closed: shown });
   }
 
   /** Runs `act` in the evolution's thread; once more in a new thread if Slack lost the old one. */

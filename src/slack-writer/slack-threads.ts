@@ -1,3 +1,4 @@
+import type { KnownBlock } from '@slack/types';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../store/redis-keys.js';
 
@@ -8,11 +9,22 @@ export interface SlackThreadIds {
   cardTs: string;
 }
 
+/** The approval request the writer posted in a thread: what its buttons sit in. */
+export interface PostedApproval {
+  ts: string;
+  blocks: KnownBlock[];
+  /** The decision it already shows, once its buttons gave way. */
+  closed?: string;
+}
+
 /** The writer's memory of threads; in Redis so a restarted bot continues the same thread. */
 export interface SlackThreads {
   get(evolutionId: string): Promise<SlackThreadIds | undefined>;
   set(evolutionId: string, ids: SlackThreadIds): Promise<void>;
   forget(evolutionId: string): Promise<void>;
+  /** The latest approval request posted for the evolution (a new request replaces it). */
+  approval(evolutionId: string): Promise<PostedApproval | undefined>;
+  setApproval(evolutionId: string, approval: PostedApproval): Promise<void>;
 }
 
 const KEEP_SECONDS = 90 * 24 * 3600;
@@ -44,5 +56,33 @@ export class RedisSlackThreads implements SlackThreads {
 
   async forget(evolutionId: string): Promise<void> {
     await this.redis.del(this.keys.slackThread(evolutionId));
+  }
+
+  async approval(evolutionId: string): Promise<PostedApproval | undefined> {
+    const [ts, blocks, closed] = await this.redis.hmget(
+      this.keys.slackThread(evolutionId),
+      'approvalTs',
+      'approvalBlocks',
+      'approvalClosed',
+    );
+    if (!ts || !blocks) return undefined;
+    try {
+      return { ts, blocks: JSON.parse(blocks) as KnownBlock[], ...(closed ? { closed } : {}) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async setApproval(evolutionId: string, a: PostedApproval): Promise<void> {
+    const key = this.keys.slackThread(evolutionId);
+    await this.redis
+      .multi()
+      .hset(key, {
+        approvalTs: a.ts,
+        approvalBlocks: JSON.stringify(a.blocks),
+        approvalClosed: a.closed ?? '',
+      })
+      .expire(key, KEEP_SECONDS)
+      .exec();
   }
 }

@@ -50,13 +50,11 @@ const MILESTONES = storyMilestones({ owner: OWNER, approver: APPROVER });
 
 /**
  * A round from the CLI: the approval request reaches the thread too, for the
- * approvers in Slack (its buttons stay: the decision came from the terminal).
+ * approvers in Slack; once approved from the terminal its buttons give way to the decision.
  * Its backfill is quick; the first story covers progress lines.
  */
 const CLI_MILESTONES: ExpectedMilestone[] = MILESTONES.filter(
   (m) => m.name !== 'backfill progress',
-).map((m) =>
-  m.name === 'approval request' ? { ...m, pattern: /^Approval needed: deploy v2/ } : m,
 );
 
 /**
@@ -407,6 +405,14 @@ describe('split topology: a bot and two workers as separate processes, a real pi
     );
     expect(milestoneProblems(texts, CLI_MILESTONES, PERIODIC_LINES)).toEqual([]);
     expect(doubledEntries(replies(id, CLI_CHANNEL))).toEqual([]);
+    const request = replies(id, CLI_CHANNEL).find((m) =>
+      JSON.stringify(m.blocks ?? []).includes('Deploy v2 of'),
+    );
+    expect(request?.text).toBe(`Approved by <@${APPROVER}>`);
+    expect(JSON.stringify(request?.blocks), 'no Approve button after a CLI approval').not.toContain(
+      '"button"',
+    );
+    expect(JSON.stringify(request?.blocks)).toContain(`Approved by <@${APPROVER}>`);
     expect(
       fake.workspace.channelHistory(CLI_CHANNEL).filter((m) => m.text.includes(id)),
     ).toHaveLength(1);

@@ -42,6 +42,36 @@ describe('SlackEntryPoster over the fake Slack API', () => {
     expect(ws.message(ev.slack.channel, cardTs)?.text).toContain('Live');
   });
 
+  it('a decision made elsewhere (the CLI) takes the buttons off the approval request, once', async () => {
+    const { poster: p } = poster();
+    const clock = new FakeClock();
+    const asked = anEvolutionIn('AWAITING_APPROVAL', clock);
+    await p.handle({ op: 'card', evolution: asked });
+    const requestTs = await p.handle({ op: 'approval', evolution: asked, approval: {} });
+    const ws = slack.fake.workspace;
+    const buttons = () =>
+      JSON.stringify(ws.message(asked.slack.channel, requestTs)?.blocks ?? []).includes('"button"');
+    expect(buttons(), 'the request has its buttons').toBe(true);
+
+    const approved = {
+      ...asked,
+      status: 'DEPLOYING' as const,
+      approval: {
+        ...asked.approval!,
+        decision: 'approved' as const,
+        decidedBy: 'U0APPR1',
+        decidedAt: clock.now(),
+      },
+    };
+    await p.handle({ op: 'card', evolution: approved });
+    await p.handle({ op: 'card', evolution: { ...approved, status: 'LIVE' } });
+
+    const request = ws.message(asked.slack.channel, requestTs);
+    expect(buttons(), 'no button left').toBe(false);
+    expect(JSON.stringify(request?.blocks)).toContain(':white_check_mark: Approved by <@U0APPR1>');
+    expect(request?.editCount, 'edited once, not on every card').toBe(1);
+  });
+
   it('a thread Slack no longer has is started again with a line saying so, and the milestone posted there', async () => {
     const { threads, poster: p } = poster();
     const ev = anEvolutionIn('SHADOW_RUNNING', new FakeClock());

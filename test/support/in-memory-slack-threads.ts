@@ -1,4 +1,8 @@
-import type { SlackThreadIds, SlackThreads } from '../../src/slack-writer/slack-threads.js';
+import type {
+  PostedApproval,
+  SlackThreadIds,
+  SlackThreads,
+} from '../../src/slack-writer/slack-threads.js';
 
 /** The writer's thread memory without Redis, for unit tests of the poster. */
 export class InMemorySlackThreads implements SlackThreads {
@@ -11,5 +15,12 @@ export class InMemorySlackThreads implements SlackThreads {
   }
   async forget(id: string): Promise<void> {
     this.threads.delete(id);
+  }
+  readonly approvals = new Map<string, PostedApproval>();
+  async approval(id: string): Promise<PostedApproval | undefined> {
+    return this.approvals.get(id);
+  }
+  async setApproval(id: string, a: PostedApproval): Promise<void> {
+    this.approvals.set(id, a);
   }
 }
