@@ -1,11 +1,7 @@
 import { createRuntime, type Runtime } from '../app/create-runtime.js';
 import { loadConfig, type Config } from '../config/load-config.js';
-import { RedisUserNames } from '../store/redis-user-names.js';
-import { CliNames } from './cli-names.js';
-import { lookUpSlackNames } from './slack-user-lookup.js';
-
-/** What a CLI call waits for Slack to name people it has not seen; then it prints their ids. */
-export const SLACK_NAMES_TIMEOUT_MS = 800;
+import type { CliNames } from './cli-names.js';
+import { cliNames } from './read-context.js';
 
 export interface CliContext {
   config: Config;
@@ -23,17 +19,6 @@ export interface CliContext {
 export async function cliContext(env: NodeJS.ProcessEnv = process.env): Promise<CliContext> {
   const config = loadConfig(env);
   const runtime = await createRuntime(config, {});
-  const slack = config.slack;
-  const names = new CliNames(
-    new RedisUserNames(runtime.redis, runtime.keyPrefix),
-    slack
-      ? (ids) =>
-          lookUpSlackNames(ids, {
-            botToken: slack.botToken,
-            ...(slack.apiUrl ? { apiUrl: slack.apiUrl } : {}),
-            timeoutMs: SLACK_NAMES_TIMEOUT_MS,
-          })
-      : undefined,
-  );
+  const names = cliNames(config, runtime.redis, runtime.keyPrefix);
   return { config, runtime, names, close: () => runtime.close() };
 }

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { loadPipelinesFile, pipelineDefaultsFrom } from '../config/pipelines-file.js';
 import { plural } from '../evolution/plural.js';
 import { productionNow } from '../evolution/production-now.js';
 import type { EvolutionStatus } from '../evolution/evolution-status.js';
@@ -10,9 +9,11 @@ import { assertCliActor } from '../evolution/access.js';
 import type { AuditEvent } from '../evolution/audit-event.js';
 import { describeChanges } from '../evolution/pipeline-changes.js';
 import type { Actor } from '../service/evolution-service.js';
-import { cliContext, type CliContext } from './cli-context.js';
+import type { CliContext } from './cli-context.js';
+import type { ReadContext } from './read-context.js';
+import type { Evolution } from '../evolution/evolution.js';
 import { followThread } from './follow-thread.js';
-import { followedState } from '../evolution/shadow-health.js';
+import { followedState, type ShadowHealth } from '../evolution/shadow-health.js';
 import { displayState, stateWords } from '../evolution/display-state.js';
 import { shortHash } from '../evolution/sql-hash.js';
 import { productionLine, shadowLine, warningLines } from './status-lines.js';
@@ -20,8 +21,10 @@ import { DIFF_LABELS, diffCountsText } from './terminal-text.js';
 
 const FOLLOW_MS = 30 * 60_000;
 
-async function withContext(f: (c: CliContext) => Promise<void>): Promise<void> {
-  const c = await cliContext();
+async function inContext<C extends Pick<CliContext, 'names' | 'close'>>(
+  c: C,
+  f: (c: C) => Promise<void>,
+): Promise<void> {
   try {
     await f(c);
   } catch (err) {
@@ -30,6 +33,29 @@ async function withContext(f: (c: CliContext) => Promise<void>): Promise<void> {
     await c.names.learn([err.userMessage]);
     console.error(`evolve: ${c.names.render(err.userMessage)}`);
     process.exitCode = 1;
+  } finally {
+    await c.close();
+  }
+}
+
+/** The whole runtime (queues, Kafka, Flink), loaded per call: `evolve --help` needs none of it. */
+async function withContext(f: (c: CliContext) => Promise<void>): Promise<void> {
+  const { cliContext } = await import('./cli-context.js');
+  await inContext(await cliContext(), f);
+}
+
+/** The stores alone, for the verbs that only read: they answer without loading the rest. */
+async function withReader(f: (c: ReadContext) => Promise<void>): Promise<void> {
+  const { readContext } = await import('./read-context.js');
+  await inContext(readContext(), f);
+}
+
+/** Flink's word on a shadow under evaluation (status); this much of the runtime loads only then. */
+async function watchedShadowHealth(ev: Evolution): Promise<ShadowHealth | undefined> {
+  const { cliContext } = await import('./cli-context.js');
+  const c = await cliContext();
+  try {
+    return await c.runtime.service.watchedShadowHealth(ev);
   } finally {
     await c.close();
   }
@@ -144,8 +170,8 @@ export function registerEvolveVerbs(program: Command): void {
     .command('pipelines')
     .description('list registered pipelines')
     .action(() =>
-      withContext(async (c) => {
-        for (const p of await c.runtime.service.pipelines()) {
+      withReader(async (c) => {
+        for (const p of await c.reader.pipelines()) {
           await c.names.say(
             `${p.name.padEnd(24)} ${p.kafka.outputTopic.padEnd(32)} job ${p.production.flinkJobId} sql ${p.production.sqlHash}`,
           );
@@ -161,6 +187,8 @@ export function registerEvolveVerbs(program: Command): void {
     .option(...asOption)
     .action((file: string, o: { as?: string }) =>
       withContext(async (c) => {
+        const { loadPipelinesFile, pipelineDefaultsFrom } =
+          await import('../config/pipelines-file.js');
         const pipelines = await loadPipelinesFile(file, pipelineDefaultsFrom(c.config));
         for (const p of pipelines) {
           const known = await c.runtime.service.pipelineNamed(p.name).catch(() => undefined);
@@ -208,15 +236,15 @@ export function registerEvolveVerbs(program: Command): void {
     .command('status <pipeline>')
     .description('the current (or last) evolution and its thread')
     .action((pipeline: string) =>
-      withContext(async (c) => {
-        const view = await c.runtime.service.status(pipeline);
+      withReader(async (c) => {
+        const view = await c.reader.status(pipeline);
         await c.names.say(
           `pipeline ${view.pipeline.name}: production job ${view.pipeline.production.flinkJobId}, sql ${view.pipeline.production.sqlHash}`,
         );
         if (!view.evolution) return c.names.say('no evolution yet');
         const ev = view.evolution;
         // Flink's word on the shadow, not only the stored state (a crash-looping shadow is not "running").
-        const shadow = view.active ? await c.runtime.service.watchedShadowHealth(ev) : undefined;
+        const shadow = view.active ? await watchedShadowHealth(ev) : undefined;
         await c.names.say(
           `evolution ${ev.id}: ${stateWords(followedState(view.state ?? ev.status, shadow))} (v2 sql ${shortHash(ev.v2.hash)}, requested by <@${ev.requester}>)`,
         );
@@ -225,7 +253,7 @@ export function registerEvolveVerbs(program: Command): void {
         if (production) await c.names.say(productionLine(production));
         if (ev.status === 'AWAITING_APPROVAL')
           for (const line of warningLines(ev.approval?.warnings)) await c.names.say(line);
-        const thread = await c.runtime.threadLog.read(ev.id);
+        const thread = await c.threadLog.read(ev.id);
         await c.names.learn(thread.map((e) => e.text));
         for (const e of thread) {
           if (e.kind !== 'status')
@@ -375,8 +403,8 @@ export function registerEvolveVerbs(program: Command): void {
     .command('history <pipeline>')
     .description('evolutions and audit events')
     .action((pipeline: string) =>
-      withContext(async (c) => {
-        const h = await c.runtime.service.history(pipeline);
+      withReader(async (c) => {
+        const h = await c.reader.history(pipeline);
         // Each evolution with its own events under it; the pipeline's own (registrations) apart.
         const lines: string[] = [];
         for (const ev of h.evolutions) {

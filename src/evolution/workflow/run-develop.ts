@@ -37,7 +37,7 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
         `The production topic ${output} of pipeline ${pipeline.name} does not exist. Check the pipeline's outputTopic, then run /evolve develop again.`,
       );
     }
-    const plan = deps.shadowPlanner.plan(ev.v2.sql, {
+    const plan = await deps.shadowPlanner.plan(ev.v2.sql, {
       pipeline: pipeline.name,
       evolutionId: ev.id,
       tempTopic: ev.shadow.tempTopic,
