@@ -67,11 +67,6 @@ export function terminalText(text: string, names: ReadonlyMap<string, string> = 
   );
 }
 
-/** One line for the terminal. */
-export function say(text: string, names?: ReadonlyMap<string, string>): void {
-  console.log(terminalText(text, names));
-}
-
 /** The diff's categories in words, as the approval message names them. */
 export const DIFF_LABELS = {
   same: 'same',
