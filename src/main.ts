@@ -4,16 +4,12 @@ import { Command } from 'commander';
 import { EvolveError } from './errors.js';
 import { terminalText } from './cli/terminal-text.js';
 import { registerEvolveVerbs } from './cli/evolve-verbs.js';
-import { registerWorkerCommand } from './cli/worker-command.js';
-import { registerBotCommands } from './cli/bot-command.js';
-import { registerStartCommand } from './cli/start-command.js';
+import { registerProcessCommands } from './cli/process-commands.js';
 
 const program = new Command('evolve')
   .description('Evolve production Flink SQL pipelines safely: shadow, approve, deploy, backfill.')
   .showHelpAfterError();
-registerWorkerCommand(program);
-registerBotCommands(program);
-registerStartCommand(program);
+registerProcessCommands(program);
 registerEvolveVerbs(program);
 
 try {

@@ -7,17 +7,14 @@ import { EvolveError } from '../errors.js';
 import type { Notifier } from '../evolution/ports/notifier.js';
 import type { Pipeline } from '../evolution/pipeline.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
-import { analyzeScript } from '../flink/analyze-script.js';
 import { FlinkAdapter } from '../flink/flink-adapter.js';
 import { FlinkRestClient } from '../flink/flink-rest-client.js';
 import { SqlGatewayClient } from '../flink/sql-gateway-client.js';
-import { sqlShadowPlanner } from '../flink/sql-shadow-planner.js';
 import { inScript } from '../flink/statement-error-position.js';
-import { BackfillProgressRelay } from '../jobs/backfill-progress-relay.js';
 import { EvolutionService } from '../service/evolution-service.js';
 import { flinkTlsOptions, kafkaSslOption } from './tls-options.js';
 import { EvolveQueues } from '../jobs/evolve-queues.js';
-import { EvolveWorkers, type EvolveWorkersOptions } from '../jobs/evolve-workers.js';
+import type { EvolveWorkers, EvolveWorkersOptions } from '../jobs/evolve-workers.js';
 import { fanOutNotifier, RedisThreadLog } from '../store/redis-thread-log.js';
 import { KafkaClusterPort } from '../kafka/kafka-cluster-port.js';
 import { TopicAdmin } from '../kafka/topic-admin.js';
@@ -155,13 +152,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     flinkFor: (pipeline) => cluster(pipeline).port,
     kafkaFor: () => kafkaPort,
     notifier: fanOutNotifier([...(options.notifiers ?? []), slackStream, threadLog]),
-    shadowPlanner: sqlShadowPlanner,
+    // The SQL parser loads on first use (about a second): CLI calls that plan nothing skip it.
+    shadowPlanner: {
+      plan: async (sql, o) =>
+        (await import('../flink/sql-shadow-planner.js')).sqlShadowPlanner.plan(sql, o),
+    },
     newTriggerId: () => randomBytes(16).toString('hex'),
     runningTimeoutMs: config.deployRunningTimeoutMs,
     stableMs: config.deployStableMs,
   };
   // Parse (line/column errors), then a dry run through the gateway (planner errors); nothing is submitted.
   const validateSql = async (sql: string, pipeline: Pick<Pipeline, 'flink'>) => {
+    const { analyzeScript } = await import('../flink/analyze-script.js');
     const analysis = analyzeScript(sql);
     await cluster(pipeline)
       .gateway.explain(analysis.statements.map((s) => s.executable))
@@ -202,6 +204,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     flinkCluster: cluster,
     validateSql,
     async startWorkers(o = {}) {
+      // Loaded by the processes that work (the processors, the backfill engine): a CLI call does not.
+      const [{ EvolveWorkers }, { BackfillProgressRelay }] = await Promise.all([
+        import('../jobs/evolve-workers.js'),
+        import('../jobs/backfill-progress-relay.js'),
+      ]);
       const relay = new BackfillProgressRelay(redis, keyPrefix, workflow);
       const w = new EvolveWorkers({
         connection: redis,

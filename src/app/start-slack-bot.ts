@@ -7,6 +7,7 @@ import type { Config } from '../config/load-config.js';
 import { EvolveError } from '../errors.js';
 import { createSlackWriter, type SlackWriter } from '../slack-writer/create-slack-writer.js';
 import { RedisReplayGuard } from '../store/redis-replay-guard.js';
+import { RedisUserNames } from '../store/redis-user-names.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './create-runtime.js';
 import { SlackCommandsAdapter } from '../bot/slack-commands-adapter.js';
 
@@ -73,6 +74,7 @@ export async function startSlackBot(
       replayGuard: new RedisReplayGuard(runtime.redis, runtime.keyPrefix),
       threadUpdates: runtime.slackStream,
       outbox: slackWriter.outbox,
+      userNames: new RedisUserNames(runtime.redis, runtime.keyPrefix),
     },
     service,
   );

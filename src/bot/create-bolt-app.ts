@@ -18,6 +18,8 @@ import type { ReplayGuard } from './replay-guard.js';
 import type { ApprovalPoster } from './run-evolve-verb.js';
 import { ENVELOPE_ID_KEY, skipRedeliveredEnvelopes } from './skip-redelivered-envelopes.js';
 import { guardSlackRequests } from './slack-request-guard.js';
+import type { UserNames } from '../evolution/ports/user-names.js';
+import { namedUserOf } from './named-user-of.js';
 
 export interface BoltAppConfig {
   /** `http`: Slack posts signed requests to a public URL; `socket`: the app dials out (no public URL). */
@@ -50,6 +52,8 @@ export interface BoltAppConfig {
    * app): ephemeral replies and modals share its pacing and Retry-After.
    */
   outbox: SlackOutbox;
+  /** Where the names Slack gives request senders are kept, so the CLI can name people too. */
+  userNames?: Pick<UserNames, 'remember'>;
 }
 
 const EVENTS_PATH = '/slack/events';
@@ -104,6 +108,18 @@ export function createBoltApp(config: BoltAppConfig, service: SlackCommands): Bo
     provideBotDeps(context, deps);
     await next();
   });
+  const { userNames } = config;
+  if (userNames) {
+    app.use(async ({ body, next }) => {
+      const sender = namedUserOf(body);
+      // Never in the way of the ack: a name not kept now is kept at the person's next request.
+      if (sender)
+        void userNames.remember(sender.id, sender.name).catch((err: unknown) => {
+          app.logger.warn('Could not keep a user name', err);
+        });
+      await next();
+    });
+  }
   registerListeners(app);
   app.error(async (err) => {
     app.logger.error('Unhandled error in a Slack listener', err);

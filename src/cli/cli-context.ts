@@ -1,9 +1,13 @@
 import { createRuntime, type Runtime } from '../app/create-runtime.js';
 import { loadConfig, type Config } from '../config/load-config.js';
+import type { CliNames } from './cli-names.js';
+import { cliNames } from './read-context.js';
 
 export interface CliContext {
   config: Config;
   runtime: Runtime;
+  /** Prints lines with people named (learnt from Slack requests, or users.info with a bot token). */
+  names: CliNames;
   close(): Promise<void>;
 }
 
@@ -15,5 +19,6 @@ export interface CliContext {
 export async function cliContext(env: NodeJS.ProcessEnv = process.env): Promise<CliContext> {
   const config = loadConfig(env);
   const runtime = await createRuntime(config, {});
-  return { config, runtime, close: () => runtime.close() };
+  const names = cliNames(config, runtime.redis, runtime.keyPrefix);
+  return { config, runtime, names, close: () => runtime.close() };
 }

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { loadPipelinesFile, pipelineDefaultsFrom } from '../config/pipelines-file.js';
 import { plural } from '../evolution/plural.js';
 import { productionNow } from '../evolution/production-now.js';
 import type { EvolutionStatus } from '../evolution/evolution-status.js';
@@ -10,20 +9,53 @@ import { assertCliActor } from '../evolution/access.js';
 import type { AuditEvent } from '../evolution/audit-event.js';
 import { describeChanges } from '../evolution/pipeline-changes.js';
 import type { Actor } from '../service/evolution-service.js';
-import { cliContext, type CliContext } from './cli-context.js';
+import type { CliContext } from './cli-context.js';
+import type { ReadContext } from './read-context.js';
+import type { Evolution } from '../evolution/evolution.js';
 import { followThread } from './follow-thread.js';
-import { followedState } from '../evolution/shadow-health.js';
+import { followedState, type ShadowHealth } from '../evolution/shadow-health.js';
 import { displayState, stateWords } from '../evolution/display-state.js';
 import { shortHash } from '../evolution/sql-hash.js';
 import { productionLine, shadowLine, warningLines } from './status-lines.js';
-import { DIFF_LABELS, diffCountsText, say } from './terminal-text.js';
+import { DIFF_LABELS, diffCountsText } from './terminal-text.js';
 
 const FOLLOW_MS = 30 * 60_000;
 
-async function withContext(f: (c: CliContext) => Promise<void>): Promise<void> {
-  const c = await cliContext();
+async function inContext<C extends Pick<CliContext, 'names' | 'close'>>(
+  c: C,
+  f: (c: C) => Promise<void>,
+): Promise<void> {
   try {
     await f(c);
+  } catch (err) {
+    if (!(err instanceof EvolveError)) throw err;
+    // A refusal names people too ("ask an owner (<@U…>)"): by name, as every other line.
+    await c.names.learn([err.userMessage]);
+    console.error(`evolve: ${c.names.render(err.userMessage)}`);
+    process.exitCode = 1;
+  } finally {
+    await c.close();
+  }
+}
+
+/** The whole runtime (queues, Kafka, Flink), loaded per call: `evolve --help` needs none of it. */
+async function withContext(f: (c: CliContext) => Promise<void>): Promise<void> {
+  const { cliContext } = await import('./cli-context.js');
+  await inContext(await cliContext(), f);
+}
+
+/** The stores alone, for the verbs that only read: they answer without loading the rest. */
+async function withReader(f: (c: ReadContext) => Promise<void>): Promise<void> {
+  const { readContext } = await import('./read-context.js');
+  await inContext(readContext(), f);
+}
+
+/** Flink's word on a shadow under evaluation (status); this much of the runtime loads only then. */
+async function watchedShadowHealth(ev: Evolution): Promise<ShadowHealth | undefined> {
+  const { cliContext } = await import('./cli-context.js');
+  const c = await cliContext();
+  try {
+    return await c.runtime.service.watchedShadowHealth(ev);
   } finally {
     await c.close();
   }
@@ -98,9 +130,10 @@ async function follow(
       until,
       timeoutMs: FOLLOW_MS,
       tty: process.stdout.isTTY,
+      names: c.names,
     },
   );
-  say(`${evolutionId}: ${status}`);
+  await c.names.say(`${evolutionId}: ${status}`);
   if (status === 'FAILED' || status === 'ROLLED_BACK') process.exitCode = 1;
 }
 
@@ -109,13 +142,18 @@ async function reportUnhealthyShadow(c: CliContext, evolutionId: string): Promis
   const ev = await c.runtime.service.evolution(evolutionId);
   const shadow = await c.runtime.service.watchedShadowHealth(ev);
   if (!shadow || shadow.state === 'RUNNING' || !ev.shadow.jobId) return;
-  say(shadowLine(ev.shadow.jobId, shadow));
+  await c.names.say(shadowLine(ev.shadow.jobId, shadow));
   process.exitCode = 1;
+}
+
+/** A Slack user id as a mention, so the terminal names the person; other actors (system) as they are. */
+function mention(actor: string): string {
+  return /^[UW][A-Z0-9]{2,20}$/.test(actor) ? `<@${actor}>` : actor;
 }
 
 /** One audit event: when, who (and from where, for the CLI), what, and its outcome. */
 function auditLine(a: AuditEvent): string {
-  const who = a.origin ? `${a.actor} (${a.origin})` : a.actor;
+  const who = a.origin ? `${mention(a.actor)} (${a.origin})` : mention(a.actor);
   const outcome = !a.accepted
     ? `refused: ${a.reason}`
     : a.changes
@@ -132,9 +170,9 @@ export function registerEvolveVerbs(program: Command): void {
     .command('pipelines')
     .description('list registered pipelines')
     .action(() =>
-      withContext(async (c) => {
-        for (const p of await c.runtime.service.pipelines()) {
-          say(
+      withReader(async (c) => {
+        for (const p of await c.reader.pipelines()) {
+          await c.names.say(
             `${p.name.padEnd(24)} ${p.kafka.outputTopic.padEnd(32)} job ${p.production.flinkJobId} sql ${p.production.sqlHash}`,
           );
         }
@@ -149,6 +187,8 @@ export function registerEvolveVerbs(program: Command): void {
     .option(...asOption)
     .action((file: string, o: { as?: string }) =>
       withContext(async (c) => {
+        const { loadPipelinesFile, pipelineDefaultsFrom } =
+          await import('../config/pipelines-file.js');
         const pipelines = await loadPipelinesFile(file, pipelineDefaultsFrom(c.config));
         for (const p of pipelines) {
           const known = await c.runtime.service.pipelineNamed(p.name).catch(() => undefined);
@@ -161,7 +201,7 @@ export function registerEvolveVerbs(program: Command): void {
               : `changed ${p.name}:\n${describeChanges(r.changes)
                   .map((l) => `  ${l}`)
                   .join('\n')}`;
-          say(what);
+          await c.names.say(what);
         }
       }),
     );
@@ -181,8 +221,8 @@ export function registerEvolveVerbs(program: Command): void {
           const channel =
             o.channel ?? (await c.runtime.service.pipelineNamed(pipeline)).slackChannel ?? '';
           const ev = await c.runtime.service.develop({ pipeline, sql, actor, channel });
-          say(`evolution ${ev.id} started; shadow writes to ${ev.shadow.tempTopic}`);
-          say(
+          await c.names.say(`evolution ${ev.id} started; shadow writes to ${ev.shadow.tempTopic}`);
+          await c.names.say(
             channel
               ? `its thread is in Slack channel ${channel}`
               : `no Slack thread: pipeline ${pipeline} names no slackChannel (follow it here, or with evolve status)`,
@@ -196,25 +236,28 @@ export function registerEvolveVerbs(program: Command): void {
     .command('status <pipeline>')
     .description('the current (or last) evolution and its thread')
     .action((pipeline: string) =>
-      withContext(async (c) => {
-        const view = await c.runtime.service.status(pipeline);
-        say(
+      withReader(async (c) => {
+        const view = await c.reader.status(pipeline);
+        await c.names.say(
           `pipeline ${view.pipeline.name}: production job ${view.pipeline.production.flinkJobId}, sql ${view.pipeline.production.sqlHash}`,
         );
-        if (!view.evolution) return say('no evolution yet');
+        if (!view.evolution) return c.names.say('no evolution yet');
         const ev = view.evolution;
         // Flink's word on the shadow, not only the stored state (a crash-looping shadow is not "running").
-        const shadow = view.active ? await c.runtime.service.watchedShadowHealth(ev) : undefined;
-        say(
+        const shadow = view.active ? await watchedShadowHealth(ev) : undefined;
+        await c.names.say(
           `evolution ${ev.id}: ${stateWords(followedState(view.state ?? ev.status, shadow))} (v2 sql ${shortHash(ev.v2.hash)}, requested by <@${ev.requester}>)`,
         );
-        if (shadow && ev.shadow.jobId) say(shadowLine(ev.shadow.jobId, shadow));
+        if (shadow && ev.shadow.jobId) await c.names.say(shadowLine(ev.shadow.jobId, shadow));
         const production = productionNow(ev);
-        if (production) say(productionLine(production));
+        if (production) await c.names.say(productionLine(production));
         if (ev.status === 'AWAITING_APPROVAL')
-          for (const line of warningLines(ev.approval?.warnings)) say(line);
-        for (const e of await c.runtime.threadLog.read(ev.id)) {
-          if (e.kind !== 'status') say(`  ${new Date(e.at).toISOString().slice(11, 19)} ${e.text}`);
+          for (const line of warningLines(ev.approval?.warnings)) await c.names.say(line);
+        const thread = await c.threadLog.read(ev.id);
+        await c.names.learn(thread.map((e) => e.text));
+        for (const e of thread) {
+          if (e.kind !== 'status')
+            await c.names.say(`  ${new Date(e.at).toISOString().slice(11, 19)} ${e.text}`);
         }
       }),
     );
@@ -227,7 +270,7 @@ export function registerEvolveVerbs(program: Command): void {
       withContext(async (c) => {
         const d = await c.runtime.service.diff(pipeline, await actorOf(c, o, pipeline, 'diff'));
         for (const k of Object.keys(DIFF_LABELS) as (keyof typeof DIFF_LABELS)[])
-          say(
+          await c.names.say(
             `${DIFF_LABELS[k].padEnd(30)} ${String(d.counts[k]).padStart(10)}  ${d.samples[k].slice(0, 3).join(', ')}`,
           );
       }),
@@ -251,11 +294,11 @@ export function registerEvolveVerbs(program: Command): void {
           ...(shadow ? { shadow } : {}),
         });
         await c.runtime.slackStream.updateStatusCard(evolution);
-        say(
+        await c.names.say(
           `approval requested for ${evolution.id}, v2 sql ${evolution.v2.hash}; an approver runs: evolve approve ${pipeline} --as <id>`,
         );
-        if (diff) say(`keys: ${diffCountsText(diff.counts)}`);
-        for (const line of warningLines(warnings)) say(line);
+        if (diff) await c.names.say(`keys: ${diffCountsText(diff.counts)}`);
+        for (const line of warningLines(warnings)) await c.names.say(line);
       }),
     );
 
@@ -276,8 +319,8 @@ export function registerEvolveVerbs(program: Command): void {
           const shown = ev.approval?.shownSqlHash ?? ev.v2.hash;
           // The approver sees what the request warned about before deciding, as in Slack.
           if (decision === 'approve')
-            for (const line of warningLines(ev.approval?.warnings)) say(line);
-          say(`${decision} ${ev.id} (v2 sql ${shown})`);
+            for (const line of warningLines(ev.approval?.warnings)) await c.names.say(line);
+          await c.names.say(`${decision} ${ev.id} (v2 sql ${shown})`);
           const after = await c.runtime.service.decide({
             evolutionId: ev.id,
             shownSqlHash: shown,
@@ -312,7 +355,7 @@ export function registerEvolveVerbs(program: Command): void {
             ...(o.mode !== undefined ? { mode: o.mode as 'full' | 'refresh-only' } : {}),
           },
         );
-        say(
+        await c.names.say(
           `backfill ${ev.backfill?.runId} started at ${plural(ev.backfill?.rate ?? 0, 'record', 'records')}/s`,
         );
         await follow(c, ev.id, ['COMPLETED', 'LIVE'], o.wait);
@@ -330,7 +373,9 @@ export function registerEvolveVerbs(program: Command): void {
           await actorOf(c, o, pipeline, 'throttle'),
           Number(rate),
         );
-        say(`${ev.id}: backfill rate ${plural(ev.backfill?.rate ?? 0, 'record', 'records')}/s`);
+        await c.names.say(
+          `${ev.id}: backfill rate ${plural(ev.backfill?.rate ?? 0, 'record', 'records')}/s`,
+        );
       }),
     );
 
@@ -349,7 +394,7 @@ export function registerEvolveVerbs(program: Command): void {
       .action((pipeline: string, o: { as?: string }) =>
         withContext(async (c) => {
           const ev = await c.runtime.service[verb](pipeline, await actorOf(c, o, pipeline, verb));
-          say(`${ev.id}: ${stateWords(displayState(ev, Date.now()))}`);
+          await c.names.say(`${ev.id}: ${stateWords(displayState(ev, Date.now()))}`);
         }),
       );
   }
@@ -358,19 +403,24 @@ export function registerEvolveVerbs(program: Command): void {
     .command('history <pipeline>')
     .description('evolutions and audit events')
     .action((pipeline: string) =>
-      withContext(async (c) => {
-        const h = await c.runtime.service.history(pipeline);
+      withReader(async (c) => {
+        const h = await c.reader.history(pipeline);
         // Each evolution with its own events under it; the pipeline's own (registrations) apart.
+        const lines: string[] = [];
         for (const ev of h.evolutions) {
-          say(
-            `${ev.id} ${ev.status.padEnd(18)} by ${ev.requester} ${new Date(ev.createdAt).toISOString()}`,
+          lines.push(
+            `${ev.id} ${ev.status.padEnd(18)} by ${mention(ev.requester)} ${new Date(ev.createdAt).toISOString()}`,
           );
-          for (const a of h.audit.filter((e) => e.evolutionId === ev.id)) say(`  ${auditLine(a)}`);
+          for (const a of h.audit.filter((e) => e.evolutionId === ev.id))
+            lines.push(`  ${auditLine(a)}`);
         }
         const shown = new Set(h.evolutions.map((ev) => ev.id));
         const others = h.audit.filter((e) => !shown.has(e.evolutionId));
-        if (others.length > 0) say(`pipeline ${pipeline}`);
-        for (const a of others) say(`  ${auditLine(a)}`);
+        if (others.length > 0) lines.push(`pipeline ${pipeline}`);
+        for (const a of others) lines.push(`  ${auditLine(a)}`);
+        // Everyone named at once: one look-up, not one per line.
+        await c.names.learn(lines);
+        for (const line of lines) await c.names.say(line);
       }),
     );
 }

@@ -2,6 +2,7 @@ import type { EvolutionStatus } from '../evolution/evolution-status.js';
 import type { EvolutionRepository } from '../evolution/ports/evolution-repository.js';
 import type { RedisThreadLog, ThreadEntry } from '../store/redis-thread-log.js';
 import { meter, progressBar } from './progress-bar.js';
+import type { CliNames } from './cli-names.js';
 import { terminalText } from './terminal-text.js';
 
 export interface FollowOptions {
@@ -11,6 +12,8 @@ export interface FollowOptions {
   write?: (line: string) => void;
   /** True when stdout is a terminal: progress redraws one line instead of printing many. */
   tty?: boolean;
+  /** Names the people the thread mentions; without it they are shown as @U… ids. */
+  names?: Pick<CliNames, 'learn' | 'render'>;
 }
 
 function renderEntry(e: ThreadEntry): string {
@@ -36,12 +39,16 @@ export async function followThread(
   options: FollowOptions,
 ): Promise<EvolutionStatus> {
   const write = options.write ?? ((l: string) => process.stdout.write(`${l}\n`));
-  const render = (e: ThreadEntry) => terminalText(renderEntry(e));
+  const names = options.names;
+  const render = (e: ThreadEntry) =>
+    names ? names.render(renderEntry(e)) : terminalText(renderEntry(e));
   const deadline = Date.now() + options.timeoutMs;
   let after = '0';
   let redraw = false;
   for (;;) {
-    for (const e of await log.read(evolutionId, after, 1_000)) {
+    const entries = await log.read(evolutionId, after, 1_000);
+    await names?.learn(entries.map((e) => e.text));
+    for (const e of entries) {
       after = e.id;
       if (e.kind === 'status') continue;
       const line = render(e);

@@ -27,7 +27,7 @@ export function shadowLine(jobId: string, shadow: ShadowHealth): string {
 /** "production runs v2 abc123 as job … since …, approved by …": what serves the output topic now. */
 export function productionLine(p: ProductionNow): string {
   const since = p.since !== undefined ? ` since ${new Date(p.since).toISOString()}` : '';
-  const by = p.approvedBy ? `, approved by @${p.approvedBy}` : '';
+  const by = p.approvedBy ? `, approved by <@${p.approvedBy}>` : '';
   const what = p.version === 'v1' ? 'v1 again (restarted from S1)' : 'v2';
   return `production runs ${what} ${shortHash(p.hash)} as job ${p.jobId}${since}${by}`;
 }

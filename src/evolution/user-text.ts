@@ -26,3 +26,15 @@ export function userText(input: string, max: number = USER_TEXT_MAX_CHARS): stri
     .replace(/>/g, '&gt;')
     .replace(/`/g, BACKTICK_LOOKALIKE);
 }
+
+/**
+ * Text from data (a Flink exception, a planner message, a record's field)
+ * quoted in a message the product writes: `&`, `<` and `>` escaped where it
+ * enters, so nothing in it becomes a mention, a link or `@channel` (a Java
+ * "For input string: '<@U123>'" must not ping anyone). The only live
+ * sequences left in a milestone are the ones the product writes itself.
+ * Unlike userText it keeps the whole text and its backticks.
+ */
+export function dataText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

@@ -5,7 +5,6 @@ import type {
   FlinkPort,
   SavepointOptions,
 } from '../evolution/ports/flink-port.js';
-import { analyzeScript } from './analyze-script.js';
 import {
   FlinkJobNotFoundError,
   FlinkSavepointFailedError,
@@ -37,6 +36,8 @@ export class FlinkAdapter implements FlinkPort {
   ) {}
 
   async submitJob(sql: string, executionConfig: ExecutionConfig): Promise<string> {
+    // The parser loads here, not with the adapter: most calls that build one submit nothing.
+    const { analyzeScript } = await import('./analyze-script.js');
     const statements = analyzeScript(sql).statements.map((s) => s.executable);
     return (await this.gateway.submitScript(statements, { ...executionConfig })).jobId;
   }

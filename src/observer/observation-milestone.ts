@@ -2,6 +2,7 @@ import type { Evolution } from '../evolution/evolution.js';
 import { lacksTaskSlot, noTaskSlotText } from '../evolution/no-task-slot.js';
 import type { Milestone } from '../evolution/ports/notifier.js';
 import { failureLine } from '../evolution/shadow-health.js';
+import { dataText } from '../evolution/user-text.js';
 import type { ObservationChange } from './observation-changes.js';
 import type { WatchedRole } from './observe-job.js';
 
@@ -25,8 +26,9 @@ export function milestoneOf(
   },
 ): Milestone {
   const job = `The ${c.role} job ${c.jobId}`;
+  // Flink's exception is data: quoted, so a '<@U…>' in it reaches Slack as text, not a mention.
   const cause = c.failure
-    ? ` Its last exception: ${c.failure}${/[.!?…]$/.test(c.failure) ? '' : '.'}`
+    ? ` Its last exception: ${dataText(c.failure)}${/[.!?…]$/.test(c.failure) ? '' : '.'}`
     : '';
   // A full cluster is not the job's fault: say so first, and what fixes it.
   const noSlot = lacksTaskSlot(c.failure) ? `${noTaskSlotText(c.role)} ` : '';

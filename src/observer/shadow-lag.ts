@@ -1,5 +1,4 @@
 import type { Evolution } from '../evolution/evolution.js';
-import { analyzeScript } from '../flink/analyze-script.js';
 import type { TopicAdmin } from '../kafka/topic-admin.js';
 
 /**
@@ -14,6 +13,8 @@ export async function shadowLag(
   admin: Pick<TopicAdmin, 'consumerLag'>,
 ): Promise<number | undefined> {
   try {
+    // Loaded on first use: a status call about a pipeline without a shadow never parses SQL.
+    const { analyzeScript } = await import('../flink/analyze-script.js');
     const topics = [...new Set(analyzeScript(ev.v2.sql).kafkaSources.flatMap((s) => s.topics))];
     if (ev.shadow.groupIds.length === 0 || topics.length === 0) return undefined;
     let lag = 0;

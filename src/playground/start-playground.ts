@@ -20,6 +20,8 @@ export interface RunningPlayground {
 export async function startPlayground(options: PlaygroundOptions): Promise<RunningPlayground> {
   const session = new PlaygroundSession(options);
   const workspace = options.fake.workspace;
+  // The people one can act as are the workspace's people: users.info names them (the CLI asks).
+  for (const user of session.users) options.fake.setUser(user.id, user.name);
   if (options.welcome && workspace.channelHistory(session.channel).length === 0)
     workspace.postMessage({ channel: session.channel, text: options.welcome });
   const config: PlaygroundConfig = {

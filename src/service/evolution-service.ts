@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs';
 import { EvolveError } from '../errors.js';
 import { plural } from '../evolution/plural.js';
 import type { AuditEvent } from '../evolution/audit-event.js';
-import { displayState, type DisplayState } from '../evolution/display-state.js';
+import type { DisplayState } from '../evolution/display-state.js';
 import type { Evolution } from '../evolution/evolution.js';
 import type { BackfillMode, Pipeline } from '../evolution/pipeline.js';
 import { assertMayInspect, mayInspect } from '../evolution/access.js';
@@ -31,7 +31,6 @@ import {
 } from '../evolution/approval-warnings.js';
 import { decideApproval } from '../evolution/approval-policy.js';
 import type { ShadowHealth } from '../evolution/shadow-health.js';
-import { sinkSchemaOf } from '../flink/sink-schema-of.js';
 import { assertShadowHealthy, readShadowHealth } from './read-shadow-health.js';
 import { diffTopics, type DiffReport } from '../kafka/diff-report.js';
 import type { EvolveQueues } from '../jobs/evolve-queues.js';
@@ -43,6 +42,7 @@ import {
 } from './register-pipeline.js';
 import { RedisKeys } from '../store/redis-keys.js';
 import { registrationAnnouncement } from '../evolution/registration-announcement.js';
+import { EvolutionReader } from './evolution-reader.js';
 
 export type { Registration } from './register-pipeline.js';
 
@@ -107,14 +107,18 @@ function transitionOptions(actor: Actor): TransitionOptions {
  * work to the queues.
  */
 export class EvolutionService {
-  constructor(private readonly d: EvolutionServiceDeps) {}
+  private readonly reader: EvolutionReader;
+
+  constructor(private readonly d: EvolutionServiceDeps) {
+    this.reader = new EvolutionReader(d.workflow);
+  }
 
   private get w(): WorkflowDeps {
     return this.d.workflow;
   }
 
-  async pipelines(): Promise<Pipeline[]> {
-    return this.w.pipelines.list();
+  pipelines(): Promise<Pipeline[]> {
+    return this.reader.pipelines();
   }
 
   /**
@@ -194,6 +198,8 @@ export class EvolutionService {
     shadow: ShadowHealth | undefined,
   ): Promise<ApprovalWarning[]> {
     const pipeline = await loadPipelineFor(this.w.pipelines, ev);
+    // The SQL parser loads on first use: status and the listing never need it.
+    const { sinkSchemaOf } = await import('../flink/sink-schema-of.js');
     const v1Sink = sinkSchemaOf(ev.v1.sql);
     const v2Sink = sinkSchemaOf(ev.v2.sql);
     return approvalWarnings({
@@ -600,30 +606,15 @@ export class EvolutionService {
     return ev;
   }
 
-  async status(pipelineName: string): Promise<StatusView> {
-    const pipeline = await this.w.pipelines.load(pipelineName);
-    const active = await this.w.evolutions.activeFor(pipelineName);
-    const evolution = active ?? (await this.w.evolutions.listByPipeline(pipelineName, 1))[0];
-    return evolution
-      ? {
-          pipeline,
-          evolution,
-          active: active !== undefined,
-          state: displayState(evolution, this.w.clock.now()),
-        }
-      : { pipeline, active: false };
+  status(pipelineName: string): Promise<StatusView> {
+    return this.reader.status(pipelineName);
   }
 
-  async history(
+  history(
     pipelineName: string,
     limit = 10,
   ): Promise<{ evolutions: Evolution[]; audit: AuditEvent[] }> {
-    await this.w.pipelines.load(pipelineName);
-    const [evolutions, audit] = await Promise.all([
-      this.w.evolutions.listByPipeline(pipelineName, limit),
-      this.w.audit.list(pipelineName, { limit: 50 }),
-    ]);
-    return { evolutions, audit };
+    return this.reader.history(pipelineName, limit);
   }
 
   private bucket(ev: Evolution): TokenBucket {

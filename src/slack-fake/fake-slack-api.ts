@@ -151,6 +151,11 @@ export class FakeSlackApi {
     this.workspace.userGroups.set(groupId, [...userIds]);
   }
 
+  /** A person of the workspace, as users.info answers for them. */
+  setUser(id: string, name: string): void {
+    this.workspace.users.set(id, { name });
+  }
+
   private get origin(): string {
     if (!this.baseUrl) throw new Error('FakeSlackApi is not started; call start() first.');
     return this.baseUrl;

@@ -62,6 +62,8 @@ export class FakeSlackWorkspace {
   readonly files = new Map<string, FakeFile>();
   readonly responseUrls = new Map<string, FakeResponseUrl>();
   readonly userGroups = new Map<string, string[]>();
+  /** The workspace's people (users.info): id -> the name Slack shows for them. */
+  readonly users = new Map<string, { name: string }>();
   private lastTsMicros = 0;
   private sequence = 0;
   private readonly listeners = new Set<() => void>();

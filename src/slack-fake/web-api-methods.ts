@@ -149,6 +149,24 @@ export const webApiMethods: Readonly<Record<string, Method>> = {
     return users ? { ok: true, users: [...users] } : fail('no_such_subteam');
   },
 
+  'users.info': (args, ctx) => {
+    const id = str(args.user);
+    const person = id ? ctx.workspace.users.get(id) : undefined;
+    if (!id || !person) return fail('user_not_found');
+    // Slack's shape: the handle in `name`, the name people read in real_name and the profile.
+    const handle = person.name.split(/\s/)[0]?.toLowerCase() ?? id.toLowerCase();
+    return {
+      ok: true,
+      user: {
+        id,
+        team_id: ctx.teamId,
+        name: handle,
+        real_name: person.name,
+        profile: { real_name: person.name, display_name: person.name },
+      },
+    };
+  },
+
   'files.getUploadURLExternal': (args, ctx) => {
     const filename = str(args.filename);
     const length = Number(args.length);

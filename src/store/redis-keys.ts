@@ -61,6 +61,10 @@ export class RedisKeys {
   slackThread(evolutionId: string): string {
     return `${this.prefix}slack:thread:${evolutionId}`;
   }
+  /** Slack user id -> name, learnt from signed Slack requests and users.info (a hash with a long TTL). */
+  userNames(): string {
+    return `${this.prefix}slack:user-names`;
+  }
   /** The evolution's thread as a capped stream (what the CLI follows; every process writes it). */
   threadLog(evolutionId: string): string {
     return `${this.prefix}thread:${evolutionId}`;

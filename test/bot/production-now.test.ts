@@ -1,3 +1,4 @@
+import { terminalText } from '../../src/cli/terminal-text.js';
 import { describe, expect, it } from 'vitest';
 import { statusCard } from '../../src/bot/blocks/status-card.js';
 import { productionLine } from '../../src/cli/status-lines.js';
@@ -26,8 +27,12 @@ describe('status after an evolution says what production runs, since when, appro
   it('in the CLI and on the Slack card, alike', () => {
     const ev = completed();
     const production = productionNow(ev)!;
+    // A mention, so the CLI prints the approver's name (terminalText with the names it learnt).
     expect(productionLine(production)).toBe(
-      `production runs v2 ${shortHash(ev.v2.hash)} as job ${'f'.repeat(32)} since 2026-12-07T09:29:30.000Z, approved by @U0APPR1`,
+      `production runs v2 ${shortHash(ev.v2.hash)} as job ${'f'.repeat(32)} since 2026-12-07T09:29:30.000Z, approved by <@U0APPR1>`,
+    );
+    expect(terminalText(productionLine(production), new Map([['U0APPR1', 'Arjun']]))).toMatch(
+      /, approved by Arjun \(U0APPR1\)$/,
     );
     const card = JSON.stringify(statusCard({ evolution: ev, now: clock.now() }).blocks);
     expect(card).toContain(`Production runs v2 \`${shortHash(ev.v2.hash)}\` as job`);

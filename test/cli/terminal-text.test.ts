@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffCountsText, terminalText } from '../../src/cli/terminal-text.js';
+import { diffCountsText, personText, terminalText } from '../../src/cli/terminal-text.js';
 import { stateWords } from '../../src/evolution/display-state.js';
 
 describe('the CLI speaks plain text', () => {
@@ -13,8 +13,38 @@ describe('the CLI speaks plain text', () => {
     ['Possible now: abort (`/evolve abort`).', 'Possible now: abort (evolve abort).'],
     ['*Deploy v2 of `demo`?*', 'Deploy v2 of demo?'],
     ['`foo&lt;!channel&gt;` is not a pipeline name', 'foo<!channel> is not a pipeline name'],
+    // SQL and other data keep their asterisks: only emphasis Slack would show is taken away.
+    [
+      'Flink refused the statement: SELECT * FROM a WHERE b*2 > 1',
+      'Flink refused the statement: SELECT * FROM a WHERE b*2 > 1',
+    ],
+    [
+      'The planner said: `SELECT *a* FROM t` is ambiguous',
+      'The planner said: SELECT *a* FROM t is ambiguous',
+    ],
+    ['```\nSELECT a*b, *c* FROM t\n```', '\nSELECT a*b, *c* FROM t\n'],
+    ['amount*rate*100 overflows DECIMAL(12, 2)', 'amount*rate*100 overflows DECIMAL(12, 2)'],
+    [
+      '*v2 is live.* Backfill with `/evolve backfill demo`.',
+      'v2 is live. Backfill with evolve backfill demo.',
+    ],
+    ["Data says 'For input string: &lt;@U123&gt;'", "Data says 'For input string: <@U123>'"],
   ])('%j', (slack, terminal) => {
     expect(terminalText(slack)).toBe(terminal);
+  });
+
+  it('names people: the name and the id --as takes, or @id when nobody could tell', () => {
+    const names = new Map([
+      ['U0DANA', 'Dana'],
+      ['U0DEMOAPPR', 'Arjun (approver)'],
+    ]);
+    expect(terminalText('Requested by <@U0DANA>, approved by <@U0DEMOAPPR>.', names)).toBe(
+      'Requested by Dana (U0DANA), approved by Arjun (approver, U0DEMOAPPR).',
+    );
+    expect(terminalText('Aborted by <@U0NOBODY>.', names)).toBe('Aborted by @U0NOBODY.');
+    // An escaped mention is data someone wrote: shown as written, nobody named.
+    expect(terminalText('Cause: &lt;@U0DANA&gt;', names)).toBe('Cause: <@U0DANA>');
+    expect(personText('U0X', undefined)).toBe('@U0X');
   });
 
   it('names states and diff categories in words, not enum names or JSON', () => {

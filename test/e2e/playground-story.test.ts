@@ -12,6 +12,7 @@ import { SqlGatewayClient } from '../../src/flink/sql-gateway-client.js';
 import { startPlayground, type RunningPlayground } from '../../src/playground/index.js';
 import { FakeSlackApi } from '../../src/slack-fake/index.js';
 import { ensureChromium } from '../support/ensure-chromium.js';
+import { flinkSavepointDir } from '../support/flink-savepoint-dir.js';
 import {
   deleteTopicsStartingWith,
   latestByKey,
@@ -149,7 +150,26 @@ describe('the playground in a real browser: develop -> approve -> deploy -> back
   const statusCard = () => channel().locator('li.message:not(.ephemeral)').first();
   const waitForText = (where: Locator, text: string | RegExp) =>
     where.getByText(text).first().waitFor({ state: 'visible', timeout: STATE_WAIT_MS });
-  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  /**
+   * Screenshots go to docs/: the thread names savepoints under the stack's
+   * folder on this machine, so that folder is shown as `<stack>` first.
+   */
+  const maskMachinePaths = async () => {
+    const savepoints = await flinkSavepointDir(e.flinkRestUrl).catch(() => undefined);
+    const folder = savepoints?.replace(/^file:\/\//, '').replace(/\/flink\/savepoints$/, '');
+    if (!folder) return;
+    // A string: the test's TypeScript has no DOM types; this runs in the page.
+    await page.evaluate(`(() => {
+      const path = ${JSON.stringify(folder)};
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode())
+        if (n.nodeValue.includes(path)) n.nodeValue = n.nodeValue.split(path).join('<stack>');
+    })()`);
+  };
+  const shot = async (name: string) => {
+    await maskMachinePaths();
+    await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  };
   const command = async (text: string) => {
     await page.getByLabel('Send a slash command').fill(text);
     await page.getByLabel('Send a slash command').press('Enter');
@@ -234,10 +254,13 @@ describe('the playground in a real browser: develop -> approve -> deploy -> back
       await waitForText(statusCard(), '✅ Live');
       await shot('05-live');
 
-      // backfill, as the owner: progress, then completion with its report.
+      // backfill, as the owner: progress, then completion with its report. At 100 records/s
+      // each phase lasts a few seconds, so the page shows a step below 100% while it runs.
       await actAs(OWNER);
-      await command(`/evolve backfill ${pipelineName} rate=2000`);
+      await command(`/evolve backfill ${pipelineName} rate=100`);
       await waitForText(thread(), /Backfill \S+ started by/);
+      await waitForText(thread(), /Step [123] of 3, [^(]*\(\d{1,2}%\)/);
+      await shot('06-backfill-progress');
       await waitForText(thread(), 'Backfill complete and verified');
       await waitForText(statusCard(), '🎉 Completed');
       // Progress was shown below 100% before the completion, as the person watching saw it.
@@ -247,7 +270,7 @@ describe('the playground in a real browser: develop -> approve -> deploy -> back
       expect(progress!.index).toBeLessThan(threadText.indexOf('Backfill complete and verified'));
       const cardText = (await statusCard().textContent()) ?? '';
       expect(cardText).toMatch(/\b3 deleted\b/);
-      await shot('06-backfill-completed');
+      await shot('07-backfill-completed');
 
       // The page showed what the service did: the evolution really completed.
       const evolution = await until(

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { Milestone, MilestoneKind } from '../../evolution/ports/notifier.js';
 import { formatCount, formatDuration, progressBar } from './format.js';
-import { escapeMrkdwn, escapeMrkdwnKeepMentions, fitMessage } from './slack-limits.js';
+import { defuseMrkdwn, escapeMrkdwn, fitMessage } from './slack-limits.js';
 import type { SlackMessage } from './status-card.js';
 
 const ICONS: Readonly<Record<MilestoneKind, string>> = {
@@ -19,9 +19,14 @@ const ICONS: Readonly<Record<MilestoneKind, string>> = {
   info: ':information_source:',
 };
 
-/** A thread reply for one milestone: the sentence, then its details (location, size, rate, ETA…). */
+/**
+ * A thread reply for one milestone: the sentence, then its details (location, size, rate, ETA…).
+ * Data in the sentence was quoted where it entered (dataText), so what is left live is what the
+ * product wrote: mentions of validated ids (who approved, who aborted). defuseMrkdwn turns any
+ * other angle bracket into text and leaves the quoted entities as they are (no double escape).
+ */
 export function milestoneReply(milestone: Milestone): SlackMessage {
-  const text = `${ICONS[milestone.kind]} ${escapeMrkdwnKeepMentions(milestone.text)}`;
+  const text = `${ICONS[milestone.kind]} ${defuseMrkdwn(milestone.text)}`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
   const details = milestone.details ?? {};
   if (milestone.kind === 'backfillProgress') return backfillProgressReply(text, milestone);

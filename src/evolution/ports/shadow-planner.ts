@@ -8,7 +8,11 @@ export interface ShadowPlan {
   groupIds: string[];
 }
 
-/** Turns v2's SQL into the shadow's (DESIGN.md section 6); pure, but implemented with the SQL parser. */
+/**
+ * Turns v2's SQL into the shadow's (DESIGN.md section 6); pure, but
+ * implemented with the SQL parser, which may be loaded on first use (hence
+ * a promise is allowed: a CLI call that plans nothing does not load it).
+ */
 export interface ShadowPlanner {
   plan(
     sql: string,
@@ -18,5 +22,5 @@ export interface ShadowPlanner {
       tempTopic: string;
       startupMode: ShadowStartupMode;
     },
-  ): ShadowPlan;
+  ): ShadowPlan | Promise<ShadowPlan>;
 }

@@ -1,3 +1,4 @@
+import { dataText } from '../user-text.js';
 import type { Evolution } from '../evolution.js';
 import { SYSTEM_ACTOR } from '../evolution-action.js';
 import { actionError } from './step-error.js';
@@ -24,16 +25,18 @@ export async function backfillGaveUp(
   if (ev.status !== 'BACKFILLING' || ev.backfill?.runId !== runId) return ev;
   const error = actionError(err, 'backfill');
   const what = options.retried ? 'could not finish after repeated retries' : 'stopped';
-  const message =
-    `Backfill of partition ${partition} ${what}: ${error.message} ` +
+  const say = (cause: string) =>
+    `Backfill of partition ${partition} ${what}: ${cause} ` +
     `v2 still serves production and TEMP is kept; once this is fixed, run /evolve backfill ${ev.pipeline} again ` +
     `(it compares before it writes), or end the evolution without one with /evolve complete ${ev.pipeline}.`;
+  const message = say(error.message);
   const failed = await deps.evolutions.transition(
     ev.id,
     { type: 'backfillFailed', error: { ...error, message } },
     SYSTEM_ACTOR,
   );
-  await deps.notifier.postMilestone(failed, { kind: 'failed', text: message });
+  // The cause is data: quoted where it enters the thread.
+  await deps.notifier.postMilestone(failed, { kind: 'failed', text: say(dataText(error.message)) });
   await deps.notifier.updateStatusCard(failed);
   return failed;
 }

@@ -1,3 +1,4 @@
+import { dataText } from '../user-text.js';
 import type { Evolution } from '../evolution.js';
 import { SYSTEM_ACTOR } from '../evolution-action.js';
 import { isTerminalStatus } from '../evolution-status.js';
@@ -21,15 +22,17 @@ export async function giveUp(
   if (isTerminalStatus(ev.status) || ev.status === 'FAILED') return ev;
   const error = actionError(err, step);
   const what = (options.retried ?? true) ? 'could not finish after repeated retries' : 'failed';
-  const message =
-    `${step} ${what}: ${error.message} ` +
+  const say = (cause: string) =>
+    `${step} ${what}: ${cause} ` +
     `The evolution was ${ev.status}; check which Flink jobs are RUNNING for pipeline ${ev.pipeline} before aborting.`;
+  const message = say(error.message);
   const failed = await deps.evolutions.transition(
     ev.id,
     { type: 'fail', error: { ...error, message } },
     SYSTEM_ACTOR,
   );
-  await deps.notifier.postMilestone(failed, { kind: 'failed', text: message });
+  // The cause is data: quoted where it enters the thread.
+  await deps.notifier.postMilestone(failed, { kind: 'failed', text: say(dataText(error.message)) });
   await deps.notifier.updateStatusCard(failed);
   return failed;
 }

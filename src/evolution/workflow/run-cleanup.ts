@@ -1,5 +1,5 @@
+import { failureText } from './failure-text.js';
 import type { Evolution } from '../evolution.js';
-import { actionError } from './step-error.js';
 import { cleanupShadow } from './cleanup-shadow.js';
 import { awaitsCleanup } from './needed-step.js';
 import type { WorkflowDeps } from './workflow-deps.js';
@@ -43,7 +43,7 @@ export async function cleanupGaveUp(
   await deps.notifier.postMilestone(ev, {
     kind: 'failed',
     text:
-      `Cleanup ${what}: ${actionError(err, 'cleanup').message} ` +
+      `Cleanup ${what}: ${failureText(err, 'cleanup')} ` +
       `Remove what is left by hand: cancel the shadow job ${ev.shadow.jobId ?? `named evolve/${ev.pipeline}/${ev.id}/shadow`} in Flink and delete the topic ${ev.shadow.tempTopic}.`,
   });
   // Left to a human: the reconcile loop stops queueing it.

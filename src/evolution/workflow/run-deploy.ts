@@ -1,3 +1,4 @@
+import { failureText } from './failure-text.js';
 import { EvolveError, isTransientError } from '../../errors.js';
 import type { Evolution } from '../evolution.js';
 import type { FlinkPort } from '../ports/flink-port.js';
@@ -163,7 +164,7 @@ export async function runDeploy(deps: WorkflowDeps, evolutionId: string): Promis
     ev = await deps.evolutions.transition(ev.id, { type: 'deployFailed', error }, SYSTEM_ACTOR);
     await deps.notifier.postMilestone(ev, {
       kind: 'deployFailed',
-      text: `Deploy failed at ${step}: ${error.message}`,
+      text: `Deploy failed at ${step}: ${failureText(err, step)}`,
     });
     return runRollback(deps, ev.id);
   }

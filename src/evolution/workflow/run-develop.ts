@@ -1,3 +1,4 @@
+import { failureText } from './failure-text.js';
 import { EvolveError, isTransientError } from '../../errors.js';
 import type { Evolution } from '../evolution.js';
 import { SYSTEM_ACTOR } from '../evolution-action.js';
@@ -37,7 +38,7 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
         `The production topic ${output} of pipeline ${pipeline.name} does not exist. Check the pipeline's outputTopic, then run /evolve develop again.`,
       );
     }
-    const plan = deps.shadowPlanner.plan(ev.v2.sql, {
+    const plan = await deps.shadowPlanner.plan(ev.v2.sql, {
       pipeline: pipeline.name,
       evolutionId: ev.id,
       tempTopic: ev.shadow.tempTopic,
@@ -120,7 +121,7 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
     );
     await deps.notifier.postMilestone(failed, {
       kind: 'failed',
-      text: actionError(err, step.current).message,
+      text: failureText(err, step.current),
     });
     await deps.notifier.updateStatusCard(failed);
     return failed;

@@ -1,3 +1,4 @@
+import { failureText } from './failure-text.js';
 import { EvolveError, isTransientError } from '../../errors.js';
 import type { Evolution } from '../evolution.js';
 import { SYSTEM_ACTOR } from '../evolution-action.js';
@@ -99,7 +100,7 @@ export async function runRollback(deps: WorkflowDeps, evolutionId: string): Prom
     );
     await deps.notifier.postMilestone(failed, {
       kind: 'failed',
-      text: `Rollback failed: ${actionError(err, 'restartV1').message}`,
+      text: `Rollback failed: ${failureText(err, 'restartV1')}`,
     });
     await deps.notifier.updateStatusCard(failed);
     return failed;

@@ -18,7 +18,7 @@ describe('runDevelop when the cluster has no task slot for the shadow', () => {
     const ev = await runDevelop(w.deps, w.evolution.id);
     expect(ev.status).toBe('FAILED');
     expect(ev.error?.message).toMatch(
-      /^shadow cannot start: the Flink cluster has no free task slot \(NoResourceAvailableException\); free a slot or add a TaskManager\. Then run \/evolve develop again \(job [0-9a-f]{32} was RESTARTING\)\.$/,
+      /^shadow cannot start: the Flink cluster has no free task slot \(NoResourceAvailableException\); free a slot or add a TaskManager\. Then \/evolve abort [\w-]+ and \/evolve develop [\w-]+ again \(job [0-9a-f]{32} was RESTARTING\)\.$/,
     );
     const failed = w.notifier.milestones.find((m) => m.kind === 'failed');
     expect(failed?.text).toContain('shadow cannot start: the Flink cluster has no free task slot');

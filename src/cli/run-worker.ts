@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { EvolveError } from '../errors.js';
 import { createRuntime } from '../app/create-runtime.js';
 import { loadConfig, type Config } from '../config/load-config.js';
@@ -87,17 +86,4 @@ export async function runWorker(options: WorkerProcessOptions): Promise<() => Pr
     });
   }
   return close;
-}
-
-export function registerWorkerCommand(program: Command): void {
-  program
-    .command('worker')
-    .description(
-      'work on the develop / deploy / backfill queues (run as many as you like, on any host reaching Redis)',
-    )
-    .option('--partitions <n>', 'backfill partitions worked on at once by this process', Number, 2)
-    .action(async (o: { partitions: number }) => {
-      await runWorker({ partitions: o.partitions });
-      await new Promise(() => undefined); // until a signal
-    });
 }
