@@ -8,6 +8,7 @@ import { startRedis, redisPing } from './redis-server.js';
 import { kafkaReady, startKafka } from './kafka-node.js';
 import { startFlink } from './flink-cluster.js';
 import { httpJson } from './wait-until.js';
+import { runningVersions, versionMismatches } from './running-versions.js';
 
 const COMPONENTS = [
   'redis',
@@ -82,8 +83,28 @@ async function up(): Promise<void> {
   log(
     `flink: ${flink[0] === 'external' ? 'reusing the cluster already running' : flink.length > 0 ? `started ${flink.join(', ')}` : 'running'}`,
   );
+  const mismatches = versionMismatches(
+    cfg,
+    await runningVersions(cfg, procs.pid('kafka') !== undefined),
+  );
+  if (mismatches.length > 0) {
+    throw new Error(
+      `${mismatches.join('; ')}. Stop that stack (npm run stack -- down, with its EVOLVE_STACK_DIR and ports) or start this one on other ports and another EVOLVE_STACK_DIR.`,
+    );
+  }
   log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s (${timings.join(', ')})`);
   for (const e of endpoints()) log(e);
+  for (const line of await versionLines()) log(line);
+}
+
+async function versionLines(): Promise<string[]> {
+  const want = cfg.versions;
+  const have = await runningVersions(cfg, procs.pid('kafka') !== undefined);
+  const shown = (v: string | undefined, fallback: string) => v ?? fallback;
+  return [
+    `flink version  ${shown(have.flink, 'down')} (gateway ${shown(have.gateway, 'down')}; asked ${want.flink}, kafka connector ${want.flinkKafkaConnector})`,
+    `kafka version  ${shown(have.kafka, 'not started by this stack')} (asked ${want.kafka})`,
+  ];
 }
 
 async function down(purge: boolean): Promise<void> {
@@ -108,6 +129,7 @@ async function status(): Promise<boolean> {
     );
   }
   for (const e of endpoints()) console.log(e);
+  for (const line of await versionLines()) console.log(line);
   return Object.values(h).every(Boolean);
 }
 
