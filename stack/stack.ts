@@ -2,7 +2,7 @@
 // Starts Redis, a KRaft Kafka broker, a Flink session cluster and the Flink
 // SQL Gateway as plain processes on 127.0.0.1, from Maven Central jars.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { stackConfig } from './stack-config.js';
+import { stackConfig, type StackConfig } from './stack-config.js';
 import { ProcessRegistry } from './process-registry.js';
 import { startRedis, redisPing } from './redis-server.js';
 import { kafkaReady, startKafka } from './kafka-node.js';
@@ -18,9 +18,19 @@ const COMPONENTS = [
   'flink-sql-gateway',
 ] as const;
 
-const cfg = stackConfig();
+const cfg = loadConfig();
 const procs = new ProcessRegistry(cfg.runDir, cfg.logDir);
 const log = (line: string) => console.log(`[stack] ${line}`);
+
+/** A bad EVOLVE_STACK_* variable is a one-line message, not a stack trace. */
+function loadConfig(): StackConfig {
+  try {
+    return stackConfig();
+  } catch (err) {
+    console.error(`[stack] ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  }
+}
 
 function rssMiB(pid: number | undefined): string {
   if (pid === undefined) return '-';
@@ -75,14 +85,8 @@ async function up(): Promise<void> {
     timings.push(`${name} ${((Date.now() - s) / 1000).toFixed(1)}s`);
     return r;
   };
-  const redis = await timed('redis', () => startRedis(cfg, procs, log));
-  log(`redis: ${redis === 'external' ? 'reusing the Redis already running' : redis}`);
-  const kafka = await timed('kafka', () => startKafka(cfg, procs, log));
-  log(`kafka: ${kafka === 'external' ? 'reusing the broker already running' : kafka}`);
-  const flink = await timed('flink', () => startFlink(cfg, procs, log));
-  log(
-    `flink: ${flink[0] === 'external' ? 'reusing the cluster already running' : flink.length > 0 ? `started ${flink.join(', ')}` : 'running'}`,
-  );
+  // Before anything starts: `up` reuses what answers on its ports, and a
+  // cluster of another release would run the tests on the wrong version.
   const mismatches = versionMismatches(
     cfg,
     await runningVersions(cfg, procs.pid('kafka') !== undefined),
@@ -92,6 +96,14 @@ async function up(): Promise<void> {
       `${mismatches.join('; ')}. Stop that stack (npm run stack -- down, with its EVOLVE_STACK_DIR and ports) or start this one on other ports and another EVOLVE_STACK_DIR.`,
     );
   }
+  const redis = await timed('redis', () => startRedis(cfg, procs, log));
+  log(`redis: ${redis === 'external' ? 'reusing the Redis already running' : redis}`);
+  const kafka = await timed('kafka', () => startKafka(cfg, procs, log));
+  log(`kafka: ${kafka === 'external' ? 'reusing the broker already running' : kafka}`);
+  const flink = await timed('flink', () => startFlink(cfg, procs, log));
+  log(
+    `flink: ${flink[0] === 'external' ? 'reusing the cluster already running' : flink.length > 0 ? `started ${flink.join(', ')}` : 'running'}`,
+  );
   log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s (${timings.join(', ')})`);
   for (const e of endpoints()) log(e);
   for (const line of await versionLines()) log(line);
