@@ -38,6 +38,9 @@ await check('admin.createTopics (compacted, 2 partitions)', () =>
   }),
 );
 await check('admin.fetchTopicMetadata', () => admin.fetchTopicMetadata({ topics: [topic] }));
+await check('admin.listTopics', async () => {
+  if (!(await admin.listTopics()).includes(topic)) throw new Error(`${topic} is not listed`);
+});
 await check('admin.describeConfigs', () =>
   admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: topic }] }),
 );

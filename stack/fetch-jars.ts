@@ -6,20 +6,28 @@ import { join, resolve } from 'node:path';
 const MAVEN_DIR = resolve(new URL('.', import.meta.url).pathname, 'maven');
 
 /**
- * Copies the jars a component needs (its Maven descriptor in stack/maven)
- * into `<libDir>/<component>`. Maven's own repository is the download cache;
- * the copy is redone only when the descriptor changes, so `up` is cheap
- * after the first time.
+ * Copies the jars one release of a component needs (its Maven descriptor in
+ * stack/maven, with the versions given as Maven properties) into
+ * `<libDir>/<component>-<version>`, so several releases sit side by side and
+ * switching back and forth fetches nothing. Maven's own repository is the
+ * download cache; the copy is redone only when the descriptor or the
+ * properties change, so `up` is cheap after the first time.
  */
 export function fetchJars(
   component: 'kafka' | 'flink',
+  version: string,
+  properties: Readonly<Record<string, string>>,
   libDir: string,
   log: (line: string) => void,
 ): string {
   const pom = join(MAVEN_DIR, `${component}.pom.xml`);
-  const target = join(libDir, component);
+  const target = join(libDir, `${component}-${version}`);
   const stamp = join(target, '.pom-sha256');
-  const digest = createHash('sha256').update(readFileSync(pom)).digest('hex');
+  const defines = Object.entries(properties).map(([k, v]) => `-D${k}=${v}`);
+  const digest = createHash('sha256')
+    .update(readFileSync(pom))
+    .update(defines.join('\n'))
+    .digest('hex');
   if (
     existsSync(stamp) &&
     readFileSync(stamp, 'utf8') === digest &&
@@ -27,7 +35,7 @@ export function fetchJars(
   ) {
     return target;
   }
-  log(`fetching ${component} jars from Maven Central (once; cached afterwards)`);
+  log(`fetching ${component} ${version} jars from Maven Central (once; cached afterwards)`);
   rmSync(target, { recursive: true, force: true });
   const started = Date.now();
   const mvn = spawnSync(
@@ -40,6 +48,7 @@ export function fetchJars(
       'dependency:copy-dependencies',
       `-DoutputDirectory=${target}`,
       '-DincludeScope=runtime',
+      ...defines,
     ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -55,10 +64,10 @@ export function fetchJars(
       .slice(0, 5)
       .join('\n');
     throw new Error(
-      `Maven could not fetch the ${component} jars:\n${tail}\nCheck that Maven Central is reachable and retry.`,
+      `Maven could not fetch the ${component} ${version} jars:\n${tail}\nCheck that Maven Central is reachable and serves that release, then retry.`,
     );
   }
   writeFileSync(stamp, digest);
-  log(`${component} jars ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  log(`${component} ${version} jars ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   return target;
 }

@@ -29,7 +29,8 @@ function writeConfig(cfg: StackConfig): FlinkDirs {
   for (const d of [dirs.conf, dirs.savepoints, dirs.checkpoints, tmp])
     mkdirSync(d, { recursive: true });
   const f = cfg.flink;
-  // Flat keys are valid in the 1.19+ config.yaml and keep this readable.
+  // Flat keys are valid in the 1.19+ config.yaml (the only file Flink 2 reads)
+  // and keep this readable.
   const conf: Record<string, string | number | boolean> = {
     'jobmanager.rpc.address': '127.0.0.1',
     'jobmanager.rpc.port': f.rpcPort,
@@ -47,8 +48,7 @@ function writeConfig(cfg: StackConfig): FlinkDirs {
     'parallelism.default': 1,
     'state.backend.type': 'hashmap',
     'execution.checkpointing.interval': '5s',
-    'state.checkpoints.dir': pathToFileURL(dirs.checkpoints).href,
-    'state.savepoints.dir': pathToFileURL(dirs.savepoints).href,
+    ...checkpointDirKeys(cfg.versions.flinkMajor, dirs),
     'io.tmp.dirs': tmp,
     'web.tmpdir': tmp,
     // A failed job restarts a few times, then fails visibly instead of looping forever.
@@ -85,6 +85,22 @@ function writeConfig(cfg: StackConfig): FlinkDirs {
     writeFileSync(join(dirs.conf, name), log4j);
   }
   return dirs;
+}
+
+/**
+ * Flink 1.20 renamed the checkpoint and savepoint directory keys and still
+ * reads the old ones; Flink 2 reads only the new ones. The old names stay on
+ * 1.20 because that is what its operators know (and /jobmanager/config shows).
+ */
+function checkpointDirKeys(major: 1 | 2, dirs: FlinkDirs): Record<string, string> {
+  const checkpoints = pathToFileURL(dirs.checkpoints).href;
+  const savepoints = pathToFileURL(dirs.savepoints).href;
+  return major === 1
+    ? { 'state.checkpoints.dir': checkpoints, 'state.savepoints.dir': savepoints }
+    : {
+        'execution.checkpointing.dir': checkpoints,
+        'execution.checkpointing.savepoint-dir': savepoints,
+      };
 }
 
 /**
@@ -128,7 +144,14 @@ export async function startFlink(
   procs: ProcessRegistry,
   log: (l: string) => void,
 ): Promise<string[]> {
-  const lib = fetchJars('flink', cfg.libDir, log);
+  const v = cfg.versions;
+  const lib = fetchJars(
+    'flink',
+    v.flink,
+    { 'flink.version': v.flink, 'kafka.connector.version': v.flinkKafkaConnector },
+    cfg.libDir,
+    log,
+  );
   const classpath = `${lib}/*`;
   const dirs = writeConfig(cfg);
   const env = { FLINK_CONF_DIR: dirs.conf };

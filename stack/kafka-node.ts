@@ -8,6 +8,7 @@ import { fetchJars } from './fetch-jars.js';
 import { isAlive, type ProcessRegistry } from './process-registry.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { waitUntil } from './wait-until.js';
+import { recordKafkaVersion } from './running-versions.js';
 
 /** One KRaft node acting as broker and controller, on loopback only. */
 export async function startKafka(
@@ -24,7 +25,14 @@ export async function startKafka(
       `port ${cfg.kafka.port} is taken by a process the stack did not start; stop it or set EVOLVE_STACK_KAFKA_PORT`,
     );
   }
-  const lib = fetchJars('kafka', cfg.libDir, log);
+  const v = cfg.versions;
+  const lib = fetchJars(
+    'kafka',
+    v.kafka,
+    { 'kafka.version': v.kafka, ...(v.kafkaMajor === 4 ? { 'kafka.line': '4' } : {}) },
+    cfg.libDir,
+    log,
+  );
   const home = join(cfg.dir, 'kafka');
   const dataDir = join(home, 'data');
   mkdirSync(dataDir, { recursive: true });
@@ -55,18 +63,7 @@ export async function startKafka(
       '',
     ].join('\n'),
   );
-  writeFileSync(
-    join(home, 'log4j.properties'),
-    [
-      'log4j.rootLogger=INFO, stdout',
-      'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
-      'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
-      'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
-      'log4j.logger.kafka.log.LogCleaner=INFO',
-      'log4j.logger.state.change.logger=WARN',
-      '',
-    ].join('\n'),
-  );
+  const logging = writeKafkaLogging(home, v.kafkaMajor);
   const classpath = `${lib}/*`;
   if (!existsSync(join(dataDir, 'meta.properties'))) {
     const clusterId = newKafkaClusterId();
@@ -75,7 +72,7 @@ export async function startKafka(
       [
         '-cp',
         classpath,
-        `-Dlog4j.configuration=file:${join(home, 'log4j.properties')}`,
+        logging,
         'kafka.tools.StorageTool',
         'format',
         '-t',
@@ -98,7 +95,7 @@ export async function startKafka(
       '-XX:+UseG1GC',
       '-XX:MaxGCPauseMillis=20',
       '-Djava.awt.headless=true',
-      `-Dlog4j.configuration=file:${join(home, 'log4j.properties')}`,
+      logging,
       '-cp',
       classpath,
       'kafka.Kafka',
@@ -106,12 +103,52 @@ export async function startKafka(
     ],
     { cwd: home },
   );
+  recordKafkaVersion(cfg);
   await waitUntil('Kafka', () => kafkaReady(cfg.kafka.port), {
     timeoutMs: 90_000,
     alive: () => isAlive(pid),
     logFile: procs.logFile('kafka'),
   });
   return 'started';
+}
+
+/**
+ * Kafka 3 logs through reload4j, Kafka 4 through log4j2: each reads its own
+ * file format from its own system property. Returns that JVM flag.
+ */
+function writeKafkaLogging(home: string, major: 3 | 4): string {
+  if (major === 3) {
+    const file = join(home, 'log4j.properties');
+    writeFileSync(
+      file,
+      [
+        'log4j.rootLogger=INFO, stdout',
+        'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+        'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+        'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
+        'log4j.logger.kafka.log.LogCleaner=INFO',
+        'log4j.logger.state.change.logger=WARN',
+        '',
+      ].join('\n'),
+    );
+    return `-Dlog4j.configuration=file:${file}`;
+  }
+  const file = join(home, 'log4j2.properties');
+  writeFileSync(
+    file,
+    [
+      'rootLogger.level = INFO',
+      'rootLogger.appenderRef.stdout.ref = STDOUT',
+      'appender.stdout.name = STDOUT',
+      'appender.stdout.type = Console',
+      'appender.stdout.layout.type = PatternLayout',
+      'appender.stdout.layout.pattern = [%d] %p %m (%c)%n',
+      'logger.statechange.name = state.change.logger',
+      'logger.statechange.level = WARN',
+      '',
+    ].join('\n'),
+  );
+  return `-Dlog4j2.configurationFile=file:${file}`;
 }
 
 export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { stackVersions, type StackVersions } from './stack-versions.js';
 
 /**
  * Where the local stack keeps everything (jars, data, savepoints, logs, pid
@@ -21,6 +22,7 @@ export interface StackConfig {
     readonly gatewayHeap: string;
   };
   readonly redis: { readonly port: number };
+  readonly versions: StackVersions;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -61,5 +63,6 @@ export function stackConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
       gatewayHeap: '768m',
     },
     redis: { port: port(env, 'EVOLVE_STACK_REDIS_PORT', 6379) },
+    versions: stackVersions(env),
   };
 }

@@ -2,12 +2,13 @@
 // Starts Redis, a KRaft Kafka broker, a Flink session cluster and the Flink
 // SQL Gateway as plain processes on 127.0.0.1, from Maven Central jars.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { stackConfig } from './stack-config.js';
+import { stackConfig, type StackConfig } from './stack-config.js';
 import { ProcessRegistry } from './process-registry.js';
 import { startRedis, redisPing } from './redis-server.js';
 import { kafkaReady, startKafka } from './kafka-node.js';
 import { startFlink } from './flink-cluster.js';
 import { httpJson } from './wait-until.js';
+import { runningVersions, versionMismatches } from './running-versions.js';
 
 const COMPONENTS = [
   'redis',
@@ -17,9 +18,19 @@ const COMPONENTS = [
   'flink-sql-gateway',
 ] as const;
 
-const cfg = stackConfig();
+const cfg = loadConfig();
 const procs = new ProcessRegistry(cfg.runDir, cfg.logDir);
 const log = (line: string) => console.log(`[stack] ${line}`);
+
+/** A bad EVOLVE_STACK_* variable is a one-line message, not a stack trace. */
+function loadConfig(): StackConfig {
+  try {
+    return stackConfig();
+  } catch (err) {
+    console.error(`[stack] ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  }
+}
 
 function rssMiB(pid: number | undefined): string {
   if (pid === undefined) return '-';
@@ -74,6 +85,17 @@ async function up(): Promise<void> {
     timings.push(`${name} ${((Date.now() - s) / 1000).toFixed(1)}s`);
     return r;
   };
+  // Before anything starts: `up` reuses what answers on its ports, and a
+  // cluster of another release would run the tests on the wrong version.
+  const mismatches = versionMismatches(
+    cfg,
+    await runningVersions(cfg, procs.pid('kafka') !== undefined),
+  );
+  if (mismatches.length > 0) {
+    throw new Error(
+      `${mismatches.join('; ')}. Stop that stack (npm run stack -- down, with its EVOLVE_STACK_DIR and ports) or start this one on other ports and another EVOLVE_STACK_DIR.`,
+    );
+  }
   const redis = await timed('redis', () => startRedis(cfg, procs, log));
   log(`redis: ${redis === 'external' ? 'reusing the Redis already running' : redis}`);
   const kafka = await timed('kafka', () => startKafka(cfg, procs, log));
@@ -84,6 +106,17 @@ async function up(): Promise<void> {
   );
   log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s (${timings.join(', ')})`);
   for (const e of endpoints()) log(e);
+  for (const line of await versionLines()) log(line);
+}
+
+async function versionLines(): Promise<string[]> {
+  const want = cfg.versions;
+  const have = await runningVersions(cfg, procs.pid('kafka') !== undefined);
+  const shown = (v: string | undefined, fallback: string) => v ?? fallback;
+  return [
+    `flink version  ${shown(have.flink, 'down')} (gateway ${shown(have.gateway, 'down')}; asked ${want.flink}, kafka connector ${want.flinkKafkaConnector})`,
+    `kafka version  ${shown(have.kafka, 'not started by this stack')} (asked ${want.kafka})`,
+  ];
 }
 
 async function down(purge: boolean): Promise<void> {
@@ -108,6 +141,7 @@ async function status(): Promise<boolean> {
     );
   }
   for (const e of endpoints()) console.log(e);
+  for (const line of await versionLines()) console.log(line);
   return Object.values(h).every(Boolean);
 }
 

@@ -126,7 +126,7 @@ export class FlinkUnexpectedResponseError extends EvolveError {
     super(
       'FLINK_UNEXPECTED_RESPONSE',
       `The ${service} answered ${endpoint} with HTTP ${status} in a way flink-evolve did not expect: ${detail}. ` +
-        'Check that the Flink version is supported (1.20) and look at the JobManager log.',
+        'Check that the Flink version is supported (1.20.x or 2.x) and look at the JobManager log.',
       options,
     );
   }
@@ -158,5 +158,22 @@ function preview(statement: string): string {
 export class SqlScriptInvalidError extends EvolveError {
   constructor(readonly problem: string) {
     super('SQL_INVALID', `The SQL script cannot be submitted: ${problem}.`);
+  }
+}
+
+/** The cluster runs a Flink release flink-evolve does not speak to (see README "Supported versions"). */
+export class FlinkVersionUnsupportedError extends EvolveError {
+  constructor(
+    readonly service: FlinkService,
+    /** What the cluster reported, e.g. "1.18.1". */
+    readonly version: string,
+    /** What needs the newer release, e.g. "restoring from a savepoint". */
+    readonly feature: string,
+  ) {
+    super(
+      'FLINK_VERSION_UNSUPPORTED',
+      `The ${service} runs Flink ${version}; ${feature} needs Flink 1.20.x or 2.x. ` +
+        'Point the pipeline at a cluster of a supported release (README, "Supported versions") or upgrade this one, then retry.',
+    );
   }
 }

@@ -3,10 +3,12 @@ import {
   FlinkJobNotFoundError,
   FlinkSavepointFailedError,
   FlinkSavepointUnknownError,
+  FlinkUnexpectedResponseError,
   SavepointDisposalFailedError,
   type SavepointOperation,
 } from './flink-errors.js';
 import { FlinkHttp, type FlinkHttpOptions, type FlinkResponse } from './flink-http.js';
+import { parseFlinkVersion, restConfigSchema, type FlinkVersion } from './flink-version.js';
 import { checkJobId, checkTriggerId, newTriggerId } from './flink-ids.js';
 import {
   asyncOperationSchema,
@@ -46,6 +48,22 @@ export class FlinkRestClient {
 
   constructor(options: FlinkRestClientOptions) {
     this.http = new FlinkHttp('Flink REST API', options);
+  }
+
+  /** The Flink release of the JobManager (`GET /config`, field flink-version). */
+  async flinkVersion(): Promise<FlinkVersion> {
+    const res = await this.get('/config', 'GET /config');
+    const text = this.http.expect(res, restConfigSchema, [200])['flink-version'];
+    const version = parseFlinkVersion(text);
+    if (!version) {
+      throw new FlinkUnexpectedResponseError(
+        'Flink REST API',
+        'GET /config',
+        200,
+        `flink-version "${text}" is not a Flink release number`,
+      );
+    }
+    return version;
   }
 
   async listJobs(): Promise<JobOverview[]> {

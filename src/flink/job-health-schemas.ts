@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// Shapes of the Flink 1.20 REST answers the observer reads to tell how a
+// Shapes of the Flink REST answers (1.20 and 2.2) the observer reads to tell how a
 // running job is doing. Only the fields it uses are declared.
 
 /**

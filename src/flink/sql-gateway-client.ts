@@ -1,5 +1,17 @@
 import { z } from 'zod';
-import { FlinkUnexpectedResponseError, SqlScriptInvalidError } from './flink-errors.js';
+import {
+  FlinkUnexpectedResponseError,
+  FlinkVersionUnsupportedError,
+  SqlScriptInvalidError,
+} from './flink-errors.js';
+import {
+  gatewayInfoSchema,
+  hasVersionedOption,
+  isSupportedFlink,
+  optionsForFlink,
+  parseFlinkVersion,
+  type FlinkVersion,
+} from './flink-version.js';
 import { FlinkHttp, type FlinkHttpOptions } from './flink-http.js';
 import { collectOperation, type StatementResult } from './gateway-operation.js';
 import { openSessionSchema, operationHandleSchema } from './sql-gateway-schemas.js';
@@ -18,6 +30,8 @@ export type SqlGatewayClientOptions = FlinkHttpOptions;
  * Per-statement configuration, sent with the statement only (it does not
  * change the session): `pipeline.name`, `execution.savepoint.path`,
  * `execution.savepoint.ignore-unclaimed-state`, `parallelism.default`, ...
+ * Recovery options are named with their Flink 1.x keys; on a Flink 2 gateway
+ * they are sent under the 2.x names (flink-version.ts).
  */
 export type ExecutionConfig = Record<string, string>;
 
@@ -39,8 +53,8 @@ export interface KeepAlive {
 }
 
 /**
- * Flink SQL Gateway REST API, v2 (the 1.20 gateway serves v1, v2 and v3;
- * v2 has everything used here: sessions, heartbeats, statements with a
+ * Flink SQL Gateway REST API, v2 (the 1.20 gateway serves v1, v2 and v3, the
+ * 2.2 gateway v1 to v4, with the same v2 shapes; v2 has everything used here: sessions, heartbeats, statements with a
  * per-statement executionConfig, and paged results with the job id).
  *
  * What happens to a job when its session closes, verified on the local
@@ -56,6 +70,8 @@ export interface KeepAlive {
  */
 export class SqlGatewayClient {
   private readonly http: FlinkHttp;
+  /** The gateway's release, asked once per client (a failed ask is asked again). */
+  private version: Promise<FlinkVersion> | undefined;
 
   constructor(options: SqlGatewayClientOptions) {
     this.http = new FlinkHttp('Flink SQL Gateway', options);
@@ -74,6 +90,44 @@ export class SqlGatewayClient {
       idempotent: false,
     });
     return this.http.expect(res, openSessionSchema, [200]).sessionHandle;
+  }
+
+  /** The Flink release the gateway runs (`GET /v1/info`). */
+  flinkVersion(): Promise<FlinkVersion> {
+    this.version ??= this.askVersion().catch((err: unknown) => {
+      this.version = undefined;
+      throw err;
+    });
+    return this.version;
+  }
+
+  private async askVersion(): Promise<FlinkVersion> {
+    const res = await this.http.send({
+      method: 'GET',
+      path: '/v1/info',
+      endpoint: 'GET /v1/info',
+      idempotent: true,
+    });
+    const text = this.http.expect(res, gatewayInfoSchema, [200]).version;
+    const version = parseFlinkVersion(text);
+    if (!version) {
+      throw new FlinkUnexpectedResponseError(
+        'Flink SQL Gateway',
+        'GET /v1/info',
+        200,
+        `the version "${text}" is not a Flink release number`,
+      );
+    }
+    return version;
+  }
+
+  /** The gateway's release, or FlinkVersionUnsupportedError naming it and `feature`. */
+  async supportedVersion(feature: string): Promise<FlinkVersion> {
+    const version = await this.flinkVersion();
+    if (!isSupportedFlink(version)) {
+      throw new FlinkVersionUnsupportedError('Flink SQL Gateway', version.text, feature);
+    }
+    return version;
   }
 
   /** Tells the gateway the session is in use (idle sessions expire, 10 min by default). */
@@ -124,11 +178,14 @@ export class SqlGatewayClient {
   ): Promise<StatementResult> {
     const index = options.statementIndex ?? 0;
     const sessionPath = `/v2/sessions/${encodeURIComponent(session)}`;
+    const config = hasVersionedOption(executionConfig)
+      ? optionsForFlink(await this.supportedVersion('restoring from a savepoint'), executionConfig)
+      : executionConfig;
     const submitted = await this.http.send({
       method: 'POST',
       path: `${sessionPath}/statements`,
       endpoint: 'POST /v2/sessions/:session/statements',
-      body: { statement: statementBody(statement), executionConfig },
+      body: { statement: statementBody(statement), executionConfig: config },
       idempotent: false,
     });
     const operation = this.http.expect(submitted, operationHandleSchema, [200]).operationHandle;
@@ -177,6 +234,8 @@ export class SqlGatewayClient {
         `statement ${early + 1} would start a job before the last statement; a pipeline has exactly one INSERT INTO or STATEMENT SET, at the end`,
       );
     }
+    // Before any DDL runs: an unsupported release fails here, naming itself.
+    await this.supportedVersion('running a pipeline');
     const session = await this.openSession(options);
     try {
       for (const [statementIndex, statement] of statements.slice(0, -1).entries()) {

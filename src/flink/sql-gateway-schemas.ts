@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-// Shapes of the Flink 1.20 SQL Gateway REST answers (API v2), as observed
-// on the real gateway. Unknown fields are dropped.
+// Shapes of the Flink SQL Gateway REST answers (API v2), as observed on the
+// real 1.20 and 2.2 gateways. Unknown fields are dropped.
 
 export const openSessionSchema = z.object({ sessionHandle: z.string().min(1) });
 

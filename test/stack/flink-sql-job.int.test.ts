@@ -117,10 +117,14 @@ describe('local stack: Flink SQL through the gateway', () => {
     await withProducer((p) => p.send({ topic: input, messages: orders(['bob', 'carol']) }));
     const second = await runStatement(session, `DROP TABLE counts`).then(async () => {
       await runStatement(session, ddl(outputB)[1]!);
+      // Flink 2 names the recovery options execution.state-recovery.* (the
+      // 1.x names are only deprecated fallbacks there).
+      const flink2 = String((await restJson('/config'))['flink-version']).startsWith('2.');
+      const recovery = flink2 ? 'execution.state-recovery' : 'execution.savepoint';
       return runStatement(session, insert, {
         'pipeline.name': `${input}-v2`,
-        'execution.savepoint.path': savepoint,
-        'execution.savepoint.ignore-unclaimed-state': 'false',
+        [`${recovery}.path`]: savepoint,
+        [`${recovery}.ignore-unclaimed-state`]: 'false',
       });
     });
     jobs.push(second!);

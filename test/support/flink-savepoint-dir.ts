@@ -2,7 +2,8 @@ import { httpJson } from '../../stack/wait-until.js';
 
 /**
  * Where the Flink cluster writes savepoints that name no target directory:
- * its `state.savepoints.dir`, as its JobManager reports it. The suite asks
+ * its `state.savepoints.dir` (Flink 1.x) or `execution.checkpointing.savepoint-dir`
+ * (the name since 1.20, the only one Flink 2 reads), as its JobManager reports it. The suite asks
  * Flink instead of assuming its own checkout's `.stack` folder, because the
  * stack that answers on the ports may have been started from another
  * checkout (or another `EVOLVE_STACK_DIR`). Undefined when Flink names none.
@@ -12,6 +13,7 @@ export async function flinkSavepointDir(restUrl: string): Promise<string | undef
     key?: string;
     value?: string;
   }>;
-  const dir = config.find((e) => e.key === 'state.savepoints.dir')?.value;
+  const keys = ['execution.checkpointing.savepoint-dir', 'state.savepoints.dir'];
+  const dir = keys.map((k) => config.find((e) => e.key === k)?.value).find(Boolean);
   return dir ? dir.replace(/\/+$/, '') : undefined;
 }
