@@ -118,10 +118,19 @@ async function prepareProduce(t: ProduceTask): Promise<number> {
         createPartitioner: Partitioners.DefaultPartitioner,
       });
       await producer.connect();
-      // The emitter's headers too: the same bytes on the wire.
+      // The emitter's headers too (one object per kind, bytes): the same bytes on the wire.
+      const headers = (kind: 'refresh' | 'delete') =>
+        Object.fromEntries(
+          Object.entries(backfillHeaders('bench', kind)).map(([k, v]) => [
+            k,
+            Buffer.from(String(v)),
+          ]),
+        );
+      const refresh = headers('refresh');
+      const del = headers('delete');
       const messages = plannedRecords(t.keys, t.partitionCount, p).map((m) => ({
         ...m,
-        headers: backfillHeaders('bench', m.value === null ? 'delete' : 'refresh'),
+        headers: m.value === null ? del : refresh,
       }));
       return { producer, messages };
     }),

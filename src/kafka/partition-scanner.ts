@@ -130,6 +130,21 @@ export class PartitionScanner {
     }
   }
 
+  /**
+   * Delivers the records already fetched, without waiting for more: for a
+   * reader that must not stall on the broker (the emitter's tail, which
+   * catches up on the next call).
+   */
+  async readFetched(handler: RecordsHandler): Promise<void> {
+    if (this.crashed !== undefined)
+      throw new KafkaUnreachableError(`reading ${this.topic}[${this.partition}]`, this.crashed);
+    if (this.head >= this.buffer.length) return;
+    const chunk = this.buffer.slice(this.head);
+    this.head = this.buffer.length;
+    this.compact();
+    await handler(chunk);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
