@@ -195,6 +195,10 @@ export class PartitionScanner {
           }
           // lastOffset() covers trailing markers/aborted records of the same fetch.
           this.advanceFetched(Number(batch.lastOffset()) + 1);
+          // A reader that keeps up (indexing, verifying) takes the batch in the microtasks
+          // notify() started: judge the backlog after those, or every fetch larger than
+          // highWater pauses the partition and costs a fetch wait before the next.
+          await new Promise((resolve) => setImmediate(resolve));
           if (this.buffer.length - this.head > this.highWater && !this.paused) {
             this.paused = true;
             consumer.pause([{ topic, partitions: [partition] }]);
