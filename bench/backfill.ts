@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     ],
   });
   const { topic: tempTopic } = await topicAdmin.createTempTopic(topics.prod, suffix);
-  const workers = await BenchWorkers.start(WORKERS);
+  let workers: BenchWorkers | undefined;
   try {
     const genStart = performance.now();
     await produceAll(kafka, topics.prod, KEYS, (i) => ({
@@ -168,7 +168,11 @@ async function main(): Promise<void> {
       out: topics.baselineOut,
       group: `${prefix}-baseline`,
     });
+    workers = await BenchWorkers.start(WORKERS);
     const client = await clientProduce(workers);
+    await workers.stop();
+    // Fresh processes for the engine, as workers that just started: RSS growth is measured from their start.
+    workers = await BenchWorkers.start(WORKERS);
     const loadBefore = load();
     const ours = await engine(workers, tempTopic, cutover);
     const loadAfter = load();
@@ -184,7 +188,7 @@ async function main(): Promise<void> {
     });
     report({ kcat, base, client, ours, throttled, loadBefore, loadAfter });
   } finally {
-    await workers.stop();
+    await workers?.stop();
     await cleanUp(tempTopic);
   }
 }
