@@ -79,7 +79,7 @@ export async function throttledPass(opts: {
       bucketKey,
       prodTopic,
       tempTopic,
-      partitions: [w % partitions],
+      partitions: opts.workers.partitionsOf(w, partitions),
       partitionCount: partitions,
       cutover,
       // The product's default largest chunk; at this rate chunks are rate / 20.
