@@ -1,25 +1,33 @@
 /**
- * Backfill benchmark: `npx tsx --expose-gc bench/backfill.ts [--keys=1000000] [--partitions=4]`.
+ * Backfill benchmark:
+ * `npx tsx --expose-gc bench/backfill.ts [--keys=1000000] [--partitions=4] [--workers=2] [--throttle-rate=200]`.
  *
- * PROD holds `keys` v1 records (200-byte values); TEMP holds v2: 30% of the
- * values changed, 10% of the keys absent (deleted), 5% new keys. Unthrottled.
- * Measures the engine (index, emit, verify; peak RSS; RSS growth per key
- * while indexing) and, in the same run, a baseline doing the least work:
- * read both topics once into Maps with plain kafkajs and write the changed
- * records. Topics are deleted at the end; nothing is cached between runs.
- * The last line is one JSON object with the figures.
+ * Data set: bench/backfill-data.ts (PROD v1; TEMP with 30% changed, 10%
+ * deleted, 5% new keys). The engine runs unthrottled in `workers` worker
+ * processes (partition p in worker p % workers), as the product's workers
+ * do. In the same run, on the same topics:
+ * - the limit: kcat (librdkafka) reads PROD and TEMP to their ends, produces
+ *   the planned records with acks=all, re-reads them (bench/backfill-kcat.ts);
+ * - the client's ceiling: the same worker processes produce the planned
+ *   records with kafkajs exactly as the emitter sends them, nothing else;
+ * - the kafkajs baseline: one process, both topics into Maps, write the diff;
+ * - a short throttled pass over two workers (bench/backfill-throttled.ts).
+ * Topics are deleted at the end. The last line is one JSON object.
  */
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Message } from 'kafkajs';
+import { loadavg } from 'node:os';
+import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
-import { BackfillCheckpoints } from '../src/kafka/backfill-checkpoint.js';
-import {
-  runBackfillPartition,
-  type BackfillPhaseName,
-} from '../src/kafka/run-backfill-partition.js';
+import type { BackfillPhaseName } from '../src/kafka/run-backfill-partition.js';
 import { TokenBucket } from '../src/kafka/token-bucket.js';
 import { TopicAdmin } from '../src/kafka/topic-admin.js';
-import { checkpointKeys, createdRegistry } from '../src/store/redis-keys.js';
+import { createdRegistry } from '../src/store/redis-keys.js';
+import { endOffsets, kafkajsBaseline, produceAll } from './backfill-baseline.js';
+import { inTemp, key, plannedRecords, tempValue, unionKeys, valueOf } from './backfill-data.js';
+import { findKcat, kcatLimit, type KcatLimit } from './backfill-kcat.js';
+import { throttledPass } from './backfill-throttled.js';
+import type { EngineResult } from './backfill-worker.js';
+import { BenchWorkers } from './backfill-workers.js';
 
 const arg = (name: string, fallback: number): number => {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -27,180 +35,98 @@ const arg = (name: string, fallback: number): number => {
 };
 const KEYS = arg('keys', 1_000_000);
 const PARTITIONS = arg('partitions', 4);
-const BROKERS = (process.env.EVOLVE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const WORKERS = arg('workers', 2);
+const THROTTLE_RATE = arg('throttle-rate', 200);
+const CHUNK = 5000;
+const BROKERS = process.env.EVOLVE_KAFKA_BROKERS ?? '127.0.0.1:9092';
 const REDIS_URL = process.env.EVOLVE_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 
 const suffix = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-const prodTopic = `bench-backfill-prod-${suffix}`;
-const baselineOut = `bench-backfill-baseline-out-${suffix}`;
 const prefix = `bench-backfill-${suffix}`;
+const topics = {
+  prod: `bench-backfill-prod-${suffix}`,
+  baselineOut: `bench-backfill-baseline-out-${suffix}`,
+  clientOut: `bench-backfill-client-out-${suffix}`,
+  kcatOut: `bench-backfill-kcat-out-${suffix}`,
+};
 
-const kafka = new Kafka({ clientId: 'evolve-bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
+const kafka = new Kafka({
+  clientId: 'evolve-bench',
+  brokers: BROKERS.split(','),
+  logLevel: logLevel.NOTHING,
+});
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 const topicAdmin = new TopicAdmin(kafka, redis, createdRegistry(prefix));
 const rawAdmin = kafka.admin();
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
-const key = (i: number): Buffer => Buffer.from(`customer-${String(i).padStart(9, '0')}`);
-const valueOf = (i: number, version: string): Buffer => {
-  const head = `{"id":${i},"v":"${version}","pad":"`;
-  return Buffer.from(head + 'x'.repeat(200 - head.length - 2) + '"}');
-};
-// 10% absent from TEMP (deleted), 30% changed, the rest unchanged; plus 5% new keys.
-const inTemp = (i: number): boolean => i >= KEYS || i % 10 !== 0;
-const changed = (i: number): boolean => i % 10 >= 1 && i % 10 <= 3;
+type PhaseSpan = { start: number; end: number; done: number };
 
-async function produceAll(
-  topic: string,
-  count: number,
-  make: (i: number) => Message | undefined,
-): Promise<number> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  let written = 0;
-  const inFlight: Promise<unknown>[] = [];
-  let batch: Message[] = [];
-  for (let i = 0; i < count; i++) {
-    const m = make(i);
-    if (!m) continue;
-    batch.push(m);
-    if (batch.length === 10_000) {
-      inFlight.push(producer.send({ topic, acks: 1, messages: batch }));
-      written += batch.length;
-      batch = [];
-      if (inFlight.length >= 4) await Promise.all(inFlight.splice(0));
-    }
-  }
-  if (batch.length > 0) inFlight.push(producer.send({ topic, acks: 1, messages: batch }));
-  written += batch.length;
-  await Promise.all(inFlight);
-  await producer.disconnect();
-  return written;
-}
-
-async function endOffsets(topic: string): Promise<number[]> {
-  return (await rawAdmin.fetchTopicOffsets(topic))
-    .sort((a, b) => a.partition - b.partition)
-    .map((o) => Number(o.offset));
-}
-
-/** The least work: read both topics once (Maps of latin1 keys), write what differs. */
-async function baseline(
-  tempTopic: string,
-): Promise<{ seconds: number; read: number; written: number }> {
-  const started = performance.now();
-  const prodEnds = await endOffsets(prodTopic);
-  const tempEnds = await endOffsets(tempTopic);
-  const prod = new Map<string, Buffer | null>();
-  const temp = new Map<string, Buffer | null>();
-  let read = 0;
-  const remaining = new Map<string, number>();
-  prodEnds.forEach((e, p) => e > 0 && remaining.set(`${prodTopic}/${p}`, e));
-  tempEnds.forEach((e, p) => e > 0 && remaining.set(`${tempTopic}/${p}`, e));
-  const consumer = kafka.consumer({
-    groupId: `${prefix}-baseline`,
-    maxBytesPerPartition: 8 * 1024 * 1024,
-    maxWaitTimeInMs: 100,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [prodTopic, tempTopic], fromBeginning: true });
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: 4,
-      eachBatch: async ({ batch }) => {
-        const target = batch.topic === prodTopic ? prod : temp;
-        for (const m of batch.messages) target.set(m.key!.toString('latin1'), m.value);
-        read += batch.messages.length;
-        const id = `${batch.topic}/${batch.partition}`;
-        if (Number(batch.lastOffset()) + 1 >= (remaining.get(id) ?? 0)) remaining.delete(id);
-        if (remaining.size === 0) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
-  await producer.connect();
-  let out: Message[] = [];
-  let written = 0;
-  const flush = async (): Promise<void> => {
-    if (out.length === 0) return;
-    await producer.send({ topic: baselineOut, acks: -1, messages: out });
-    written += out.length;
-    out = [];
-  };
-  for (const [k, v] of temp) {
-    const old = prod.get(k);
-    if (v !== null && (old === undefined || old === null || !old.equals(v)))
-      out.push({ key: Buffer.from(k, 'latin1'), value: v });
-    if (out.length >= 5000) await flush();
-  }
-  for (const [k, v] of prod) {
-    if (v !== null && (temp.get(k) ?? null) === null)
-      out.push({ key: Buffer.from(k, 'latin1'), value: null });
-    if (out.length >= 5000) await flush();
-  }
-  await flush();
-  await producer.disconnect();
-  return { seconds: (performance.now() - started) / 1000, read, written };
-}
-
-async function engine(tempTopic: string, cutover: number[]) {
-  const bucket = new TokenBucket(redis, `${prefix}:bucket`);
-  await bucket.configure({ rate: 1e9, burst: 1e9 });
-  const checkpoints = new BackfillCheckpoints(redis, checkpointKeys(prefix));
-  const phases = new Map<BackfillPhaseName, { start: number; end: number; done: number }>();
-  const perPartitionPhase = new Map<number, BackfillPhaseName>();
+/** The engine on the workers; phase rates from the stamped progress events of every partition. */
+async function engine(workers: BenchWorkers, tempTopic: string, cutover: number[]) {
+  const bucketKey = `${prefix}:bucket`;
+  await new TokenBucket(redis, bucketKey).configure({ rate: 1e9, burst: 1e9 });
+  const phases = new Map<BackfillPhaseName, PhaseSpan>();
   const lastDone = new Map<string, number>();
-  gc();
-  const rssBefore = process.memoryUsage().rss;
-  let peakRss = rssBefore;
-  let peakIndexRss = rssBefore;
-  let indexing = PARTITIONS;
-  const sampler = setInterval(() => {
-    const rss = process.memoryUsage().rss;
-    peakRss = Math.max(peakRss, rss);
-    if (indexing > 0) peakIndexRss = Math.max(peakIndexRss, rss);
-  }, 50);
+  workers.onProgress = (e) => {
+    const ph = phases.get(e.phase) ?? { start: e.at, end: e.at, done: 0 };
+    ph.start = Math.min(ph.start, e.at);
+    ph.end = Math.max(ph.end, e.at);
+    const k = `${e.partition}/${e.phase}`;
+    ph.done += e.done - (lastDone.get(k) ?? 0);
+    lastDone.set(k, e.done);
+    phases.set(e.phase, ph);
+  };
   const started = performance.now();
-  const reports = await Promise.all(
-    Array.from({ length: PARTITIONS }, (_, partition) =>
-      runBackfillPartition(
-        { kafka, admin: topicAdmin, bucket, checkpoints },
-        {
-          runId: `bench-${suffix}`,
-          prodTopic,
-          tempTopic,
-          partition,
-          partitions: PARTITIONS,
-          cutover: cutover[partition]!,
-          chunkSize: 5000,
-          onProgress: (e) => {
-            const now = performance.now();
-            const prev = perPartitionPhase.get(partition);
-            if (prev !== e.phase) {
-              if (prev === 'index') indexing--;
-              perPartitionPhase.set(partition, e.phase);
-            }
-            const ph = phases.get(e.phase) ?? { start: now, end: now, done: 0 };
-            ph.end = Math.max(ph.end, now);
-            const k = `${partition}/${e.phase}`;
-            ph.done += e.done - (lastDone.get(k) ?? 0);
-            lastDone.set(k, e.done);
-            phases.set(e.phase, ph);
-          },
-        },
-      ),
-    ),
-  );
+  const results = await workers.all<EngineResult>((w) => ({
+    op: 'engine',
+    prefix,
+    runId: `bench-${suffix}`,
+    bucketKey,
+    prodTopic: topics.prod,
+    tempTopic,
+    partitions: workers.partitionsOf(w, PARTITIONS),
+    partitionCount: PARTITIONS,
+    cutover,
+    chunkSize: CHUNK,
+  }));
   const seconds = (performance.now() - started) / 1000;
-  clearInterval(sampler);
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  return { seconds, reports, phases, rssBefore, peakRss, peakIndexRss };
+  workers.onProgress = () => undefined;
+  return { seconds, results, phases };
+}
+
+/** kafkajs alone producing the planned records from the same worker processes, as the emitter sends them. */
+async function clientProduce(workers: BenchWorkers): Promise<{ seconds: number; written: number }> {
+  const task = (op: 'prepare-produce' | 'produce') => (w: number) => ({
+    op,
+    topic: topics.clientOut,
+    keys: KEYS,
+    partitions: workers.partitionsOf(w, PARTITIONS),
+    partitionCount: PARTITIONS,
+    chunkSize: CHUNK,
+  });
+  await workers.all(task('prepare-produce'));
+  const spans = await workers.all<{ start: number; end: number; written: number }>(task('produce'));
+  const seconds =
+    (Math.max(...spans.map((s) => s.end)) - Math.min(...spans.map((s) => s.start))) / 1000;
+  return { seconds, written: spans.reduce((a, s) => a + s.written, 0) };
+}
+
+async function limit(tempTopic: string): Promise<KcatLimit | { skipped: string }> {
+  const kcat = findKcat();
+  if (!kcat.path) return { skipped: kcat.reason! };
+  return kcatLimit({
+    bin: kcat.path,
+    brokers: BROKERS,
+    prodTopic: topics.prod,
+    tempTopic,
+    outTopic: topics.kcatOut,
+    keys: KEYS,
+    partitions: PARTITIONS,
+  });
 }
 
 async function main(): Promise<void> {
@@ -209,92 +135,171 @@ async function main(): Promise<void> {
     waitForLeaders: true,
     topics: [
       {
-        topic: prodTopic,
+        topic: topics.prod,
         numPartitions: PARTITIONS,
         configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
       },
-      { topic: baselineOut, numPartitions: PARTITIONS },
+      { topic: topics.baselineOut, numPartitions: PARTITIONS },
+      { topic: topics.clientOut, numPartitions: PARTITIONS },
+      { topic: topics.kcatOut, numPartitions: PARTITIONS },
     ],
   });
-  const { topic: tempTopic } = await topicAdmin.createTempTopic(prodTopic, suffix);
+  const { topic: tempTopic } = await topicAdmin.createTempTopic(topics.prod, suffix);
+  let workers: BenchWorkers | undefined;
   try {
     const genStart = performance.now();
-    await produceAll(prodTopic, KEYS, (i) => ({
+    await produceAll(kafka, topics.prod, KEYS, (i) => ({
       key: key(i),
       value: valueOf(i, 'v1'),
       partition: i % PARTITIONS,
     }));
-    const tempCount = await produceAll(tempTopic, Math.floor(KEYS * 1.05), (i) =>
-      inTemp(i)
-        ? { key: key(i), value: valueOf(i, changed(i) ? 'v2' : 'v1'), partition: i % PARTITIONS }
-        : undefined,
+    const tempCount = await produceAll(kafka, tempTopic, unionKeys(KEYS), (i) =>
+      inTemp(i, KEYS) ? { key: key(i), value: tempValue(i), partition: i % PARTITIONS } : undefined,
     );
     console.log(
-      `generated ${KEYS} PROD + ${tempCount} TEMP records in ${((performance.now() - genStart) / 1000).toFixed(1)} s`,
+      `generated ${KEYS} PROD + ${tempCount} TEMP records in ${((performance.now() - genStart) / 1000).toFixed(1)} s; load ${load()}`,
     );
-    const cutover = await endOffsets(prodTopic);
+    const cutover = await endOffsets(kafka, topics.prod);
 
-    const base = await baseline(tempTopic);
-    gc();
-    const ours = await engine(tempTopic, cutover);
-
-    const sum = (f: (r: (typeof ours.reports)[number]) => number): number =>
-      ours.reports.reduce((a, r) => a + f(r), 0);
-    const written = sum((r) => r.refreshed + r.deleted + r.repaired);
-    const rate = (phase: BackfillPhaseName): number => {
-      const p = ours.phases.get(phase);
-      return p && p.end > p.start ? Math.round(p.done / ((p.end - p.start) / 1000)) : 0;
-    };
-    const unionKeys = Math.floor(KEYS * 1.05);
-    const mb = (b: number): number => Math.round((b / 2 ** 20) * 10) / 10;
-    const figures = {
-      keys: KEYS,
-      partitions: PARTITIONS,
-      written,
-      expectedWrites: Math.round(KEYS * 0.45),
-      conflicts: sum((r) => r.conflicts),
-      indexRecordsPerSec: rate('index'),
-      emitRecordsPerSec: rate('emit'),
-      verifyRecordsPerSec: rate('verify'),
-      totalSeconds: Math.round(ours.seconds * 10) / 10,
-      totalKeysPerSec: Math.round(unionKeys / ours.seconds),
-      baselineSeconds: Math.round(base.seconds * 10) / 10,
-      baselineKeysPerSec: Math.round(unionKeys / base.seconds),
-      baselineWritten: base.written,
-      ratioToBaseline: Math.round((base.seconds / ours.seconds) * 100) / 100,
-      peakRssMB: mb(ours.peakRss),
-      indexRssGrowthBytesPerKey: Math.round((ours.peakIndexRss - ours.rssBefore) / unionKeys),
-      indexStructureBytesPerKey: Math.round(sum((r) => r.indexBytes) / sum((r) => r.keys)),
-    };
-    console.log('');
-    console.log('phase      records/s');
-    console.log(`index      ${figures.indexRecordsPerSec}`);
-    console.log(`emit       ${figures.emitRecordsPerSec}`);
-    console.log(`verify     ${figures.verifyRecordsPerSec}`);
-    console.log(`total      ${figures.totalKeysPerSec} keys/s (${figures.totalSeconds} s)`);
-    console.log(
-      `baseline   ${figures.baselineKeysPerSec} keys/s (${figures.baselineSeconds} s), wrote ${base.written}`,
-    );
-    console.log(`ratio      ${figures.ratioToBaseline} (goal >= 0.5)`);
-    console.log(
-      `peak RSS   ${figures.peakRssMB} MB; RSS growth while indexing ${figures.indexRssGrowthBytesPerKey} B/key (goal <= 64)`,
-    );
-    console.log(JSON.stringify(figures));
+    const kcat = await limit(tempTopic);
+    const base = await kafkajsBaseline(kafka, {
+      prod: topics.prod,
+      temp: tempTopic,
+      out: topics.baselineOut,
+      group: `${prefix}-baseline`,
+    });
+    workers = await BenchWorkers.start(WORKERS);
+    const client = await clientProduce(workers);
+    await workers.stop();
+    // Fresh processes for the engine, as workers that just started: RSS growth is measured from their start.
+    workers = await BenchWorkers.start(WORKERS);
+    const loadBefore = load();
+    const ours = await engine(workers, tempTopic, cutover);
+    const loadAfter = load();
+    const throttled = await throttledPass({
+      kafka,
+      redis,
+      topicAdmin,
+      workers,
+      prefix,
+      suffix,
+      rate: THROTTLE_RATE,
+      keys: Math.round(THROTTLE_RATE * 11),
+    });
+    report({ kcat, base, client, ours, throttled, loadBefore, loadAfter });
   } finally {
-    await rawAdmin
-      .deleteTopics({ topics: [prodTopic, baselineOut], timeout: 60_000 })
-      .catch((err: unknown) => console.error('could not delete the bench topics', err));
-    // TEMP last: rawAdmin refreshes metadata of every topic it touched, TEMP included.
-    await topicAdmin
-      .deleteTempTopic(tempTopic)
-      .catch((err: unknown) => console.error('could not delete TEMP', err));
-    await rawAdmin.deleteGroups([`${prefix}-baseline`]).catch(() => undefined);
-    const leftovers = await redis.keys(`${prefix}*`);
-    if (leftovers.length > 0) await redis.del(...leftovers);
-    await topicAdmin.close();
-    await rawAdmin.disconnect();
-    await redis.quit();
+    await workers?.stop();
+    await cleanUp(tempTopic);
   }
+}
+
+function report(r: {
+  kcat: KcatLimit | { skipped: string };
+  base: Awaited<ReturnType<typeof kafkajsBaseline>>;
+  client: { seconds: number; written: number };
+  ours: Awaited<ReturnType<typeof engine>>;
+  throttled: Awaited<ReturnType<typeof throttledPass>>;
+  loadBefore: string;
+  loadAfter: string;
+}): void {
+  const { ours, kcat, base, client, throttled } = r;
+  const reports = ours.results.flatMap((x) => x.reports);
+  const sum = (f: (x: (typeof reports)[number]) => number): number =>
+    reports.reduce((a, x) => a + f(x), 0);
+  const rate = (phase: BackfillPhaseName): number => {
+    const p = ours.phases.get(phase);
+    return p && p.end > p.start ? Math.round(p.done / ((p.end - p.start) / 1000)) : 0;
+  };
+  const round = (n: number, d = 2): number => Math.round(n * 10 ** d) / 10 ** d;
+  const seconds = (phase: BackfillPhaseName): number => {
+    const p = ours.phases.get(phase);
+    return p ? round((p.end - p.start) / 1000, 1) : 0;
+  };
+  const planned = Array.from({ length: PARTITIONS }, (_, p) => plannedRecords(KEYS, PARTITIONS, p))
+    .map((x) => x.length)
+    .reduce((a, b) => a + b, 0);
+  const growth = ours.results.reduce((a, x) => a + (x.peakIndexRss - x.rssBefore), 0);
+  const limitSeconds = 'skipped' in kcat ? undefined : kcat.seconds;
+  const figures = {
+    keys: KEYS,
+    partitions: PARTITIONS,
+    workers: WORKERS,
+    written: sum((x) => x.refreshed + x.deleted + x.repaired),
+    expectedWrites: planned,
+    conflicts: sum((x) => x.conflicts),
+    indexRecordsPerSec: rate('index'),
+    emitRecordsPerSec: rate('emit'),
+    verifyRecordsPerSec: rate('verify'),
+    indexSeconds: seconds('index'),
+    emitSeconds: seconds('emit'),
+    verifySeconds: seconds('verify'),
+    totalSeconds: round(ours.seconds, 1),
+    limitSeconds: limitSeconds === undefined ? null : round(limitSeconds, 1),
+    limit: 'skipped' in kcat ? { skipped: kcat.skipped } : roundAll(kcat),
+    ratioToLimit: limitSeconds === undefined ? null : round(limitSeconds / ours.seconds),
+    clientProduceRecordsPerSec: Math.round(client.written / client.seconds),
+    emitToClientProduce: round(rate('emit') / (client.written / client.seconds)),
+    baselineSeconds: round(base.seconds, 1),
+    baselineWritten: base.written,
+    ratioToBaseline: round(base.seconds / ours.seconds),
+    peakRssMB: round(Math.max(...ours.results.map((x) => x.peakRss)) / 2 ** 20, 1),
+    indexRssGrowthBytesPerKey: Math.round(growth / unionKeys(KEYS)),
+    indexStructureBytesPerKey: Math.round(sum((x) => x.indexBytes) / sum((x) => x.keys)),
+    throttleRate: throttled.rate,
+    maxRecordsInOneSecondAtRate: throttled.maxRecordsInOneSecond,
+    throttledWritten: throttled.written,
+    load: `${r.loadBefore} -> ${r.loadAfter}`,
+  };
+  console.log('');
+  console.log('phase      records/s   seconds');
+  console.log(`index      ${figures.indexRecordsPerSec}   ${figures.indexSeconds}`);
+  console.log(`emit       ${figures.emitRecordsPerSec}   ${figures.emitSeconds}`);
+  console.log(`verify     ${figures.verifyRecordsPerSec}   ${figures.verifySeconds}`);
+  console.log(`total      ${figures.totalSeconds} s (${WORKERS} worker processes)`);
+  if ('skipped' in kcat) console.log(`limit      skipped: ${kcat.skipped}`);
+  else
+    console.log(
+      `limit      ${round(kcat.seconds, 1)} s with kcat (read ${round(kcat.readSeconds, 1)}, produce ${round(kcat.produceSeconds, 1)}, re-read ${round(kcat.rereadSeconds, 1)}); ours/limit ${figures.ratioToLimit} (goal >= 0.5)`,
+    );
+  console.log(
+    `client     kafkajs alone produces ${figures.clientProduceRecordsPerSec} rec/s; emit/that ${figures.emitToClientProduce} (goal >= 0.8)`,
+  );
+  console.log(
+    `baseline   kafkajs Maps ${figures.baselineSeconds} s, wrote ${base.written}; ratio ${figures.ratioToBaseline}`,
+  );
+  console.log(
+    `memory     peak RSS ${figures.peakRssMB} MB; RSS growth while indexing ${figures.indexRssGrowthBytesPerKey} B/key (goal <= 64)`,
+  );
+  console.log(
+    `throttle   rate ${throttled.rate}: busiest second ${throttled.maxRecordsInOneSecond} records (goal <= ${throttled.rate * 1.2}); ${throttled.written} in ${round(throttled.seconds, 1)} s`,
+  );
+  console.log(`load       ${figures.load}`);
+  console.log(JSON.stringify(figures));
+}
+
+function roundAll<T extends object>(o: T): T {
+  return Object.fromEntries(
+    Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 100) / 100 : v]),
+  ) as T;
+}
+
+async function cleanUp(tempTopic: string): Promise<void> {
+  await rawAdmin
+    .deleteTopics({
+      topics: [topics.prod, topics.baselineOut, topics.clientOut, topics.kcatOut],
+      timeout: 60_000,
+    })
+    .catch((err: unknown) => console.error('could not delete the bench topics', err));
+  // TEMP last: rawAdmin refreshes metadata of every topic it touched, TEMP included.
+  await topicAdmin
+    .deleteTempTopic(tempTopic)
+    .catch((err: unknown) => console.error('could not delete TEMP', err));
+  await rawAdmin.deleteGroups([`${prefix}-baseline`]).catch(() => undefined);
+  const leftovers = await redis.keys(`${prefix}*`);
+  if (leftovers.length > 0) await redis.del(...leftovers);
+  await topicAdmin.close();
+  await rawAdmin.disconnect();
+  await redis.quit();
 }
 
 await main();

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { FieldWrite } from './token-bucket.js';
 
 export type BackfillPhase = 'emit' | 'verify' | 'done';
 
@@ -33,9 +34,10 @@ export interface PartitionProgress {
 
 /**
  * Checkpoints of one backfill run in Redis, one hash per partition. Written
- * after each acknowledged chunk in a single HSET, so a process killed at any
- * moment resumes at a chunk boundary: at worst one chunk is produced twice,
- * with the same values.
+ * after each acknowledged chunk in a single HSET (the emitter sends it with
+ * the next chunk's token reservation, before that chunk is sent), so a
+ * process killed at any moment resumes at a chunk boundary: at worst one
+ * chunk is produced twice, with the same values.
  */
 export class BackfillCheckpoints {
   constructor(
@@ -82,7 +84,13 @@ export class BackfillCheckpoints {
   }
 
   async save(runId: string, partition: number, progress: PartitionProgress): Promise<void> {
-    await this.redis.hset(this.key(runId, partition), 'progress', JSON.stringify(progress));
+    const w = this.write(runId, partition, progress);
+    await this.redis.hset(w.key, w.field, w.value);
+  }
+
+  /** The write `save` makes, for a caller that sends it along with another script (the next chunk's tokens). */
+  write(runId: string, partition: number, progress: PartitionProgress): FieldWrite {
+    return { key: this.key(runId, partition), field: 'progress', value: JSON.stringify(progress) };
   }
 
   async clear(runId: string, partition: number): Promise<void> {

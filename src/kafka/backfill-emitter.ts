@@ -1,10 +1,10 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
 import type { BackfillCheckpoints, PartitionProgress } from './backfill-checkpoint.js';
 import type { BackfillPlan } from './backfill-planner.js';
 import { BackfillAbortedError } from './kafka-errors.js';
 import { PartitionScanner, type ScannedRecord } from './partition-scanner.js';
 import { backfillHeaders, isBackfillRecord } from './record-headers.js';
-import type { TokenBucket } from './token-bucket.js';
+import { chunkFor, type TokenBucket } from './token-bucket.js';
 import type { TopicAdmin } from './topic-admin.js';
 
 export interface EmitContext {
@@ -28,12 +28,37 @@ export interface EmitContext {
 }
 
 /**
+ * Fetch size of the emitter's two readers: a chunk of 5,000 200-byte records
+ * spans about 4 MB of TEMP; with 1 MB fetches, reading it took four fetch
+ * round trips in a row.
+ */
+const EMIT_FETCH_BYTES = 4 * 1024 * 1024;
+
+/** One chunk of the plan, read and ready to send. */
+interface Chunk {
+  /** Records to produce: refreshes and tombstones read from TEMP, or deletes built from the arena. */
+  records: ScannedRecord[];
+  /** Planned keys the chunk covers: the tokens it takes. */
+  planned: number;
+  /** The segment position once the chunk is acknowledged. */
+  position: number;
+}
+
+/** Reads the next chunk of at most `size` planned keys; undefined when the segment is done. */
+type NextChunk = (size: number) => Promise<Chunk | undefined>;
+
+/**
  * Step 3 of DESIGN.md section 7 for one partition: produce the plan in
  * chunks sized to the rate (1/20 s worth, so the topic sees an even flow
- * rather than a second's worth at once and idle time after). Per chunk: read the chunk's TEMP records (values streamed in offset
- * order, never held beyond one chunk), take tokens, tail PROD to its current
- * end and drop keys v2 wrote meanwhile, produce with the verbatim key bytes to
- * this partition, then checkpoint.
+ * rather than a second's worth at once and idle time after).
+ *
+ * Per chunk: take its tokens (the same Redis script writes the checkpoint of
+ * the chunk acknowledged before), drop keys the tail saw v2 write, and send.
+ * While the chunk is in flight, the next one is read from TEMP and the tail
+ * of PROD is read to its current end, so the send, the TEMP read and the
+ * tail overlap instead of queueing behind each other. A v2 write landing
+ * after the tail's end and before our record is the race DESIGN.md leaves
+ * to verify-and-repair; the overlap widens that window by one send.
  *
  * The tail always starts at S: a resumed run rebuilt its index from [0, S),
  * so v2 writes seen by the interrupted tail must be seen again.
@@ -44,7 +69,6 @@ export async function emitPlan(
   start: PartitionProgress,
 ): Promise<PartitionProgress> {
   const progress: PartitionProgress = { ...start };
-  const { index } = plan;
   const tail = await PartitionScanner.open(ctx.kafka, {
     topic: ctx.prodTopic,
     partition: ctx.partition,
@@ -52,47 +76,12 @@ export async function emitPlan(
     groupPrefix: 'evolve-tail',
     // Each tail reads at least our own last chunk: buffer that much so fetching never stalls on a pause.
     highWater: Math.max(2_000, 2 * ctx.chunkSize),
+    maxBytesPerPartition: EMIT_FETCH_BYTES,
   });
   let temp: PartitionScanner | undefined;
-  let emittedInRun = 0;
+  const run = { progress, tail, plan, emittedInRun: 0, size: 0 };
   try {
-    const tailToEnd = async (): Promise<number> => {
-      await ctx.admin.assertPartitionCount(ctx.prodTopic, ctx.partitions);
-      const end = await ctx.admin.endOffset(ctx.prodTopic, ctx.partition);
-      await tail.readTo(
-        end,
-        (records) => {
-          for (const r of records)
-            if (r.key !== null && !isBackfillRecord(r.headers)) index.markV2Write(r.key);
-        },
-        ctx.signal,
-      );
-      return end;
-    };
-
-    const send = async (records: ScannedRecord[], planned: number): Promise<void> => {
-      await ctx.bucket.take(planned, ctx.signal);
-      progress.tailPosition = await tailToEnd();
-      const messages: Message[] = [];
-      for (const r of records) {
-        if (index.isV2Owned(r.key!)) {
-          progress.dropped++;
-          continue;
-        }
-        const kind = r.value === null ? 'delete' : 'refresh';
-        messages.push({
-          key: r.key,
-          value: r.value,
-          partition: ctx.partition,
-          headers: backfillHeaders(ctx.runId, kind),
-        });
-        if (kind === 'delete') progress.deleted++;
-        else progress.refreshed++;
-      }
-      await sendInBatches(ctx.producer, ctx.prodTopic, messages);
-      emittedInRun += messages.length;
-    };
-
+    run.size = await ctx.bucket.chunkSize(ctx.chunkSize);
     // Segment 1: keys TEMP holds, in TEMP offset order.
     const offsets = plan.tempOffsets;
     let i = progress.segment === 'temp' ? firstAbove(offsets, progress.position) : offsets.length;
@@ -102,23 +91,21 @@ export async function emitPlan(
         partition: ctx.partition,
         from: offsets[i]!,
         groupPrefix: 'evolve-values',
-        // Prefetch the next chunk's TEMP records (planned keys are a fraction of TEMP) while this one is sent.
+        // Prefetch the next chunks' TEMP records (planned keys are a fraction of TEMP) while one is sent.
         highWater: Math.max(2_000, 4 * ctx.chunkSize),
+        maxBytesPerPartition: EMIT_FETCH_BYTES,
       });
+      const values = temp;
+      await emitSegment(ctx, run, async (size) => {
+        if (i >= offsets.length) return undefined;
+        const chunk = offsets.subarray(i, Math.min(offsets.length, i + size));
+        i += chunk.length;
+        const records = await readAt(values, chunk, ctx.signal);
+        return { records, planned: chunk.length, position: chunk[chunk.length - 1]! };
+      });
+      await temp.close();
+      temp = undefined;
     }
-    while (i < offsets.length) {
-      checkAbort(ctx);
-      const size = await ctx.bucket.chunkSize(ctx.chunkSize);
-      const chunk = offsets.subarray(i, Math.min(offsets.length, i + size));
-      const records = await readAt(temp!, chunk, ctx.signal);
-      await send(records, chunk.length);
-      progress.position = chunk[chunk.length - 1]!;
-      await ctx.checkpoints.save(ctx.runId, ctx.partition, progress);
-      ctx.onChunk?.(progress, emittedInRun);
-      i += chunk.length;
-    }
-    await temp?.close();
-    temp = undefined;
 
     // Segment 2: production-only keys (deletes), bytes from the arena, in PROD order.
     if (progress.segment === 'temp') {
@@ -129,10 +116,10 @@ export async function emitPlan(
     const positions = plan.arenaPositions;
     let k = 0;
     while (k < positions.length && arena.offsetAt(positions[k]!) <= progress.position) k++;
-    while (k < positions.length) {
-      checkAbort(ctx);
-      const size = await ctx.bucket.chunkSize(ctx.chunkSize);
+    await emitSegment(ctx, run, (size) => {
+      if (k >= positions.length) return Promise.resolve(undefined);
       const chunk = positions.subarray(k, Math.min(positions.length, k + size));
+      k += chunk.length;
       const records: ScannedRecord[] = [];
       for (const pos of chunk)
         records.push({
@@ -141,17 +128,121 @@ export async function emitPlan(
           value: null,
           headers: {},
         });
-      await send(records, chunk.length);
-      progress.position = arena.offsetAt(chunk[chunk.length - 1]!);
-      await ctx.checkpoints.save(ctx.runId, ctx.partition, progress);
-      ctx.onChunk?.(progress, emittedInRun);
-      k += chunk.length;
-    }
+      const position = arena.offsetAt(chunk[chunk.length - 1]!);
+      return Promise.resolve({ records, planned: chunk.length, position });
+    });
     return progress;
   } finally {
     await temp?.close();
     await tail.close();
   }
+}
+
+interface EmitRun {
+  progress: PartitionProgress;
+  tail: PartitionScanner;
+  plan: BackfillPlan;
+  emittedInRun: number;
+  /** Planned keys per chunk at the rate last seen. */
+  size: number;
+}
+
+/**
+ * Emits one segment chunk by chunk, each send overlapping the next read and
+ * the tail. Progress is checkpointed with the next chunk's tokens, and once
+ * more when the segment ends or stops (an abort keeps what was acknowledged).
+ */
+async function emitSegment(ctx: EmitContext, run: EmitRun, next: NextChunk): Promise<void> {
+  try {
+    await emitChunks(ctx, run, next);
+  } catch (err) {
+    // Best effort: if Redis is what failed, the last written checkpoint is one chunk behind.
+    await ctx.checkpoints.save(ctx.runId, ctx.partition, run.progress).catch(() => undefined);
+    throw err;
+  }
+  await ctx.checkpoints.save(ctx.runId, ctx.partition, run.progress);
+}
+
+async function emitChunks(ctx: EmitContext, run: EmitRun, next: NextChunk): Promise<void> {
+  const { progress } = run;
+  let [chunk] = await Promise.all([next(run.size), tailToEnd(ctx, run, true)]);
+  while (chunk) {
+    checkAbort(ctx);
+    const checkpoint = ctx.checkpoints.write(ctx.runId, ctx.partition, progress);
+    const rate = await ctx.bucket.take(chunk.planned, ctx.signal, checkpoint);
+    run.size = chunkFor(rate > 0 ? rate : 1, ctx.chunkSize);
+    const out = toMessages(ctx, run.plan, chunk.records);
+    const [, , following] = await Promise.all([
+      sendInBatches(ctx.producer, ctx.prodTopic, out.messages),
+      tailToEnd(ctx, run, false),
+      next(run.size),
+    ]);
+    // Acknowledged: only now does the progress (the next checkpoint) count the chunk.
+    progress.refreshed += out.refreshed;
+    progress.deleted += out.deleted;
+    progress.dropped += out.dropped;
+    progress.position = chunk.position;
+    run.emittedInRun += out.messages.length;
+    ctx.onChunk?.(progress, run.emittedInRun);
+    chunk = following;
+  }
+}
+
+/**
+ * Reads the tail of PROD, marking keys v2 wrote meanwhile as v2's: to its
+ * current end before the first chunk; during emission, what the tail's
+ * consumer has fetched so far, so that a chunk never waits on a fetch of our
+ * own previous chunk. What the tail has not reached yet is the race
+ * verify-and-repair covers.
+ */
+async function tailToEnd(ctx: EmitContext, run: EmitRun, wait: boolean): Promise<void> {
+  await ctx.admin.assertPartitionCount(ctx.prodTopic, ctx.partitions);
+  const { index } = run.plan;
+  const observe = (records: ScannedRecord[]): void => {
+    for (const r of records)
+      if (r.key !== null && !isBackfillRecord(r.headers)) index.markV2Write(r.key);
+  };
+  if (wait)
+    await run.tail.readTo(
+      await ctx.admin.endOffset(ctx.prodTopic, ctx.partition),
+      observe,
+      ctx.signal,
+    );
+  else await run.tail.readFetched(observe);
+  run.progress.tailPosition = run.tail.position;
+}
+
+/** The chunk's records as messages, without the keys v2 wrote since the plan. */
+function toMessages(
+  ctx: EmitContext,
+  plan: BackfillPlan,
+  records: ScannedRecord[],
+): { messages: Message[]; refreshed: number; deleted: number; dropped: number } {
+  // One headers object per kind, shared by the chunk's messages, with bytes kafkajs writes as they are.
+  const headers = {
+    refresh: encodedHeaders(ctx.runId, 'refresh'),
+    delete: encodedHeaders(ctx.runId, 'delete'),
+  };
+  const messages: Message[] = [];
+  let refreshed = 0;
+  let deleted = 0;
+  let dropped = 0;
+  for (const r of records) {
+    if (plan.index.isV2Owned(r.key!)) {
+      dropped++;
+      continue;
+    }
+    const kind = r.value === null ? 'delete' : 'refresh';
+    messages.push({ key: r.key, value: r.value, partition: ctx.partition, headers: headers[kind] });
+    if (kind === 'delete') deleted++;
+    else refreshed++;
+  }
+  return { messages, refreshed, deleted, dropped };
+}
+
+function encodedHeaders(runId: string, kind: 'refresh' | 'delete'): IHeaders {
+  const h = backfillHeaders(runId, kind);
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Buffer.from(String(v))]));
 }
 
 /**

@@ -130,6 +130,21 @@ export class PartitionScanner {
     }
   }
 
+  /**
+   * Delivers the records already fetched, without waiting for more: for a
+   * reader that must not stall on the broker (the emitter's tail, which
+   * catches up on the next call).
+   */
+  async readFetched(handler: RecordsHandler): Promise<void> {
+    if (this.crashed !== undefined)
+      throw new KafkaUnreachableError(`reading ${this.topic}[${this.partition}]`, this.crashed);
+    if (this.head >= this.buffer.length) return;
+    const chunk = this.buffer.slice(this.head);
+    this.head = this.buffer.length;
+    this.compact();
+    await handler(chunk);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -180,6 +195,10 @@ export class PartitionScanner {
           }
           // lastOffset() covers trailing markers/aborted records of the same fetch.
           this.advanceFetched(Number(batch.lastOffset()) + 1);
+          // A reader that keeps up (indexing, verifying) takes the batch in the microtasks
+          // notify() started: judge the backlog after those, or every fetch larger than
+          // highWater pauses the partition and costs a fetch wait before the next.
+          await new Promise((resolve) => setImmediate(resolve));
           if (this.buffer.length - this.head > this.highWater && !this.paused) {
             this.paused = true;
             consumer.pause([{ topic, partitions: [partition] }]);

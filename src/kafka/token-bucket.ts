@@ -6,7 +6,10 @@ import { BackfillAbortedError } from './kafka-errors.js';
  * draws from one bucket with one clock (Redis TIME). Tokens may go negative:
  * a taker reserves what it asks for and sleeps off the debt, so concurrent
  * takers queue fairly and the sum never exceeds `rate` records/s plus the
- * burst. Returns -1 while paused, else the ms to wait before producing.
+ * burst. Returns -1 while paused, else the ms to wait before producing,
+ * and the rate in force (so the next chunk is sized without another call).
+ * It may also write one hash field in the same round trip: the emitter's
+ * checkpoint of the chunk acknowledged before, written whatever the outcome.
  *
  * The burst defaults to one chunk (`chunkFor(rate)`), not a second's worth:
  * with a second's worth, idle tokens plus the steady rate let ~2R records
@@ -15,10 +18,11 @@ import { BackfillAbortedError } from './kafka-errors.js';
 const TAKE_SCRIPT = `
 local key = KEYS[1]
 local n = tonumber(ARGV[1])
+if KEYS[2] then redis.call('HSET', KEYS[2], ARGV[2], ARGV[3]) end
 local cfg = redis.call('HMGET', key, 'rate', 'paused', 'tokens', 'ts', 'burst')
 local rate = tonumber(cfg[1])
 if rate == nil then return redis.error_reply('ERR token bucket not configured') end
-if cfg[2] == '1' or rate <= 0 then return -1 end
+if cfg[2] == '1' or rate <= 0 then return {-1, cfg[1]} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local tokens = tonumber(cfg[3]) or 0
@@ -29,8 +33,8 @@ tokens = tokens + (now - ts) * rate / 1000
 if tokens > burst then tokens = burst end
 tokens = tokens - n
 redis.call('HSET', key, 'tokens', tostring(tokens), 'ts', tostring(now))
-if tokens >= 0 then return 0 end
-return math.ceil(-tokens * 1000 / rate)
+if tokens >= 0 then return {0, cfg[1]} end
+return {math.ceil(-tokens * 1000 / rate), cfg[1]}
 `;
 
 /**
@@ -61,6 +65,13 @@ export interface TokenBucketConfig {
   rate: number;
   /** Tokens that may accumulate while idle; defaults to one chunk (`chunkFor(rate)`). */
   burst?: number;
+}
+
+/** One hash field written by `take` in its own round trip (a checkpoint), before it reserves. */
+export interface FieldWrite {
+  key: string;
+  field: string;
+  value: string;
 }
 
 export interface TokenBucketOptions {
@@ -133,38 +144,63 @@ export class TokenBucket {
   }
 
   /**
-   * Waits until `n` records may be produced. Returns only while the run is
-   * not paused: a reservation that slept through a pause is handed back.
+   * Waits until `n` records may be produced; returns the rate in force.
+   * Returns only while the run is not paused: a reservation that slept
+   * through a pause is handed back. `write` goes to Redis with the first
+   * reservation, so a caller pays one round trip for its tokens and its
+   * checkpoint when the bucket has tokens.
    */
-  async take(n: number, signal?: AbortSignal): Promise<void> {
+  async take(n: number, signal?: AbortSignal, write?: FieldWrite): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new Error('n must be a non-negative integer');
-    if (n === 0) return;
+    if (n === 0) {
+      if (write) await this.redis.hset(write.key, write.field, write.value);
+      return (await this.state()).rate;
+    }
+    let pending = write;
     for (;;) {
       if (signal?.aborted) throw new BackfillAbortedError(-1, signal.reason);
-      const wait = await this.evalScript('take', TAKE_SCRIPT, n);
+      const [wait, rate] = await this.reserve(n, pending);
+      pending = undefined;
       if (wait < 0) {
         await sleep(this.pausedPollMs, signal);
         continue;
       }
-      if (wait > 0) await sleep(wait, signal);
-      if ((await this.evalScript('confirm', CONFIRM_SCRIPT, n)) === 1) return;
+      // Reserved with tokens in hand: the same script saw the bucket not paused.
+      if (wait === 0) return rate;
+      await sleep(wait, signal);
+      if ((await this.evalScript('confirm', CONFIRM_SCRIPT, [this.key], [n])) === 1) return rate;
     }
+  }
+
+  private async reserve(n: number, write?: FieldWrite): Promise<[number, number]> {
+    const keys = write ? [this.key, write.key] : [this.key];
+    const args = write ? [n, write.field, write.value] : [n];
+    const [wait, rate] = (await this.evalScript('take', TAKE_SCRIPT, keys, args)) as [
+      number,
+      string,
+    ];
+    return [Number(wait), Number(rate)];
   }
 
   private readonly shas = new Map<string, string>();
 
-  private async evalScript(name: string, script: string, n: number): Promise<number> {
+  private async evalScript(
+    name: string,
+    script: string,
+    keys: string[],
+    args: Array<string | number>,
+  ): Promise<unknown> {
     const sha = this.shas.get(name);
     if (sha) {
       try {
-        return Number(await this.redis.evalsha(sha, 1, this.key, n));
+        return await this.redis.evalsha(sha, keys.length, ...keys, ...args);
       } catch (err) {
         if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
       }
     }
     const loaded = String(await this.redis.script('LOAD', script));
     this.shas.set(name, loaded);
-    return Number(await this.redis.evalsha(loaded, 1, this.key, n));
+    return await this.redis.evalsha(loaded, keys.length, ...keys, ...args);
   }
 }
 

@@ -99,4 +99,32 @@ describe('TokenBucket', () => {
     stop.abort();
     await w.done;
   }, 30_000);
+
+  it('writes the field it is given in the reservation, returns the rate, and writes it while paused too', async () => {
+    const key = uniqueName('bucket-write');
+    prefixes.push(key);
+    const redis = connection();
+    const bucket = new TokenBucket(redis, key, { pausedPollMs: 50 });
+    await bucket.configure({ rate: 1000, burst: 1000 });
+    const checkpoint = `${key}:checkpoint`;
+    await sleep(300); // tokens in hand: one script, no wait
+    const rate = await bucket.take(100, undefined, {
+      key: checkpoint,
+      field: 'progress',
+      value: 'a',
+    });
+    expect(rate).toBe(1000);
+    expect(await redis.hget(checkpoint, 'progress')).toBe('a');
+
+    await bucket.pause();
+    const stop = new AbortController();
+    const waiting = bucket
+      .take(10, stop.signal, { key: checkpoint, field: 'progress', value: 'b' })
+      .catch((err: unknown) => err);
+    await sleep(200);
+    // Paused: nothing granted, but the acknowledged progress is recorded all the same.
+    expect(await redis.hget(checkpoint, 'progress')).toBe('b');
+    stop.abort();
+    expect(await waiting).toMatchObject({ code: 'BACKFILL_ABORTED' });
+  });
 });
