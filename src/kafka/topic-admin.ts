@@ -304,13 +304,28 @@ export class TopicAdmin {
    * topic someone else removed). So an unknown-topic error is retried once on
    * a fresh client; if the topic is really gone, the retry says so again.
    */
-  private async call<T>(what: string, fn: () => Promise<T>, retried = false): Promise<T> {
+  private async call<T>(
+    what: string,
+    fn: () => Promise<T>,
+    retried = false,
+    busyAttempts = 0,
+  ): Promise<T> {
     try {
       return await fn();
     } catch (err) {
       if (isUnknownTopic(err) && !retried) {
         await this.renewClient();
-        return this.call(what, fn, true);
+        return this.call(what, fn, true, busyAttempts);
+      }
+      // A group's coordinator moving or loading (a broker restarted, or a
+      // new broker loading __consumer_offsets: seen on Kafka 4.4 right after
+      // start) passes within seconds; past that it is an outage, not a bug.
+      if (isCoordinatorBusy(err)) {
+        if (busyAttempts < 5) {
+          await new Promise((r) => setTimeout(r, 200 * (busyAttempts + 1)));
+          return this.call(what, fn, retried, busyAttempts + 1);
+        }
+        throw new KafkaUnreachableError(what, err);
       }
       if (isUnknownTopic(err) || !isConnectionError(err)) throw err;
       throw new KafkaUnreachableError(what, err);
@@ -337,6 +352,10 @@ const COORDINATOR_BUSY: ReadonlySet<string> = new Set([
   'COORDINATOR_NOT_AVAILABLE',
   'NOT_COORDINATOR',
 ]);
+
+function isCoordinatorBusy(err: unknown): boolean {
+  return COORDINATOR_BUSY.has((err as GroupError | undefined)?.type ?? '');
+}
 
 function isUnknownTopic(err: unknown): boolean {
   const e = err as { type?: string; message?: string } | undefined;

@@ -16,9 +16,23 @@ import {
   useFlinkTestResources,
 } from './flink-test-kit.js';
 
+/**
+ * The group's committed offsets, asked again while its coordinator moves or
+ * loads (NOT_COORDINATOR from a Kafka 4.4 broker just started): a retriable
+ * error for up to 10 s, not an answer.
+ */
 async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<string[]> {
-  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return (offsets?.partitions ?? []).sort((a, b) => a.partition - b.partition).map((p) => p.offset);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return (offsets?.partitions ?? [])
+        .sort((a, b) => a.partition - b.partition)
+        .map((p) => p.offset);
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable || attempt >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /** Invariant 1 (DESIGN.md section 5) on the real cluster, with the real rewrite. */
