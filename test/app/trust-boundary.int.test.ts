@@ -414,7 +414,8 @@ describe('trust boundary through the real bot (signed HTTP, fake Slack Web API, 
     console.log(
       `[trust] scanned ${fake.calls.length} Slack calls and ${replies.length} replies (${slackSaw.length} characters) for the signing secret, the bot token and the Flink auth header`,
     );
-    expect(fake.calls.length + replies.length, 'the probe did reach Slack').toBeGreaterThan(10);
+    // What the earlier cases waited for is in what was scanned (their count varies with timing).
+    expect(slackSaw, 'the probe did reach Slack').toContain('Cannot develop');
     for (const secret of [SECRET, fake.botToken, 'never-leaves'])
       expect(slackSaw).not.toContain(secret);
   });
