@@ -32,7 +32,11 @@ export class RedisUserNames implements UserNames {
   }
 
   async remember(id: string, name: string): Promise<void> {
-    const clean = name.trim().slice(0, MAX_NAME_LENGTH);
+    // Printed as is in a terminal: no control characters (escape sequences), and short.
+    const clean = name
+      .replace(/\p{Cc}/gu, '')
+      .trim()
+      .slice(0, MAX_NAME_LENGTH);
     if (!clean || this.written.get(id) === clean) return;
     await this.redis.multi().hset(this.key, id, clean).pexpire(this.key, USER_NAMES_TTL_MS).exec();
     this.written.set(id, clean);
