@@ -30,3 +30,32 @@ const TEMP_TOPIC_PATTERN = /\.evolve\.ev-[0-9a-z]+-[0-9a-z]+$/;
 export function isTempTopicName(topic: string): boolean {
   return TEMP_TOPIC_PATTERN.test(topic);
 }
+
+/**
+ * The v1 snapshot = `<output>.evolve.<evolution-id>.v1`: the production
+ * topic's records below the evolution's cutover (v1's answers), copied right
+ * after the deploy so compaction cannot take them before a rollback needs
+ * them. Owned by the evolution like its TEMP; deterministic for the same
+ * reasons. It never matches isTempTopicName, and a TEMP never matches
+ * isV1SnapshotTopicName: cleanup of one can never reach the other.
+ */
+export function v1SnapshotTopicName(outputTopic: string, evolutionId: string): string {
+  checkEvolutionId(evolutionId);
+  const name = `${outputTopic}.evolve.${evolutionId}.v1`;
+  if (!KAFKA_NAME.test(name) || name.length > KAFKA_TOPIC_MAX) {
+    throw new EvolveError(
+      'INPUT_INVALID',
+      `The v1 snapshot topic name '${name}' is not a legal Kafka topic name (letters, digits, '.', ` +
+        `'_' and '-' only, at most ${KAFKA_TOPIC_MAX} characters). Check the pipeline's output topic ` +
+        `'${outputTopic}'; a shorter name may be needed.`,
+    );
+  }
+  return name;
+}
+
+const V1_SNAPSHOT_TOPIC_PATTERN = /\.evolve\.ev-[0-9a-z]+-[0-9a-z]+\.v1$/;
+
+/** Invariant 8 for snapshots: only names shaped like ours may be deleted (the registry is checked too). */
+export function isV1SnapshotTopicName(topic: string): boolean {
+  return V1_SNAPSHOT_TOPIC_PATTERN.test(topic);
+}
