@@ -141,7 +141,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     }
     return c;
   };
-  const kafkaPort = new KafkaClusterPort(admin);
+  const kafkaPort = new KafkaClusterPort(admin, kafka);
   const threadLog = new RedisThreadLog(redis, keys);
   const slackStream = new SlackStreamNotifier(redis, keys);
   const workflow: WorkflowDeps = {

@@ -1,11 +1,17 @@
+import type { Kafka } from 'kafkajs';
 import type { PartitionOffset } from '../evolution/evolution.js';
 import type { KafkaPort } from '../evolution/ports/kafka-port.js';
+import { copyBelowCutover, type CopyBelowCutoverInput } from './copy-below-cutover.js';
 import { TopicMissingError } from './kafka-errors.js';
 import type { TopicAdmin } from './topic-admin.js';
 
 /** The domain's KafkaPort over TopicAdmin (which keeps the registry of what we created). */
 export class KafkaClusterPort implements KafkaPort {
-  constructor(private readonly admin: TopicAdmin) {}
+  constructor(
+    private readonly admin: TopicAdmin,
+    /** The client the copies read and write with (the admin's own client is for metadata). */
+    private readonly kafka: Kafka,
+  ) {}
 
   async createTempTopic(outputTopic: string, evolutionId: string) {
     return this.admin.createTempTopic(outputTopic, evolutionId);
@@ -32,6 +38,23 @@ export class KafkaClusterPort implements KafkaPort {
   async endOffsets(topic: string): Promise<PartitionOffset[]> {
     const offsets = await this.admin.snapshotOffsets(topic);
     return offsets.map((o) => ({ partition: o.partition, offset: String(o.end) }));
+  }
+
+  async startOffsets(topic: string): Promise<PartitionOffset[]> {
+    const offsets = await this.admin.snapshotOffsets(topic);
+    return offsets.map((o) => ({ partition: o.partition, offset: String(o.start) }));
+  }
+
+  async createV1SnapshotTopic(outputTopic: string, evolutionId: string) {
+    return this.admin.createV1SnapshotTopic(outputTopic, evolutionId);
+  }
+
+  async deleteV1SnapshotTopic(name: string): Promise<void> {
+    await this.admin.deleteV1SnapshotTopic(name);
+  }
+
+  async copyBelowCutover(input: CopyBelowCutoverInput): Promise<{ records: number }> {
+    return copyBelowCutover({ kafka: this.kafka, admin: this.admin }, input);
   }
 
   async registerConsumerGroups(groupIds: readonly string[]): Promise<void> {

@@ -26,7 +26,7 @@ export class TopicNotOursError extends EvolveError {
   ) {
     super(
       'KAFKA_TOPIC_NOT_OURS',
-      `Refusing to delete topic ${topic}: ${reason}. flink-evolve only deletes TEMP topics it created itself; delete it by hand if it really has to go.`,
+      `Refusing to delete topic ${topic}: ${reason}. flink-evolve only deletes the TEMP and v1 snapshot topics it created itself; delete it by hand if it really has to go.`,
     );
   }
 }
@@ -52,6 +52,23 @@ export class BackfillAbortedError extends EvolveError {
     super(
       'BACKFILL_ABORTED',
       `The backfill of partition ${partition} was cancelled. Its progress is checkpointed; running it again resumes where it stopped.`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * A copy between topics (the v1 snapshot, a rollback's merge into TEMP) was
+ * cancelled. Both are safe to run again from the start, so nothing is lost.
+ */
+export class CopyAbortedError extends EvolveError {
+  constructor(
+    readonly what: string,
+    cause?: unknown,
+  ) {
+    super(
+      'KAFKA_COPY_ABORTED',
+      `${what} was cancelled before it finished. Running it again starts over and gives the same result; what was already written stays correct.`,
       { cause },
     );
   }

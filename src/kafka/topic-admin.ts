@@ -1,14 +1,33 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
-import { tempTopicName } from '../evolution/shadow-names.js';
+import { tempTopicName, v1SnapshotTopicName } from '../evolution/shadow-names.js';
 import {
   KafkaUnreachableError,
   PartitionsChangedError,
   TopicMissingError,
   TopicNotOursError,
 } from './kafka-errors.js';
+import { isConnectionError, isUnknownTopic } from './kafka-error-kinds.js';
 
 const TEMP_PATTERN = /^(.+)\.evolve\.([A-Za-z0-9][A-Za-z0-9_-]*)$/;
+const V1_SNAPSHOT_PATTERN = /^(.+)\.evolve\.([A-Za-z0-9][A-Za-z0-9_-]*)\.v1$/;
+
+/** The kinds of topic this system creates for an evolution, and may therefore delete. */
+type OwnedKind = 'temp' | 'v1-snapshot';
+
+const KIND_TEXT: Record<OwnedKind, string> = { temp: 'TEMP topic', 'v1-snapshot': 'v1 snapshot' };
+
+/**
+ * Which of our shapes a name has, if exactly one. A name of both shapes
+ * (`x.evolve.evolve.v1`: TEMP of `x.evolve` for id 'v1', or snapshot of `x`
+ * for id 'evolve') is neither: it is never created, so never deleted by guess.
+ */
+export function ownedKind(topic: string): OwnedKind | undefined {
+  const temp = TEMP_PATTERN.test(topic);
+  const snapshot = V1_SNAPSHOT_PATTERN.test(topic);
+  if (temp === snapshot) return undefined;
+  return temp ? 'temp' : 'v1-snapshot';
+}
 
 /** Broker configs worth carrying from the production topic to TEMP (the rest stays broker default). */
 const MIRRORED_CONFIGS = [
@@ -108,11 +127,37 @@ export class TopicAdmin {
   async createTempTopic(outputTopic: string, evolutionId: string): Promise<CreatedTopic> {
     const topic = tempTopicName(outputTopic, evolutionId);
     // A legal name may still be one deleteTempTopic would refuse (a '.' in the id): never create what cleanup cannot remove.
-    if (!TEMP_PATTERN.test(topic))
+    if (ownedKind(topic) !== 'temp')
       throw new TopicNotOursError(
         topic,
         'the evolution id has characters a TEMP topic name cannot carry',
       );
+    return this.createOwnedTopic(topic, outputTopic, evolutionId, 'temp');
+  }
+
+  /**
+   * Creates the evolution's v1 snapshot (`<output>.evolve.<evolution-id>.v1`)
+   * exactly like TEMP: compacted, the production topic's partition count,
+   * replication factor and compaction settings, registered before the create
+   * call. Idempotent.
+   */
+  async createV1SnapshotTopic(outputTopic: string, evolutionId: string): Promise<CreatedTopic> {
+    const topic = v1SnapshotTopicName(outputTopic, evolutionId);
+    // An id such as 'evolve' would make the name read as a TEMP too: cleanup must never have to guess.
+    if (ownedKind(topic) !== 'v1-snapshot')
+      throw new TopicNotOursError(
+        topic,
+        'the evolution id has characters a v1 snapshot topic name cannot carry',
+      );
+    return this.createOwnedTopic(topic, outputTopic, evolutionId, 'v1-snapshot');
+  }
+
+  private async createOwnedTopic(
+    topic: string,
+    outputTopic: string,
+    evolutionId: string,
+    kind: OwnedKind,
+  ): Promise<CreatedTopic> {
     await this.connect();
     const meta = await this.call(`describing ${outputTopic}`, () =>
       this.admin.fetchTopicMetadata({ topics: [outputTopic] }),
@@ -139,7 +184,7 @@ export class TopicAdmin {
     await this.redis.hset(
       this.topicsKey,
       topic,
-      JSON.stringify({ outputTopic, evolutionId, partitions, at: new Date().toISOString() }),
+      JSON.stringify({ outputTopic, evolutionId, partitions, kind, at: new Date().toISOString() }),
     );
     await this.call(`creating ${topic}`, () =>
       this.admin.createTopics({
@@ -202,13 +247,33 @@ export class TopicAdmin {
 
   /**
    * Deletes a TEMP topic. Refuses (TopicNotOursError) unless the name has the
-   * TEMP pattern AND the registry says this system created it.
+   * TEMP pattern AND the registry says this system created it as a TEMP.
    */
   async deleteTempTopic(topic: string): Promise<void> {
-    if (!TEMP_PATTERN.test(topic))
+    if (ownedKind(topic) !== 'temp')
       throw new TopicNotOursError(topic, 'its name is not <output>.evolve.<evolution-id>');
-    if ((await this.redis.hexists(this.topicsKey, topic)) !== 1)
+    await this.deleteOwnedTopic(topic, 'temp');
+  }
+
+  /**
+   * Deletes a v1 snapshot topic. Refuses (TopicNotOursError) unless the name
+   * has the snapshot pattern AND the registry says this system created it as
+   * a snapshot. A topic already gone is fine; the registry entry goes too.
+   */
+  async deleteV1SnapshotTopic(topic: string): Promise<void> {
+    if (ownedKind(topic) !== 'v1-snapshot')
+      throw new TopicNotOursError(topic, 'its name is not <output>.evolve.<evolution-id>.v1');
+    await this.deleteOwnedTopic(topic, 'v1-snapshot');
+  }
+
+  private async deleteOwnedTopic(topic: string, kind: OwnedKind): Promise<void> {
+    const entry = await this.redis.hget(this.topicsKey, topic);
+    if (entry === null)
       throw new TopicNotOursError(topic, 'flink-evolve has no record of creating it');
+    // Entries written before snapshots existed carry no kind: they were all TEMPs.
+    const recorded = (JSON.parse(entry) as { kind?: OwnedKind }).kind ?? 'temp';
+    if (recorded !== kind)
+      throw new TopicNotOursError(topic, `flink-evolve created it as a ${KIND_TEXT[recorded]}`);
     await this.connect();
     if ((await this.existingPartitions(topic)) !== undefined) {
       await this.call(`deleting ${topic}`, () => this.admin.deleteTopics({ topics: [topic] }));
@@ -355,19 +420,4 @@ const COORDINATOR_BUSY: ReadonlySet<string> = new Set([
 
 function isCoordinatorBusy(err: unknown): boolean {
   return COORDINATOR_BUSY.has((err as GroupError | undefined)?.type ?? '');
-}
-
-function isUnknownTopic(err: unknown): boolean {
-  const e = err as { type?: string; message?: string } | undefined;
-  return (
-    e?.type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
-    /does not host this topic-partition|UNKNOWN_TOPIC/i.test(e?.message ?? '')
-  );
-}
-
-function isConnectionError(err: unknown): boolean {
-  const name = (err as { name?: string } | undefined)?.name ?? '';
-  return /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSBrokerNotFound|KafkaJSRequestTimeoutError/.test(
-    name,
-  );
 }
