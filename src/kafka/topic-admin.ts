@@ -258,11 +258,17 @@ export class TopicAdmin {
   /**
    * Deletes a v1 snapshot topic. Refuses (TopicNotOursError) unless the name
    * has the snapshot pattern AND the registry says this system created it as
-   * a snapshot. A topic already gone is fine; the registry entry goes too.
+   * a snapshot. A topic already gone is fine (the registry entry goes too),
+   * and so is a second call after a successful one.
    */
   async deleteV1SnapshotTopic(topic: string): Promise<void> {
     if (ownedKind(topic) !== 'v1-snapshot')
       throw new TopicNotOursError(topic, 'its name is not <output>.evolve.<evolution-id>.v1');
+    // A retried cleanup that already finished finds neither topic nor entry: nothing left to do.
+    if ((await this.redis.hexists(this.topicsKey, topic)) !== 1) {
+      await this.connect();
+      if ((await this.existingPartitions(topic)) === undefined) return;
+    }
     await this.deleteOwnedTopic(topic, 'v1-snapshot');
   }
 
