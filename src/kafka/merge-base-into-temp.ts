@@ -110,6 +110,10 @@ async function partitionRanges(
   const admin = kafka.admin();
   try {
     await admin.connect();
+    // kafkajs retries offsets of an unknown topic for ~10 s before failing: ask the list first.
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.find((t) => !existing.has(t));
+    if (missing !== undefined) throw new TopicMissingError(missing);
     const ranges: Range[] = [];
     for (const topic of topics) {
       const offsets = await admin.fetchTopicOffsets(topic).catch((err: unknown) => {
