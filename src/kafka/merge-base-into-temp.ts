@@ -46,6 +46,12 @@ const IN_TEMP_AND_BASE = -2;
  * not, and gets its last base record. (Appending a key's last record only is
  * what makes that true: an earlier record appended first would hide it.)
  *
+ * TEMP must be static: run it once the rollback's shadow has stopped and no
+ * transaction is open on TEMP (a stop with savepoint commits its last one).
+ * A key written to TEMP after the first read would end up below a stale base
+ * value; records of a transaction still open are above the read_committed
+ * end, unseen, and hold back readers of what is appended after them.
+ *
  * Three reads: TEMP to its end, the base to its end (last offset per key),
  * the base again (append what is due). Memory: one Map entry per distinct key
  * of TEMP and the base together, keyed by the key's exact bytes as a latin1
