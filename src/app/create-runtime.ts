@@ -156,10 +156,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     shadowPlanner: {
       plan: async (sql, o) =>
         (await import('../flink/sql-shadow-planner.js')).sqlShadowPlanner.plan(sql, o),
+      sourceTopics: async (sql) =>
+        (await import('../flink/sql-shadow-planner.js')).sqlShadowPlanner.sourceTopics(sql),
     },
     newTriggerId: () => randomBytes(16).toString('hex'),
     runningTimeoutMs: config.deployRunningTimeoutMs,
     stableMs: config.deployStableMs,
+    rollbackWindowMs: config.rollbackWindowMs,
   };
   // Parse (line/column errors), then a dry run through the gateway (planner errors); nothing is submitted.
   const validateSql = async (sql: string, pipeline: Pick<Pipeline, 'flink'>) => {

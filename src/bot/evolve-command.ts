@@ -16,6 +16,7 @@ export type PipelineVerb =
   | 'cancel'
   | 'complete'
   | 'abort'
+  | 'rollback'
   | 'history';
 
 export type EvolveCommand =
@@ -66,6 +67,11 @@ export const EVOLVE_USAGE: Readonly<Record<EvolveVerb, { usage: string; summary:
   abort: {
     usage: '/evolve abort <pipeline>',
     summary: 'stop the evolution and clean up the shadow',
+  },
+  rollback: {
+    usage: '/evolve rollback <pipeline>',
+    summary:
+      "after v2 went live: back to v1, with the output topic restored to v1's answers (needs an approval)",
   },
   history: { usage: '/evolve history <pipeline>', summary: "the pipeline's past evolutions" },
 };

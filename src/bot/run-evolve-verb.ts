@@ -141,6 +141,8 @@ export async function runEvolveVerb(
       return accepted(await service.complete(actor, command.pipeline));
     case 'abort':
       return accepted(await service.abort(actor, command.pipeline));
+    case 'rollback':
+      return accepted(await service.rollback(actor, command.pipeline));
     case 'history':
       return historyMessage(await service.history(actor, command.pipeline));
   }

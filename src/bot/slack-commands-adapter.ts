@@ -342,6 +342,19 @@ export class SlackCommandsAdapter implements SlackCommands {
     };
   }
 
+  async rollback(actor: SlackActor, name: string): Promise<Accepted> {
+    const pipeline = await this.pipeline(name);
+    const ev = await this.d.service.rollback({
+      pipeline: name,
+      actor: await this.actor(actor, pipeline),
+      channel: actor.channelId,
+    });
+    return {
+      text: `Rollback ${ev.id} of ${ev.rollbackOf?.evolutionId} started: v1 is restored from S1 as a shadow writing to ${ev.shadow.tempTopic}; then /evolve deploy ${name} asks for an approval. Progress is in the thread.`,
+      evolutionId: ev.id,
+    };
+  }
+
   async history(_actor: SlackActor, name: string): Promise<HistoryView> {
     const h = await this.d.service.history(name);
     return { pipeline: name, evolutions: h.evolutions };

@@ -47,6 +47,8 @@ export interface SlackCommands {
   /** Ends a LIVE evolution without a backfill; TEMP is removed next. */
   complete(actor: SlackActor, pipeline: string): Promise<Accepted>;
   abort(actor: SlackActor, pipeline: string): Promise<Accepted>;
+  /** Starts the evolution back to the v1 of the newest evolution that went live. */
+  rollback(actor: SlackActor, pipeline: string): Promise<Accepted>;
   history(actor: SlackActor, pipeline: string): Promise<HistoryView>;
 }
 

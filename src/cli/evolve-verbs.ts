@@ -17,6 +17,7 @@ import { followedState, type ShadowHealth } from '../evolution/shadow-health.js'
 import { displayState, stateWords } from '../evolution/display-state.js';
 import { shortHash } from '../evolution/sql-hash.js';
 import { productionLine, shadowLine, warningLines } from './status-lines.js';
+import { rollbackWindowText } from '../evolution/rollback-window-text.js';
 import { DIFF_LABELS, diffCountsText } from './terminal-text.js';
 
 const FOLLOW_MS = 30 * 60_000;
@@ -233,6 +234,28 @@ export function registerEvolveVerbs(program: Command): void {
     );
 
   program
+    .command('rollback <pipeline>')
+    .description(
+      "after v2 went live: start the evolution back to v1 (restored from S1; the backfill restores v1's answers)",
+    )
+    .option(...asOption)
+    .option('--channel <id>', "Slack channel for the thread (default: the pipeline's slackChannel)")
+    .option('--no-wait', 'return once queued')
+    .action((pipeline: string, o: { as?: string; channel?: string; wait: boolean }) =>
+      withContext(async (c) => {
+        const actor = await actorOf(c, o, pipeline, 'develop');
+        const channel =
+          o.channel ?? (await c.runtime.service.pipelineNamed(pipeline)).slackChannel ?? '';
+        const ev = await c.runtime.service.rollback({ pipeline, actor, channel });
+        await c.names.say(
+          `rollback ${ev.id} of ${ev.rollbackOf?.evolutionId} started; v1 restored from S1 (${ev.rollbackOf?.savepoint}) writes to ${ev.shadow.tempTopic}`,
+        );
+        await follow(c, ev.id, ['SHADOW_RUNNING'], o.wait);
+        if (o.wait) await reportUnhealthyShadow(c, ev.id);
+      }),
+    );
+
+  program
     .command('status <pipeline>')
     .description('the current (or last) evolution and its thread')
     .action((pipeline: string) =>
@@ -251,6 +274,10 @@ export function registerEvolveVerbs(program: Command): void {
         if (shadow && ev.shadow.jobId) await c.names.say(shadowLine(ev.shadow.jobId, shadow));
         const production = productionNow(ev);
         if (production) await c.names.say(productionLine(production));
+        if (ev.rollbackOf)
+          await c.names.say(`a rollback of ${ev.rollbackOf.evolutionId}: v2 is its v1, restored from S1`);
+        const rollback = rollbackWindowText(ev, Date.now());
+        if (rollback) await c.names.say(rollback);
         if (ev.status === 'AWAITING_APPROVAL')
           for (const line of warningLines(ev.approval?.warnings)) await c.names.say(line);
         const thread = await c.threadLog.read(ev.id);
@@ -409,7 +436,9 @@ export function registerEvolveVerbs(program: Command): void {
         const lines: string[] = [];
         for (const ev of h.evolutions) {
           lines.push(
-            `${ev.id} ${ev.status.padEnd(18)} by ${mention(ev.requester)} ${new Date(ev.createdAt).toISOString()}`,
+            `${ev.id} ${ev.status.padEnd(18)} by ${mention(ev.requester)} ${new Date(ev.createdAt).toISOString()}` +
+              (ev.rollbackOf ? ` rollback of ${ev.rollbackOf.evolutionId}` : '') +
+              (ev.rolledBackBy ? ` rolled back by ${ev.rolledBackBy}` : ''),
           );
           for (const a of h.audit.filter((e) => e.evolutionId === ev.id))
             lines.push(`  ${auditLine(a)}`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DURATION_HINT, parseDuration } from './duration.js';
 import {
   bool,
   commaList,
@@ -235,6 +236,17 @@ export const ENV_VARS = {
       'How long an approval request stays valid, unless the pipeline sets its own. While it is pending only its requester may ask again (`/evolve deploy` posts the message anew and renews it).',
     schema: integer('milliseconds', 60_000),
     default: '86400000',
+  }),
+  EVOLVE_ROLLBACK_WINDOW: envVar({
+    description:
+      "How long after a cutover `/evolve rollback` stays possible, unless the pipeline sets its own `rollbackWindowMs`: until then v1's savepoint S1 and the snapshot of v1's answers (`<output>.evolve.<id>.v1`) are kept; then both are removed. 0 keeps nothing (no rollback).",
+    schema: z
+      .string()
+      .refine((v) => parseDuration(v) !== undefined, {
+        error: `must be ${DURATION_HINT}, for example EVOLVE_ROLLBACK_WINDOW=7d`,
+      })
+      .transform((v) => parseDuration(v)!),
+    default: '7d',
   }),
   EVOLVE_OBSERVE_LAG_THRESHOLD: envVar({
     description:

@@ -55,6 +55,8 @@ export interface Config {
   /** How a step that meets an outage is retried before the evolution is FAILED. */
   stepRetry: { attempts: number; delayMs: number };
   approvalTtlMs: number;
+  /** EVOLVE_ROLLBACK_WINDOW: how long after a cutover a rollback stays possible. */
+  rollbackWindowMs: number;
   /** Input records above which the shadow counts as behind (EVOLVE_OBSERVE_LAG_THRESHOLD). */
   observeLagThreshold: number;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -230,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deployStableMs: e.EVOLVE_DEPLOY_STABLE_MS,
     stepRetry: { attempts: e.EVOLVE_STEP_RETRY_ATTEMPTS, delayMs: e.EVOLVE_STEP_RETRY_DELAY_MS },
     approvalTtlMs: e.EVOLVE_APPROVAL_TTL_MS,
+    rollbackWindowMs: e.EVOLVE_ROLLBACK_WINDOW,
     observeLagThreshold: e.EVOLVE_OBSERVE_LAG_THRESHOLD,
     logLevel: e.EVOLVE_LOG_LEVEL,
     ...(e.EVOLVE_BULL_BOARD_TOKEN ? { bullBoardToken: e.EVOLVE_BULL_BOARD_TOKEN } : {}),

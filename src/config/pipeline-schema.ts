@@ -123,6 +123,11 @@ export function pipelineEntrySchema(defaults: PipelineDefaults = {}) {
       .int({ error: 'must be a whole number of milliseconds' })
       .min(60_000, { error: 'must be at least 60000 (one minute)' })
       .default(defaults.approvalTtlMs ?? DEFAULT_APPROVAL_TTL_MS),
+    rollbackWindowMs: z
+      .number({ error: 'must be a number of milliseconds' })
+      .int({ error: 'must be a whole number of milliseconds' })
+      .min(0, { error: 'must be 0 (no rollback) or more milliseconds' })
+      .optional(),
     shadowStartupMode: z
       .enum(SHADOW_STARTUP_MODES, {
         error: 'must be earliest-offset (default: complete state), latest-offset or group-offsets',

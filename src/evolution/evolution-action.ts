@@ -13,7 +13,13 @@ export type EvolutionAction =
   | { type: 'requestApproval'; shownSqlHash: string; ttlMs: number }
   | { type: 'approve'; shownSqlHash: string }
   | { type: 'reject'; reason?: string }
-  | { type: 'deployCompleted'; v2JobId: string; cutoverGapMs: number }
+  | {
+      type: 'deployCompleted';
+      v2JobId: string;
+      cutoverGapMs: number;
+      /** Where v1's answers are kept and until when (absent: nothing kept). */
+      keepV1?: { topic: string; until: number };
+    }
   | { type: 'deployFailed'; error: ActionError }
   | { type: 'rolledBack'; v1JobId: string }
   | { type: 'startBackfill'; runId: string; rate: number; mode: BackfillMode }

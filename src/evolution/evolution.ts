@@ -133,6 +133,41 @@ export interface DeployRecord {
   finishedAt?: number;
 }
 
+/**
+ * v1's answers at the cutover, kept for a rollback (DESIGN.md section 12):
+ * PROD below C[p] copied into a compacted topic owned by the evolution, and
+ * S1 not disposed, until the rollback window ends.
+ */
+export interface V1Snapshot {
+  /** `<output>.evolve.<evolution-id>.v1`. */
+  topic: string;
+  /** End of the rollback window (ms): then S1 is disposed and the topic deleted. */
+  until: number;
+  /** Set once every partition below the cutover is copied: only then may a rollback start. */
+  completedAt?: number;
+  records?: number;
+  /** When the window's end was acted on (S1 disposed, topic deleted). */
+  disposedAt?: number;
+  /** Why the copy could not be made (then no rollback of this evolution is possible). */
+  error?: string;
+}
+
+/** What a rollback evolution reverses and restores from. */
+export interface RollbackOrigin {
+  /** The evolution that went live and is rolled back. */
+  evolutionId: string;
+  /** Its S1: v1's state at that cutover, which the rollback's shadow restores. */
+  savepoint: string;
+  /** Its v1 snapshot: a key's value where the rollback's TEMP has none. */
+  baseTopic: string;
+}
+
+/** An input topic's end offsets when v1 was stopped: S1's positions are at or below them. */
+export interface InputOffsets {
+  topic: string;
+  offsets: PartitionOffset[];
+}
+
 export interface EvolutionError {
   code: string;
   message: string;
@@ -160,7 +195,18 @@ export interface Evolution {
     startupMode: ShadowStartupMode;
   };
   savepoints: { s1?: SavepointRecord; s2?: SavepointRecord };
-  cutover?: { offsets: PartitionOffset[]; recordedAt: number };
+  cutover?: {
+    offsets: PartitionOffset[];
+    recordedAt: number;
+    /** v1's Kafka inputs when it stopped (absent when they could not be named, and in older records). */
+    inputs?: InputOffsets[];
+  };
+  /** Kept after go-live for a rollback (absent in records written before rollbacks). */
+  v1Snapshot?: V1Snapshot;
+  /** Set on a rollback evolution: production goes back to `v2` (the old v1) from this. */
+  rollbackOf?: RollbackOrigin;
+  /** Set on an evolution a rollback reversed: the rollback's id. */
+  rolledBackBy?: string;
   /** v2's production job, once submitted. */
   v2JobId?: string;
   /** v1 restarted from S1 by the automatic rollback. */

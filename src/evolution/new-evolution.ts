@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from './ports/clock.js';
-import type { Evolution } from './evolution.js';
+import type { Evolution, RollbackOrigin } from './evolution.js';
 import type { Pipeline } from './pipeline.js';
 import { sqlHash } from './sql-hash.js';
 import { tempTopicName } from './shadow-names.js';
@@ -23,6 +23,8 @@ export interface NewEvolutionInput {
   clock: Clock;
   /** For tests and retries that must reuse an id. */
   id?: string;
+  /** A rollback: v2 is the old v1, restored from its S1 (rollback-policy.ts). */
+  rollbackOf?: RollbackOrigin;
 }
 
 /**
@@ -51,6 +53,7 @@ export function newEvolution(input: NewEvolutionInput): Evolution {
       startupMode: pipeline.shadowStartupMode,
     },
     savepoints: {},
+    ...(input.rollbackOf ? { rollbackOf: { ...input.rollbackOf } } : {}),
     createdAt: now,
     updatedAt: now,
   };

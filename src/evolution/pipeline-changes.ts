@@ -26,6 +26,7 @@ const ADMIN_FIELD_LIST = [
 export const PIPELINE_FIELDS = [
   ...ADMIN_FIELD_LIST,
   'approvalTtlMs',
+  'rollbackWindowMs',
   'shadowStartupMode',
   'backfill.rate',
   'backfill.mode',

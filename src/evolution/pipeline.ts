@@ -25,6 +25,8 @@ export interface PipelineConfig {
   approvers: readonly SlackPrincipal[];
   allowSelfApproval: boolean;
   approvalTtlMs: number;
+  /** How long after a cutover a rollback stays possible; absent: EVOLVE_ROLLBACK_WINDOW. */
+  rollbackWindowMs?: number;
   shadowStartupMode: ShadowStartupMode;
   backfill: { rate: number; mode: BackfillMode };
   /**

@@ -1,4 +1,4 @@
-import { EvolveError } from '../errors.js';
+import { EvolveError, type ErrorCode } from '../errors.js';
 import type { AuditLog } from './ports/audit-log.js';
 import type { EvolutionRepository } from './ports/evolution-repository.js';
 import type { Evolution } from './evolution.js';
@@ -42,7 +42,11 @@ export interface StartEvolutionDeps {
  */
 export async function startEvolution(
   deps: StartEvolutionDeps,
-  input: NewEvolutionInput & { actorGroups?: readonly string[] },
+  input: NewEvolutionInput & {
+    actorGroups?: readonly string[];
+    /** Why this start is refused beyond permission (a rollback's refusal): audited like any. */
+    refusal?: { code: ErrorCode; message: string };
+  },
 ): Promise<Evolution> {
   const evolution = newEvolution(input);
   const audit = creationAudit(evolution, input.clock.now());
@@ -51,6 +55,7 @@ export async function startEvolution(
       actor: input.requester,
       actorGroups: input.actorGroups,
     });
+    if (input.refusal) throw new EvolveError(input.refusal.code, input.refusal.message);
     assertSqlEvolves(input.pipeline, input.v2Sql);
   } catch (err) {
     if (err instanceof EvolveError) {

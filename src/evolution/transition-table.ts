@@ -132,6 +132,7 @@ export const TRANSITIONS: Readonly<Record<EvolutionStatus, RulesFor>> = {
       apply: (ev, a, { now }) => ({
         v2JobId: a.v2JobId,
         deploy: ev.deploy && { ...ev.deploy, cutoverGapMs: a.cutoverGapMs, finishedAt: now },
+        ...(a.keepV1 ? { v1Snapshot: { ...a.keepV1 } } : {}),
       }),
     },
     deployFailed: {

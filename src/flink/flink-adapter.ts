@@ -9,6 +9,7 @@ import {
   FlinkJobNotFoundError,
   FlinkSavepointFailedError,
   FlinkSavepointUnknownError,
+  SavepointDisposalFailedError,
   type SavepointOperation,
 } from './flink-errors.js';
 import { lacksTaskSlot } from '../evolution/no-task-slot.js';
@@ -21,6 +22,9 @@ import { SqlGatewayClient } from './sql-gateway-client.js';
 const STATS_CACHE_WAIT_MS = 5_000;
 /** How often a wait for RUNNING reads the job's exceptions (a REST call of its own). */
 const FAILURE_LOOK_MS = 1_000;
+
+/** Flink's causes for a disposal of a location that holds no savepoint. */
+const NOTHING_THERE = /cannot find|FileNotFound|does not exist|no such file/i;
 
 /**
  * The domain's FlinkPort on the real clients: the gateway submits, the REST
@@ -107,6 +111,22 @@ export class FlinkAdapter implements FlinkPort {
       await this.rest.cancelJob(jobId);
     } catch (err) {
       if (!(err instanceof FlinkJobNotFoundError)) throw err;
+    }
+  }
+
+  /**
+   * Flink answers a location with nothing to dispose ("Cannot find
+   * checkpoint or savepoint", a missing _metadata file) with a failed
+   * disposal; that location is gone, which is what the caller wanted.
+   */
+  async disposeSavepoint(location: string): Promise<{ gone: boolean }> {
+    try {
+      await this.rest.disposeSavepoint(location);
+      return { gone: false };
+    } catch (err) {
+      if (err instanceof SavepointDisposalFailedError && NOTHING_THERE.test(err.flinkCause))
+        return { gone: true };
+      throw err;
     }
   }
 

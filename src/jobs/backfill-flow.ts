@@ -30,6 +30,7 @@ export function backfillFlow(
       cutover: Number(o.offset),
       partitions,
       mode: run.mode,
+      ...(ev.rollbackOf ? { baseTopic: ev.rollbackOf.baseTopic } : {}),
     })),
   };
 }

@@ -24,7 +24,7 @@ export function queueNames(namespace = 'evolve'): QueueNames {
   };
 }
 
-export type StepName = 'develop' | 'deploy' | 'rollback' | 'cleanup';
+export type StepName = 'develop' | 'deploy' | 'rollback' | 'cleanup' | 'snapshot' | 'expire';
 
 /** The reconcile loop's scheduler id on its queue. */
 const RECONCILE_SCHEDULER = 'reconcile';
@@ -42,6 +42,8 @@ export interface PartitionJobData {
   cutover: number;
   partitions: number;
   mode: 'full' | 'refresh-only';
+  /** A rollback's v1 snapshot: where a key TEMP lacks gets its value. */
+  baseTopic?: string;
 }
 
 export interface BackfillJobData {

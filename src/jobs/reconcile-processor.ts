@@ -1,6 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { Evolution } from '../evolution/evolution.js';
-import { mayNeedStep, neededStep, type NeededStep } from '../evolution/workflow/needed-step.js';
+import {
+  keepingNeed,
+  mayNeedStep,
+  neededStep,
+  type NeededStep,
+} from '../evolution/workflow/needed-step.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import { TokenBucket } from '../kafka/token-bucket.js';
 import { RedisKeys } from '../store/redis-keys.js';
@@ -61,8 +66,11 @@ export function reconcileProcessor(deps: WorkflowDeps, queues: EvolveQueues, o: 
             await index.forget(id);
             continue;
           }
-          const queued = await ensureJob(deps, queues, o, ev);
-          if (queued) result.queued.push(queued);
+          // The lifecycle's step, and what keeps v1's answers for a rollback beside it.
+          for (const need of [neededStep(ev), keepingNeed(ev, deps.clock.now())]) {
+            const queued = need && (await ensureJob(deps, queues, o, ev, need));
+            if (queued) result.queued.push(queued);
+          }
         } catch {
           // One unreadable record does not keep the others waiting; the next run tries it again.
           result.errors++;
@@ -73,6 +81,10 @@ export function reconcileProcessor(deps: WorkflowDeps, queues: EvolveQueues, o: 
     }
     return result;
   };
+}
+
+function isKeeping(need: NeededStep): boolean {
+  return need.kind === 'step' && (need.name === 'snapshot' || need.name === 'expire');
 }
 
 function sameNeed(a: NeededStep | undefined, b: NeededStep): boolean {
@@ -86,9 +98,8 @@ async function ensureJob(
   queues: EvolveQueues,
   o: ReconcileOptions,
   ev: Evolution,
+  need: NeededStep,
 ): Promise<string | undefined> {
-  const need = neededStep(ev);
-  if (!need) return undefined;
   const queue = need.kind === 'step' ? queues.steps : queues.backfill;
   const jobId = need.kind === 'step' ? `${need.name}-${ev.id}` : `backfill-${ev.id}-${need.runId}`;
   const state = await queue.getJobState(jobId);
@@ -99,7 +110,9 @@ async function ensureJob(
     // Read after the job ended: a step ends only after its last transition,
     // so a record that still needs it means the job ended without moving it on.
     const again = await deps.evolutions.get(ev.id);
-    if (!again || !sameNeed(neededStep(again), need)) return undefined;
+    if (!again) return undefined;
+    const still = isKeeping(need) ? keepingNeed(again, deps.clock.now()) : neededStep(again);
+    if (!sameNeed(still, need)) return undefined;
     await job?.remove();
   } else if (state !== 'unknown') {
     return undefined;

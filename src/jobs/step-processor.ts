@@ -8,6 +8,9 @@ import { runDeploy } from '../evolution/workflow/run-deploy.js';
 import { runDevelop } from '../evolution/workflow/run-develop.js';
 import { runCleanup, cleanupGaveUp } from '../evolution/workflow/run-cleanup.js';
 import { runRollback } from '../evolution/workflow/run-rollback.js';
+import { runSnapshot, snapshotGaveUp } from '../evolution/workflow/run-snapshot.js';
+import { expireGaveUp, runExpire } from '../evolution/workflow/run-expire.js';
+import { keepingNeed } from '../evolution/workflow/needed-step.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import { RedisKeys } from '../store/redis-keys.js';
 import type { EvolveQueues, StepJobData, StepName } from './evolve-queues.js';
@@ -19,7 +22,17 @@ const RUN: Record<StepName, (deps: WorkflowDeps, id: string) => Promise<Evolutio
   deploy: runDeploy,
   rollback: runRollback,
   cleanup: runCleanup,
+  snapshot: runSnapshot,
+  expire: runExpire,
 };
+
+/**
+ * Steps that change no job in Flink's production path and are correct when
+ * two runners overlap (a copy started over, removals of what may be gone):
+ * they run without the evolution's step lease, so a long copy never makes
+ * a cleanup wait on it.
+ */
+const UNLEASED: ReadonlySet<StepName> = new Set<StepName>(['snapshot', 'expire']);
 
 export interface StepLeaseOptions {
   redis: Redis;
@@ -58,7 +71,7 @@ export function redisStepLease(o: StepLeaseOptions): TakeStepLease {
  */
 export function stepProcessor(
   deps: WorkflowDeps,
-  queues: Pick<EvolveQueues, 'watch'>,
+  queues: Pick<EvolveQueues, 'watch' | 'step'>,
   observeEveryMs: number,
   takeLease: TakeStepLease,
 ) {
@@ -68,15 +81,18 @@ export function stepProcessor(
     const id = job.data.evolutionId;
     let lease: StepLease | undefined;
     try {
-      lease = await takeLease(id, job.name as StepName);
-      const held = lease;
-      const guarded: WorkflowDeps = {
-        ...deps,
-        flinkFor: (pipeline) => leaseGuardedFlink(deps.flinkFor(pipeline), held),
-      };
+      let guarded = deps;
+      if (!UNLEASED.has(job.name as StepName)) {
+        const held = await takeLease(id, job.name as StepName);
+        lease = held;
+        guarded = { ...deps, flinkFor: (p) => leaseGuardedFlink(deps.flinkFor(p), held) };
+      }
       const ev = await run(guarded, id);
       if (ev.status === 'SHADOW_RUNNING' || ev.status === 'LIVE')
         await queues.watch(ev.id, observeEveryMs);
+      // Right after the deploy: v1's answers are copied before compaction can drop them.
+      const keeping = job.name === 'deploy' ? keepingNeed(ev, deps.clock.now()) : undefined;
+      if (keeping?.kind === 'step') await queues.step(keeping.name, ev.id);
       return { status: ev.status };
     } catch (err) {
       const definitive = isDefinitiveError(err);
@@ -104,6 +120,8 @@ async function handOver(
   definitive: boolean,
 ): Promise<Evolution | undefined> {
   try {
+    if (step === 'snapshot') return await snapshotGaveUp(deps, id, err);
+    if (step === 'expire') return await expireGaveUp(deps, id, err);
     return step === 'cleanup'
       ? await cleanupGaveUp(deps, id, err, { retried: !definitive })
       : await giveUp(deps, id, step, err, { retried: !definitive });

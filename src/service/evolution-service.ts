@@ -18,6 +18,10 @@ import { assertMayAct } from '../evolution/permissions.js';
 import { PIPELINES_FILE_ACTOR } from '../evolution/registration-policy.js';
 import type { TransitionOptions } from '../evolution/ports/evolution-repository.js';
 import { assertSqlEvolves, startEvolution } from '../evolution/start-evolution.js';
+import { rollbackOrigin } from '../evolution/rollback-policy.js';
+import { isPrincipalMember } from '../evolution/pipeline.js';
+import { updateLatest } from '../evolution/update-latest.js';
+import { planRollback } from './start-rollback.js';
 import { userText } from '../evolution/user-text.js';
 import { runAbort } from '../evolution/workflow/run-abort.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
@@ -310,6 +314,62 @@ export class EvolutionService {
   }
 
   /**
+   * `/evolve rollback`: production back to the v1 of the pipeline's newest
+   * evolution that went live (DESIGN.md section 12). Everything is checked
+   * first (owner, the domain's refusals, the inputs' retention), audited
+   * when refused, and nothing changes then. Allowed: a LIVE evolution is
+   * completed (a running backfill cancelled first), and a new evolution
+   * starts whose v2 is the old v1, its shadow restored from that S1; from
+   * there it is an evolution like any other (approval, deploy, backfill).
+   */
+  async rollback(input: { pipeline: string; actor: Actor; channel: string }): Promise<Evolution> {
+    const pipeline = await this.w.pipelines.load(input.pipeline);
+    const plan = await planRollback(this.w, pipeline);
+    const start = (target: Evolution | undefined, refusal?: string) =>
+      startEvolution(
+        { evolutions: this.w.evolutions, audit: this.w.audit },
+        {
+          pipeline,
+          v2Sql: target?.v1.sql ?? pipeline.production.sql,
+          requester: input.actor.id,
+          actorGroups: input.actor.groups,
+          ...(input.actor.origin ? { origin: input.actor.origin } : {}),
+          slack: { channel: input.channel },
+          clock: this.w.clock,
+          ...(refusal
+            ? { refusal: { code: 'ROLLBACK_REFUSED' as const, message: refusal } }
+            : { rollbackOf: rollbackOrigin(target!) }),
+        },
+      );
+    const target = plan.target;
+    const owner = isPrincipalMember(pipeline.owners, input.actor.id, input.actor.groups);
+    // Refused (and audited) by the same path as any start, before anything changes.
+    if (!owner || plan.refusal || !target) return start(target, plan.refusal ?? 'no target');
+    if (target.status === 'BACKFILLING') await this.cancel(pipeline.name, input.actor);
+    if (target.status !== 'COMPLETED') await this.complete(pipeline.name, input.actor);
+    let ev = await start(target);
+    const reversed = await updateLatest(this.w.evolutions, target.id, (cur) => ({
+      ...cur,
+      rolledBackBy: ev.id,
+    }));
+    await this.w.notifier.postMilestone(reversed, {
+      kind: 'info',
+      text: `<@${input.actor.id}> asked to roll this evolution back: ${ev.id} returns production to its v1 (after an approval).`,
+    });
+    const thread = await this.w.notifier.ensureThread(ev);
+    ev = await this.w.evolutions.update(ev.id, ev.version, (cur) => ({
+      ...cur,
+      slack: { ...cur.slack, ...thread },
+    }));
+    await this.w.notifier.postMilestone(ev, {
+      kind: 'info',
+      text: `Rollback of ${target.id} requested by <@${input.actor.id}>: v1 (sql ${target.v1.hash.slice(0, 12)}) restored from S1 (${ev.rollbackOf!.savepoint}) catches up on the inputs since the cutover into ${ev.shadow.tempTopic}; keys it does not write get v1's answer at the cutover from ${ev.rollbackOf!.baseTopic}.`,
+    });
+    await this.d.queues.step('develop', ev.id);
+    return ev;
+  }
+
+  /**
    * Records a deploy request and gathers what its approval message shows. A
    * shadow Flink does not run now is refused first, with nothing recorded;
    * for someone who may not ask, the transition refuses (and audits) as before,
@@ -382,6 +442,13 @@ export class EvolutionService {
   }
 
   private async diffOf(ev: Evolution): Promise<DiffReport> {
+    // TEMP holds only what v1 changed since the cutover: against PROD it would
+    // call every other key a delete. The backfill compares each key with v1's answer.
+    if (ev.rollbackOf)
+      throw new EvolveError(
+        'INPUT_INVALID',
+        `${ev.id} is a rollback: its keys are compared by its backfill (v1's answer at the cutover from ${ev.rollbackOf.baseTopic}, or what v1 wrote since), not by a diff of TEMP against the output topic.`,
+      );
     const pipeline = await loadPipelineFor(this.w.pipelines, ev);
     return diffTopics(this.d.kafka, this.d.admin, pipeline.kafka.outputTopic, ev.shadow.tempTopic);
   }

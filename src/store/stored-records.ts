@@ -139,6 +139,7 @@ const pipelineConfigSchema = z.looseObject({
   approvers: principals,
   allowSelfApproval: z.boolean(),
   approvalTtlMs: z.number().positive(),
+  rollbackWindowMs: z.number().nonnegative().optional(),
   shadowStartupMode: z.enum(SHADOW_STARTUP_MODES),
   backfill: z.looseObject({ rate: z.number().positive(), mode: z.enum(BACKFILL_MODES) }),
   slackChannel: z.string().optional(),

@@ -148,6 +148,7 @@ export class RecordingSlackCommands implements SlackCommands {
     this.accept('cancelBackfill', actor, target);
   complete = (actor: SlackActor, pipeline: string) => this.accept('complete', actor, pipeline);
   abort = (actor: SlackActor, pipeline: string) => this.accept('abort', actor, pipeline);
+  rollback = (actor: SlackActor, pipeline: string) => this.accept('rollback', actor, pipeline);
   async history(actor: SlackActor, pipeline: string) {
     await this.record('history', actor, pipeline);
     if (pipeline !== this.pipeline.name) throw new PipelineUnknownError(pipeline);

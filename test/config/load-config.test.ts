@@ -52,6 +52,7 @@ describe('loadConfig', () => {
       deployStableMs: 10_000,
       stepRetry: { attempts: 12, delayMs: 2_000 },
       approvalTtlMs: 86_400_000,
+      rollbackWindowMs: 7 * 86_400_000,
       observeLagThreshold: 1000,
       logLevel: 'info',
     });
@@ -124,6 +125,16 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       bullBoardToken: 'a-long-random-board-token',
     });
+  });
+
+  it('reads the rollback window as a duration and names the variable when it is not one', () => {
+    expect(loadConfig({ ...base, EVOLVE_ROLLBACK_WINDOW: '36h' }).rollbackWindowMs).toBe(
+      36 * 3_600_000,
+    );
+    expect(loadConfig({ ...base, EVOLVE_ROLLBACK_WINDOW: '0' }).rollbackWindowMs).toBe(0);
+    expect(() => loadConfig({ ...base, EVOLVE_ROLLBACK_WINDOW: 'a week' })).toThrow(
+      'EVOLVE_ROLLBACK_WINDOW must be a duration such as 7d, 36h, 90m or 45s, for example EVOLVE_ROLLBACK_WINDOW=7d',
+    );
   });
 
   it('treats an empty variable as unset', () => {

@@ -115,7 +115,7 @@ describe('pipeline changes', () => {
     expect(pipelineChanges(known, reordered)).toEqual([]);
     const lines = describeChanges(pipelineChanges(known, { ...known, approvers: ['U0X'] }));
     expect(lines).toEqual([`approvers: ${known.approvers.join(', ')} -> U0X`]);
-    expect(pipelineChanges(undefined, known)).toHaveLength(12);
+    expect(pipelineChanges(undefined, known)).toHaveLength(13);
   });
 });
 

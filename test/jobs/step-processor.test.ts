@@ -26,7 +26,7 @@ function countingLease() {
   };
 }
 
-const queues = { watch: async () => undefined };
+const queues = { watch: async () => undefined, step: async () => undefined };
 
 describe('stepProcessor: definitive errors end the job at once, outages are retried', () => {
   it('a definitive error (pipeline unknown) fails the evolution with its message and is not retried', async () => {

@@ -133,6 +133,15 @@ export class InMemoryFlink implements FlinkPort {
     if (job && job.state !== 'FINISHED' && job.state !== 'FAILED') job.state = 'CANCELED';
   }
 
+  /** Savepoint locations disposed, in order. */
+  readonly disposed: string[] = [];
+
+  async disposeSavepoint(location: string): Promise<{ gone: boolean }> {
+    const gone = this.disposed.includes(location);
+    if (!gone) this.disposed.push(location);
+    return { gone };
+  }
+
   async waitStable(jobId: string): Promise<{ stable: boolean; seen?: string }> {
     const job = this.jobs.get(jobId);
     if (!job || job.state !== 'RUNNING')

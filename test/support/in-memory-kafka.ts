@@ -15,9 +15,10 @@ export class InMemoryKafka implements KafkaPort {
   >();
   readonly groups = new Set<string>();
   creations = 0;
-  /** Every copyBelowCutover call, in order, so tests can see what was copied and how often. */
-  readonly copies: { outputTopic: string; snapshotTopic: string; cutover: PartitionOffset[] }[] =
-    [];
+  /** Earliest offsets per topic (absent: 0 everywhere). */
+  readonly starts = new Map<string, number[]>();
+  /** Snapshot copies made, as [snapshot topic, records]. */
+  readonly copies: [string, number][] = [];
 
   addTopic(name: string, partitions = 2, ends: number[] = Array(partitions).fill(10)): void {
     this.topics.set(name, { partitions, config: { 'cleanup.policy': 'compact' }, ends });
@@ -62,22 +63,11 @@ export class InMemoryKafka implements KafkaPort {
     return t.ends.map((offset, partition) => ({ partition, offset: String(offset) }));
   }
 
-  async deleteConsumerGroups(groupIds: readonly string[]): Promise<void> {
-    for (const g of groupIds) this.groups.delete(g);
-  }
-
-  async startOffsets(topic: string): Promise<PartitionOffset[]> {
-    const t = this.topics.get(topic);
-    if (!t) throw new Error(`topic ${topic} missing`);
-    return t.ends.map((_, partition) => ({ partition, offset: '0' }));
-  }
-
   async createV1SnapshotTopic(outputTopic: string, evolutionId: string) {
     const topic = v1SnapshotTopicName(outputTopic, evolutionId);
     const prod = this.topics.get(outputTopic);
     if (!prod) throw new Error(`topic ${outputTopic} missing`);
     if (this.topics.has(topic)) return { topic, partitions: prod.partitions, created: false };
-    this.creations++;
     this.topics.set(topic, {
       partitions: prod.partitions,
       config: { 'cleanup.policy': 'compact' },
@@ -87,26 +77,30 @@ export class InMemoryKafka implements KafkaPort {
   }
 
   async deleteV1SnapshotTopic(name: string): Promise<void> {
-    if (!isV1SnapshotTopicName(name))
-      throw new Error(`refusing to delete ${name}: not a v1 snapshot topic`);
+    if (!isV1SnapshotTopicName(name)) throw new Error(`refusing to delete ${name}: not a snapshot`);
     this.topics.delete(name);
   }
 
-  /** Pretends every offset below the cutover held one record; the snapshot's ends grow by as many. */
   async copyBelowCutover(input: {
-    outputTopic: string;
     snapshotTopic: string;
     cutover: PartitionOffset[];
   }): Promise<{ records: number }> {
-    const snapshot = this.topics.get(input.snapshotTopic);
-    if (!this.topics.has(input.outputTopic) || !snapshot)
-      throw new Error(`topic ${input.outputTopic} or ${input.snapshotTopic} missing`);
-    this.copies.push({ ...input, cutover: [...input.cutover] });
-    let records = 0;
-    for (const c of input.cutover) {
-      records += Number(c.offset);
-      snapshot.ends[c.partition] = (snapshot.ends[c.partition] ?? 0) + Number(c.offset);
-    }
+    const t = this.topics.get(input.snapshotTopic);
+    if (!t) throw new Error(`topic ${input.snapshotTopic} missing`);
+    const records = input.cutover.reduce((n, o) => n + Number(o.offset), 0);
+    t.ends = input.cutover.map((o) => Number(o.offset));
+    this.copies.push([input.snapshotTopic, records]);
     return { records };
+  }
+
+  async startOffsets(topic: string): Promise<PartitionOffset[]> {
+    const t = this.topics.get(topic);
+    if (!t) throw new Error(`topic ${topic} missing`);
+    const starts = this.starts.get(topic) ?? [];
+    return t.ends.map((_, partition) => ({ partition, offset: String(starts[partition] ?? 0) }));
+  }
+
+  async deleteConsumerGroups(groupIds: readonly string[]): Promise<void> {
+    for (const g of groupIds) this.groups.delete(g);
   }
 }

@@ -46,6 +46,8 @@ export function useOrdersWorld(
     env?: Record<string, string>;
     /** When v1 has written enough; default: one output record. */
     v1Ready?: (records: Awaited<ReturnType<typeof readAll>>) => boolean;
+    /** False: no workers in this process (the test runs `evolve worker` children). */
+    inProcessWorkers?: boolean;
   },
 ): OrdersWorld {
   const e = stackEndpoints();
@@ -82,7 +84,7 @@ export function useOrdersWorld(
     world.v1JobId = await flink.submitJob(sql.v1, { 'pipeline.name': `${pipelineName}-v1` });
     expect(await flink.waitRunning(world.v1JobId, 90_000)).toBe('RUNNING');
     world.rt = await testRuntime(world.notifier, options.env ?? {});
-    await world.rt.startWorkers({ observeEveryMs: 2_000 });
+    if (options.inProcessWorkers !== false) await world.rt.startWorkers({ observeEveryMs: 2_000 });
     await world.rt.service.registerFromFile(
       aPipeline({
         name: pipelineName,

@@ -115,6 +115,8 @@ export async function workflowWorld() {
     aPipeline({ production: { sql: V1_SQL, sqlHash: 'v1', flinkJobId: v1JobId } }),
   );
   kafka.addTopic(pipeline.kafka.outputTopic, 2, [100, 50]);
+  // v1's input (the planner below names it): its ends are recorded at the cutover.
+  kafka.addTopic('orders', 2, [400, 300]);
   let triggers = 0;
   const deps: WorkflowDeps = {
     evolutions,
@@ -130,6 +132,7 @@ export async function workflowWorld() {
         executionConfig: {},
         groupIds: [`evolve-${o.evolutionId}-shadow-orders`],
       }),
+      sourceTopics: () => ['orders'],
     },
     newTriggerId: () => (++triggers).toString(16).padStart(32, 'f'),
     runningTimeoutMs: 1_000,

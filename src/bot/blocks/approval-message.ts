@@ -98,7 +98,9 @@ export function approvalMessage(input: ApprovalMessageInput): ApprovalMessage {
   return {
     text: asDiff
       ? `Diff of v2 for ${ev.pipeline} (${ev.id})`
-      : `Approval needed: deploy v2 of ${ev.pipeline} (${ev.id})`,
+      : ev.rollbackOf
+        ? `Approval needed: roll ${ev.pipeline} back to the v1 of ${ev.rollbackOf.evolutionId} (${ev.id})`
+        : `Approval needed: deploy v2 of ${ev.pipeline} (${ev.id})`,
     blocks: fitMessage(blocks),
     ...(large ? { diffFile: { filename: `${ev.pipeline}-${ev.id}.diff`, content: diff } } : {}),
   };
@@ -107,11 +109,14 @@ export function approvalMessage(input: ApprovalMessageInput): ApprovalMessage {
 /** An approval request asks; `/evolve diff` (no buttons) only shows. */
 function titleOf(input: ApprovalMessageInput): string {
   const ev = input.evolution;
+  const rollback = ev.rollbackOf
+    ? `\n:rewind: *This is a rollback* of \`${ev.rollbackOf.evolutionId}\`: production goes back to that evolution's v1 (shown as v2 below; the diff reads current production → v1), restored from its S1, and the backfill restores v1's answers in the output topic.`
+    : '';
   if (input.withButtons === false)
-    return `*Diff of v2 for \`${ev.pipeline}\`*: evolution \`${ev.id}\`, started by ${mention(ev.requester)}.`;
+    return `*Diff of v2 for \`${ev.pipeline}\`*: evolution \`${ev.id}\`, started by ${mention(ev.requester)}.${rollback}`;
   return (
-    `*Deploy v2 of \`${ev.pipeline}\`?* Evolution \`${ev.id}\`, requested by ` +
-    `${mention(ev.approval?.requestedBy ?? ev.requester)}.`
+    `*${ev.rollbackOf ? 'Roll back' : 'Deploy v2 of'} \`${ev.pipeline}\`?* Evolution \`${ev.id}\`, requested by ` +
+    `${mention(ev.approval?.requestedBy ?? ev.requester)}.${rollback}`
   );
 }
 

@@ -34,7 +34,9 @@ export function historyMessage(view: HistoryView): SlackMessage {
   }
   const line = (e: Evolution) =>
     `\`${e.id}\` ${e.status} · v2 \`${shortHash(e.v2.hash)}\` · by ${mention(e.requester)} · ${slackDate(e.createdAt)}` +
-    (e.finishedAt !== undefined ? ` → ${slackDate(e.finishedAt)}` : '');
+    (e.finishedAt !== undefined ? ` → ${slackDate(e.finishedAt)}` : '') +
+    (e.rollbackOf ? ` · :rewind: rollback of \`${e.rollbackOf.evolutionId}\`` : '') +
+    (e.rolledBackBy ? ` · rolled back by \`${e.rolledBackBy}\`` : '');
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `*History of \`${view.pipeline}\`*` } },
     ...view.evolutions.map((e): KnownBlock => ({

@@ -6,6 +6,7 @@ import type { BackfillRun, Evolution, SavepointRecord } from '../../evolution/ev
 import { displayState } from '../../evolution/display-state.js';
 import { mention } from '../../evolution/evolution-errors.js';
 import { productionNow, type ProductionNow } from '../../evolution/production-now.js';
+import { rollbackWindowText } from '../../evolution/rollback-window-text.js';
 import { shortHash } from '../../evolution/sql-hash.js';
 import type { ApprovalWarning } from '../../evolution/approval-warnings.js';
 import { followedState, type ShadowHealth } from '../../evolution/shadow-health.js';
@@ -46,7 +47,15 @@ export function statusCard({
       ? STATE_LABELS[state]
       : `:warning: Shadow job ${escapeMrkdwn(shadow?.state ?? '')} in Flink\n${STATE_LABELS[state]}`;
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: `${ev.pipeline} · ${ev.id}` } },
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: ev.rollbackOf
+          ? `${ev.pipeline} · ${ev.id} · rollback of ${ev.rollbackOf.evolutionId}`
+          : `${ev.pipeline} · ${ev.id}`,
+      },
+    },
     {
       type: 'section',
       block_id: 'state',
@@ -67,6 +76,8 @@ export function statusCard({
       ),
     );
   }
+  const rollback = rollbackWindowText(ev, now);
+  if (rollback) blocks.push(context(`:rewind: ${escapeMrkdwn(rollback)}`));
   const production = productionNow(ev);
   if (production) blocks.push(context(productionText(production)));
   else if (ev.rollbackJobId)
@@ -231,3 +242,4 @@ function backfillButtons(evolutionId: string, paused: boolean): ActionsBlock {
 function context(text: string): KnownBlock {
   return { type: 'context', elements: [{ type: 'mrkdwn', text }] };
 }
+

@@ -52,6 +52,12 @@ export interface FlinkPort {
   findJobByName(name: string): Promise<{ jobId: string; state: FlinkJobState } | undefined>;
   cancel(jobId: string): Promise<void>;
   /**
+   * Disposes a savepoint (its files and metadata) through the JobManager.
+   * Resolves `gone: true` when Flink finds nothing at that location (disposed
+   * before, or removed by hand): the end a caller wants either way.
+   */
+  disposeSavepoint(location: string): Promise<{ gone: boolean }>;
+  /**
    * Resolves with the state once RUNNING, or the last state seen when the
    * timeout passes, or at once when the job cannot get a task slot (then
    * lastFailure names NoResourceAvailableException; see no-task-slot.ts).

@@ -10,6 +10,29 @@ export interface KafkaPort {
     outputTopic: string,
     evolutionId: string,
   ): Promise<{ topic: string; partitions: number; created: boolean }>;
+  /**
+   * Creates `<output>.evolve.<evolution-id>.v1` for v1's answers at the
+   * cutover: compacted, PROD's partition count. Idempotent.
+   */
+  createV1SnapshotTopic(
+    outputTopic: string,
+    evolutionId: string,
+  ): Promise<{ topic: string; partitions: number; created: boolean }>;
+  /** Refuses any name that is not a snapshot topic of ours; a missing topic is fine. */
+  deleteV1SnapshotTopic(name: string): Promise<void>;
+  /**
+   * Copies PROD's records below the cutover, partition for partition, into
+   * the snapshot topic (tombstones too). Correct to run again from the start.
+   */
+  copyBelowCutover(input: {
+    outputTopic: string;
+    snapshotTopic: string;
+    cutover: PartitionOffset[];
+    signal?: AbortSignal;
+    onProgress?: (copied: number, total: number) => void;
+  }): Promise<{ records: number }>;
+  /** Earliest offsets still in the log, per partition. */
+  startOffsets(topic: string): Promise<PartitionOffset[]>;
   /** Refuses any name that is not one of ours (invariant 8). */
   deleteTempTopic(name: string): Promise<void>;
   topicExists(name: string): Promise<boolean>;

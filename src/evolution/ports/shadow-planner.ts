@@ -23,4 +23,9 @@ export interface ShadowPlanner {
       startupMode: ShadowStartupMode;
     },
   ): ShadowPlan | Promise<ShadowPlan>;
+  /**
+   * The Kafka topics the script reads, by name (a topic-pattern source is
+   * not listed): whose offsets a rollback needs retained.
+   */
+  sourceTopics(sql: string): string[] | Promise<string[]>;
 }

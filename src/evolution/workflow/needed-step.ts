@@ -1,9 +1,10 @@
 import type { Evolution } from '../evolution.js';
 import { isActiveStatus } from '../evolution-status.js';
 
+export type StepJobName = 'develop' | 'deploy' | 'cleanup' | 'snapshot' | 'expire';
+
 /** The work an evolution waits for in its current state: a step job, or a backfill run's flow. */
-export type NeededStep =
-  { kind: 'step'; name: 'develop' | 'deploy' | 'cleanup' } | { kind: 'backfill'; runId: string };
+export type NeededStep = { kind: 'step'; name: StepJobName } | { kind: 'backfill'; runId: string };
 
 /**
  * What must be queued for an evolution to move on without a person: the
@@ -11,7 +12,8 @@ export type NeededStep =
  * (the operator's habit: desired state from the record, not from memory of
  * what was queued). DEPLOY_FAILED needs the deploy job: it resumes there
  * with the rollback. States that wait for a person (SHADOW_RUNNING,
- * AWAITING_APPROVAL, LIVE, FAILED) or are over need nothing.
+ * AWAITING_APPROVAL, LIVE, FAILED) or are over need nothing, except for
+ * what keeps v1's answers for a rollback (keepingNeed).
  */
 export function neededStep(ev: Evolution): NeededStep | undefined {
   switch (ev.status) {
@@ -33,6 +35,22 @@ export function neededStep(ev: Evolution): NeededStep | undefined {
 }
 
 /**
+ * The second line of work of an evolution that went live, beside its
+ * lifecycle: copying v1's answers into the snapshot topic right after the
+ * deploy, and, once the rollback window has ended, disposing S1 and
+ * deleting that topic. Independent of the status (a backfill may run
+ * meanwhile), so the reconcile loop asks for both.
+ */
+export function keepingNeed(ev: Evolution, now: number): NeededStep | undefined {
+  const kept = ev.v1Snapshot;
+  if (!kept || kept.disposedAt !== undefined) return undefined;
+  if (now >= kept.until) return { kind: 'step', name: 'expire' };
+  return kept.completedAt === undefined && kept.error === undefined
+    ? { kind: 'step', name: 'snapshot' }
+    : undefined;
+}
+
+/**
  * Ended, with TEMP (and for an abort the shadow) still to remove: aborted,
  * or completed without a backfill (a backfill removes TEMP itself before it
  * completes), and the cleanup step has not ended yet.
@@ -47,9 +65,17 @@ export function awaitsCleanup(
   );
 }
 
-/** Whether the reconcile loop keeps looking at the evolution: active, or ended and not yet cleaned up. */
+/**
+ * Whether the reconcile loop keeps looking at the evolution: active, ended
+ * and not yet cleaned up, or keeping v1's answers (until the window's end
+ * has been acted on).
+ */
 export function mayNeedStep(
-  ev: Pick<Evolution, 'status' | 'cleanupEndedAt' | 'completedWithoutBackfill'>,
+  ev: Pick<Evolution, 'status' | 'cleanupEndedAt' | 'completedWithoutBackfill' | 'v1Snapshot'>,
 ): boolean {
-  return isActiveStatus(ev.status) || awaitsCleanup(ev);
+  return (
+    isActiveStatus(ev.status) ||
+    awaitsCleanup(ev) ||
+    (ev.v1Snapshot !== undefined && ev.v1Snapshot.disposedAt === undefined)
+  );
 }

@@ -1,6 +1,9 @@
 import { failureText } from './failure-text.js';
 import { EvolveError, isTransientError } from '../../errors.js';
-import type { Evolution } from '../evolution.js';
+import type { Evolution, InputOffsets } from '../evolution.js';
+import type { KafkaPort } from '../ports/kafka-port.js';
+import type { Pipeline } from '../pipeline.js';
+import { v1SnapshotTopicName } from '../shadow-names.js';
 import type { FlinkPort } from '../ports/flink-port.js';
 import { SYSTEM_ACTOR } from '../evolution-action.js';
 import { markStepDone, markStepIntent, stepState } from '../deploy-steps.js';
@@ -57,9 +60,13 @@ export async function runDeploy(deps: WorkflowDeps, evolutionId: string): Promis
     step = 'recordCutover';
     if (stepState(ev, 'recordCutover') !== 'done') {
       const offsets = await kafka.endOffsets(pipeline.kafka.outputTopic);
+      const inputs = await inputOffsets(deps, kafka, ev.v1.sql);
       ev = await deps.evolutions.update(ev.id, ev.version, (cur) =>
         markStepDone(
-          { ...cur, cutover: { offsets, recordedAt: deps.clock.now() } },
+          {
+            ...cur,
+            cutover: { offsets, recordedAt: deps.clock.now(), ...(inputs ? { inputs } : {}) },
+          },
           'recordCutover',
           deps.clock,
         ),
@@ -147,7 +154,7 @@ export async function runDeploy(deps: WorkflowDeps, evolutionId: string): Promis
     });
     ev = await deps.evolutions.transition(
       ev.id,
-      { type: 'deployCompleted', v2JobId, cutoverGapMs: gap },
+      { type: 'deployCompleted', v2JobId, cutoverGapMs: gap, ...keepV1(deps, pipeline, ev) },
       SYSTEM_ACTOR,
     );
     await deps.notifier.postMilestone(ev, {
@@ -168,6 +175,44 @@ export async function runDeploy(deps: WorkflowDeps, evolutionId: string): Promis
     });
     return runRollback(deps, ev.id);
   }
+}
+
+/**
+ * v1's inputs at their ends right after v1 stopped: S1's positions are at
+ * or below these, so a rollback can tell when an input no longer holds
+ * what v1 would read again. Not knowing them (a script the planner cannot
+ * name the topics of) leaves the check out rather than the deploy failed.
+ */
+async function inputOffsets(
+  deps: WorkflowDeps,
+  kafka: KafkaPort,
+  v1Sql: string,
+): Promise<InputOffsets[] | undefined> {
+  let topics: string[];
+  try {
+    topics = await deps.shadowPlanner.sourceTopics(v1Sql);
+  } catch {
+    return undefined;
+  }
+  const out: InputOffsets[] = [];
+  for (const topic of topics) out.push({ topic, offsets: await kafka.endOffsets(topic) });
+  return out;
+}
+
+/** Where v1's answers are kept for a rollback, and until when (nothing with a window of 0). */
+function keepV1(
+  deps: WorkflowDeps,
+  pipeline: Pipeline,
+  ev: Evolution,
+): { keepV1?: { topic: string; until: number } } {
+  const windowMs = pipeline.rollbackWindowMs ?? deps.rollbackWindowMs ?? 0;
+  if (windowMs <= 0 || !ev.cutover) return {};
+  return {
+    keepV1: {
+      topic: v1SnapshotTopicName(pipeline.kafka.outputTopic, ev.id),
+      until: ev.cutover.recordedAt + windowMs,
+    },
+  };
 }
 
 /**

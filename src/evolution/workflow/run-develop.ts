@@ -72,12 +72,20 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
       existing && !['FAILED', 'CANCELED', 'FINISHED', 'NOT_FOUND'].includes(existing.state);
     const jobId = reusable
       ? existing.jobId
-      : await flink.submitJob(plan.sql, { ...plan.executionConfig, 'pipeline.name': name });
+      : await flink
+          .submitJob(plan.sql, { ...plan.executionConfig, 'pipeline.name': name, ...restoreS1(ev) })
+          .catch((err: unknown) => {
+            // Flink refuses a missing savepoint at submission: said as S1's, not as bad SQL.
+            if (ev.rollbackOf && !isTransientError(err))
+              throw s1NotRestored(ev, '(not started)', 'refused', errorText(err));
+            throw err;
+          });
     const state = await flink.waitRunning(jobId, deps.runningTimeoutMs);
     if (state !== 'RUNNING') {
       // A full cluster is not the SQL's fault: say which it is, before the job is gone.
       const failure = await flink.lastFailure(jobId).catch(() => undefined);
       await flink.cancel(jobId).catch(() => undefined);
+      if (ev.rollbackOf && !lacksTaskSlot(failure)) throw s1NotRestored(ev, jobId, state, failure);
       throw new EvolveError(
         'FLINK_STATEMENT_FAILED',
         lacksTaskSlot(failure)
@@ -95,6 +103,7 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
       await flink.cancel(jobId).catch(() => undefined);
       throw new EvolveError('FLINK_STATEMENT_FAILED', `${text} ${fixAndDevelopAgain(ev)}`);
     }
+    await assertRestoredS1(flink, ev, jobId);
     ev = await deps.evolutions.transition(ev.id, { type: 'shadowStarted', jobId }, SYSTEM_ACTOR);
     await deps.notifier.postMilestone(ev, {
       kind: 'shadowStarted',
@@ -162,4 +171,47 @@ function notRunning(state: string, timeoutMs: number): string {
 /** A FAILED evolution stays active until it is aborted, so develop again comes after the abort. */
 function fixAndDevelopAgain(ev: Evolution): string {
   return `Fix v2's SQL, then /evolve abort ${ev.pipeline} and /evolve develop ${ev.pipeline} again.`;
+}
+
+/**
+ * A rollback's shadow is v1 restored from the S1 of the evolution it
+ * reverses: v1's state at that cutover, catching up from S1's input
+ * positions. Unclaimed state is refused: restoring into a job that drops
+ * part of v1's state would answer wrong without a word.
+ */
+function restoreS1(ev: Evolution): Record<string, string> {
+  if (!ev.rollbackOf) return {};
+  return {
+    'execution.savepoint.path': ev.rollbackOf.savepoint,
+    'execution.savepoint.ignore-unclaimed-state': 'false',
+  };
+}
+
+async function assertRestoredS1(flink: FlinkPort, ev: Evolution, jobId: string): Promise<void> {
+  if (!ev.rollbackOf) return;
+  const restored = await flink.restoredFrom(jobId);
+  if (restored === ev.rollbackOf.savepoint) return;
+  await flink.cancel(jobId).catch(() => undefined);
+  throw new EvolveError(
+    'FLINK_STATEMENT_FAILED',
+    `The rollback's shadow ${jobId} restored from ${restored ?? 'no savepoint'}, not from S1 (${ev.rollbackOf.savepoint}); it was cancelled. /evolve abort ${ev.pipeline}; production was not touched.`,
+  );
+}
+
+/** v1 could not start from S1: missing files, or state v1's job no longer takes. */
+function errorText(err: unknown): string {
+  return err instanceof EvolveError ? err.userMessage : String(err);
+}
+
+function s1NotRestored(
+  ev: Evolution,
+  jobId: string,
+  state: string,
+  failure: string | undefined,
+): EvolveError {
+  return new EvolveError(
+    'FLINK_STATEMENT_FAILED',
+    `v1 could not be restored from S1 (${ev.rollbackOf!.savepoint}): the shadow job ${jobId} was ${state}.${causeOf(failure)} ` +
+      `If the savepoint's files are gone, this evolution cannot be rolled back. /evolve abort ${ev.pipeline}; production was not touched (v2 still serves).`,
+  );
 }

@@ -27,6 +27,11 @@ export interface WorkflowDeps {
   runningTimeoutMs: number;
   /** How long v2 must then stay RUNNING, without a restart or failure, to count as up (0: not watched). */
   stableMs: number;
+  /**
+   * EVOLVE_ROLLBACK_WINDOW: how long after a cutover S1 and v1's answers are
+   * kept for a rollback, unless the pipeline sets its own (0: not kept).
+   */
+  rollbackWindowMs?: number;
 }
 
 /** Flink `pipeline.name` of each job an evolution submits: how a resumed step finds it. */

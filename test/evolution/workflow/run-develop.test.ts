@@ -28,7 +28,10 @@ describe('runDevelop', () => {
 
   it('fails with the job state when the shadow does not reach RUNNING', async () => {
     const w = await workflowWorld();
-    w.deps.shadowPlanner = { plan: () => ({ sql: 'BROKEN', executionConfig: {}, groupIds: [] }) };
+    w.deps.shadowPlanner = {
+      plan: () => ({ sql: 'BROKEN', executionConfig: {}, groupIds: [] }),
+      sourceTopics: () => [],
+    };
     w.flink.failingSql.add('BROKEN');
     const ev = await runDevelop(w.deps, w.evolution.id);
     expect(ev.status).toBe('FAILED');
