@@ -71,6 +71,10 @@ export interface TopicAdminOptions {
 export class TopicAdmin {
   private admin: Admin;
   private connected = false;
+  /** Counts renewals of the client, so a call failed by one can tell. */
+  private generation = 0;
+  /** The renewal in progress (or the last one): a call retried after it waits for it. */
+  private renewing: Promise<void> | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -381,9 +385,18 @@ export class TopicAdmin {
     retried = false,
     busyAttempts = 0,
   ): Promise<T> {
+    const generation = this.generation;
     try {
       return await fn();
     } catch (err) {
+      // Another call renewed the client under this one: it disconnects the old
+      // client, and what was in flight on it fails in any way (a connection
+      // error, or kafkajs reading a torn-down response: "Cannot read properties
+      // of null"). Asked again on the new one.
+      if (this.generation !== generation && !retried) {
+        await this.renewing?.catch(() => undefined);
+        return this.call(what, fn, true, busyAttempts);
+      }
       if (isUnknownTopic(err) && !retried) {
         await this.renewClient();
         return this.call(what, fn, true, busyAttempts);
@@ -406,9 +419,13 @@ export class TopicAdmin {
   private async renewClient(): Promise<void> {
     const old = this.admin;
     this.admin = this.kafka.admin();
+    this.generation++;
     this.connected = false;
-    await old.disconnect().catch(() => undefined);
-    await this.connect();
+    this.renewing = (async () => {
+      await old.disconnect().catch(() => undefined);
+      await this.connect();
+    })();
+    await this.renewing;
   }
 }
 

@@ -77,7 +77,7 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
           .catch((err: unknown) => {
             // Flink refuses a missing savepoint at submission: said as S1's, not as bad SQL.
             if (ev.rollbackOf && !isTransientError(err))
-              throw s1NotRestored(ev, '(not started)', 'refused', errorText(err));
+              throw s1NotRestored(ev, `Flink refused to start it: ${errorText(err)}`);
             throw err;
           });
     const state = await flink.waitRunning(jobId, deps.runningTimeoutMs);
@@ -85,7 +85,8 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
       // A full cluster is not the SQL's fault: say which it is, before the job is gone.
       const failure = await flink.lastFailure(jobId).catch(() => undefined);
       await flink.cancel(jobId).catch(() => undefined);
-      if (ev.rollbackOf && !lacksTaskSlot(failure)) throw s1NotRestored(ev, jobId, state, failure);
+      if (ev.rollbackOf && !lacksTaskSlot(failure))
+        throw s1NotRestored(ev, `the shadow job ${jobId} was ${state}.${causeOf(failure)}`);
       throw new EvolveError(
         'FLINK_STATEMENT_FAILED',
         lacksTaskSlot(failure)
@@ -198,20 +199,15 @@ async function assertRestoredS1(flink: FlinkPort, ev: Evolution, jobId: string):
   );
 }
 
-/** v1 could not start from S1: missing files, or state v1's job no longer takes. */
 function errorText(err: unknown): string {
   return err instanceof EvolveError ? err.userMessage : String(err);
 }
 
-function s1NotRestored(
-  ev: Evolution,
-  jobId: string,
-  state: string,
-  failure: string | undefined,
-): EvolveError {
+/** v1 could not start from S1: missing files, or state v1's job no longer takes. */
+function s1NotRestored(ev: Evolution, what: string): EvolveError {
   return new EvolveError(
     'FLINK_STATEMENT_FAILED',
-    `v1 could not be restored from S1 (${ev.rollbackOf!.savepoint}): the shadow job ${jobId} was ${state}.${causeOf(failure)} ` +
+    `v1 could not be restored from S1 (${ev.rollbackOf!.savepoint}): ${what} ` +
       `If the savepoint's files are gone, this evolution cannot be rolled back. /evolve abort ${ev.pipeline}; production was not touched (v2 still serves).`,
   );
 }
