@@ -160,6 +160,15 @@ export interface RollbackOrigin {
   savepoint: string;
   /** Its v1 snapshot: a key's value where the rollback's TEMP has none. */
   baseTopic: string;
+  /**
+   * When the base's keys TEMP lacks were appended to TEMP (after the deploy,
+   * TEMP being static then): the backfill waits for it.
+   */
+  mergedAt?: number;
+  /** Keys appended by that merge. */
+  merged?: number;
+  /** Why the merge could not be done (the backfill is refused with it). */
+  mergeError?: string;
 }
 
 /** An input topic's end offsets when v1 was stopped: S1's positions are at or below them. */

@@ -36,6 +36,15 @@ const positiveRate = (rate: number): string | undefined =>
     ? undefined
     : `the rate must be a number of records/s greater than 0, got ${rate}`;
 
+/** A rollback's backfill needs v1's answers merged into its TEMP first (baseNeed). */
+const baseNotReady = (ev: Evolution): string | undefined => {
+  const origin = ev.rollbackOf;
+  if (!origin || origin.mergedAt !== undefined) return undefined;
+  return origin.mergeError
+    ? `v1's answers at the cutover could not be merged into its TEMP (${origin.mergeError}); abort it or ask an administrator`
+    : "v1's answers at the cutover are still being merged into its TEMP (it starts right after the deploy); try again in a minute";
+};
+
 const abort: Rule<ActionOf<'abort'>> = { to: 'ABORTED' };
 const fail: Rule<ActionOf<'fail'>> = {
   to: 'FAILED',
@@ -154,7 +163,7 @@ export const TRANSITIONS: Readonly<Record<EvolutionStatus, RulesFor>> = {
   LIVE: {
     startBackfill: {
       to: 'BACKFILLING',
-      guard: (_ev, a) => positiveRate(a.rate),
+      guard: (ev, a) => baseNotReady(ev) ?? positiveRate(a.rate),
       apply: (_ev, a, { actor, now }) => ({
         backfill: {
           runId: a.runId,

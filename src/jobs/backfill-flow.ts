@@ -30,7 +30,6 @@ export function backfillFlow(
       cutover: Number(o.offset),
       partitions,
       mode: run.mode,
-      ...(ev.rollbackOf ? { baseTopic: ev.rollbackOf.baseTopic } : {}),
     })),
   };
 }

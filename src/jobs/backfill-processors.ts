@@ -18,7 +18,6 @@ import type { BackfillProgressRelay } from './backfill-progress-relay.js';
 import { PartitionLease } from './partition-lease.js';
 import type { BackfillJobData, PartitionJobData } from './evolve-queues.js';
 import { RedisKeys } from '../store/redis-keys.js';
-import { mergeBaseIntoTemp } from '../kafka/merge-base-into-temp.js';
 
 export interface BackfillRuntime {
   redis: Redis;
@@ -77,17 +76,6 @@ export function partitionProcessor(rt: BackfillRuntime, deps: WorkflowDeps) {
     }, rt.cancelPollMs ?? 1_000);
     try {
       if ((await rt.redis.exists(keys.cancel)) === 1) return { cancelled: true };
-      // A rollback's desired value falls back to v1's answer at the cutover
-      // (DESIGN.md section 12): the base's keys TEMP lacks are appended to
-      // TEMP first, so the engine below is the same for every run. Done
-      // again on a resumed attempt, it appends nothing new.
-      if (d.baseTopic)
-        await mergeBaseIntoTemp(rt.kafka, {
-          baseTopic: d.baseTopic,
-          tempTopic: d.tempTopic,
-          partition: d.partition,
-          signal: abort.signal,
-        });
       return await runBackfillPartition(
         {
           kafka: rt.kafka,

@@ -24,7 +24,14 @@ export function queueNames(namespace = 'evolve'): QueueNames {
   };
 }
 
-export type StepName = 'develop' | 'deploy' | 'rollback' | 'cleanup' | 'snapshot' | 'expire';
+export type StepName =
+  | 'develop'
+  | 'deploy'
+  | 'rollback'
+  | 'cleanup'
+  | 'snapshot'
+  | 'expire'
+  | 'merge';
 
 /** The reconcile loop's scheduler id on its queue. */
 const RECONCILE_SCHEDULER = 'reconcile';
@@ -42,8 +49,6 @@ export interface PartitionJobData {
   cutover: number;
   partitions: number;
   mode: 'full' | 'refresh-only';
-  /** A rollback's v1 snapshot: where a key TEMP lacks gets its value. */
-  baseTopic?: string;
 }
 
 export interface BackfillJobData {

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Evolution } from '../evolution/evolution.js';
 import {
-  keepingNeed,
   mayNeedStep,
   neededStep,
+  sideNeeds,
   type NeededStep,
 } from '../evolution/workflow/needed-step.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
@@ -66,8 +66,8 @@ export function reconcileProcessor(deps: WorkflowDeps, queues: EvolveQueues, o: 
             await index.forget(id);
             continue;
           }
-          // The lifecycle's step, and what keeps v1's answers for a rollback beside it.
-          for (const need of [neededStep(ev), keepingNeed(ev, deps.clock.now())]) {
+          // The lifecycle's step, and what runs beside it (keeping v1's answers, a rollback's merge).
+          for (const need of [neededStep(ev), ...sideNeeds(ev, deps.clock.now())]) {
             const queued = need && (await ensureJob(deps, queues, o, ev, need));
             if (queued) result.queued.push(queued);
           }
@@ -81,10 +81,6 @@ export function reconcileProcessor(deps: WorkflowDeps, queues: EvolveQueues, o: 
     }
     return result;
   };
-}
-
-function isKeeping(need: NeededStep): boolean {
-  return need.kind === 'step' && (need.name === 'snapshot' || need.name === 'expire');
 }
 
 function sameNeed(a: NeededStep | undefined, b: NeededStep): boolean {
@@ -111,8 +107,8 @@ async function ensureJob(
     // so a record that still needs it means the job ended without moving it on.
     const again = await deps.evolutions.get(ev.id);
     if (!again) return undefined;
-    const still = isKeeping(need) ? keepingNeed(again, deps.clock.now()) : neededStep(again);
-    if (!sameNeed(still, need)) return undefined;
+    const still = [neededStep(again), ...sideNeeds(again, deps.clock.now())];
+    if (!still.some((n) => sameNeed(n, need))) return undefined;
     await job?.remove();
   } else if (state !== 'unknown') {
     return undefined;

@@ -10,7 +10,8 @@ import { runCleanup, cleanupGaveUp } from '../evolution/workflow/run-cleanup.js'
 import { runRollback } from '../evolution/workflow/run-rollback.js';
 import { runSnapshot, snapshotGaveUp } from '../evolution/workflow/run-snapshot.js';
 import { expireGaveUp, runExpire } from '../evolution/workflow/run-expire.js';
-import { keepingNeed } from '../evolution/workflow/needed-step.js';
+import { mergeGaveUp, runMergeBase } from '../evolution/workflow/run-merge-base.js';
+import { sideNeeds } from '../evolution/workflow/needed-step.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 import { RedisKeys } from '../store/redis-keys.js';
 import type { EvolveQueues, StepJobData, StepName } from './evolve-queues.js';
@@ -24,6 +25,7 @@ const RUN: Record<StepName, (deps: WorkflowDeps, id: string) => Promise<Evolutio
   cleanup: runCleanup,
   snapshot: runSnapshot,
   expire: runExpire,
+  merge: runMergeBase,
 };
 
 /**
@@ -32,7 +34,7 @@ const RUN: Record<StepName, (deps: WorkflowDeps, id: string) => Promise<Evolutio
  * they run without the evolution's step lease, so a long copy never makes
  * a cleanup wait on it.
  */
-const UNLEASED: ReadonlySet<StepName> = new Set<StepName>(['snapshot', 'expire']);
+const UNLEASED: ReadonlySet<StepName> = new Set<StepName>(['snapshot', 'expire', 'merge']);
 
 export interface StepLeaseOptions {
   redis: Redis;
@@ -90,9 +92,11 @@ export function stepProcessor(
       const ev = await run(guarded, id);
       if (ev.status === 'SHADOW_RUNNING' || ev.status === 'LIVE')
         await queues.watch(ev.id, observeEveryMs);
-      // Right after the deploy: v1's answers are copied before compaction can drop them.
-      const keeping = job.name === 'deploy' ? keepingNeed(ev, deps.clock.now()) : undefined;
-      if (keeping?.kind === 'step') await queues.step(keeping.name, ev.id);
+      // Right after the deploy: v1's answers are copied before compaction can
+      // drop them, and a rollback's base is merged into its TEMP.
+      if (job.name === 'deploy')
+        for (const need of sideNeeds(ev, deps.clock.now()))
+          if (need.kind === 'step') await queues.step(need.name as StepName, ev.id);
       return { status: ev.status };
     } catch (err) {
       const definitive = isDefinitiveError(err);
@@ -122,6 +126,7 @@ async function handOver(
   try {
     if (step === 'snapshot') return await snapshotGaveUp(deps, id, err);
     if (step === 'expire') return await expireGaveUp(deps, id, err);
+    if (step === 'merge') return await mergeGaveUp(deps, id, err);
     return step === 'cleanup'
       ? await cleanupGaveUp(deps, id, err, { retried: !definitive })
       : await giveUp(deps, id, step, err, { retried: !definitive });

@@ -3,6 +3,7 @@ import type { PartitionOffset } from '../evolution/evolution.js';
 import type { KafkaPort } from '../evolution/ports/kafka-port.js';
 import { copyBelowCutover, type CopyBelowCutoverInput } from './copy-below-cutover.js';
 import { TopicMissingError } from './kafka-errors.js';
+import { mergeBaseIntoTemp } from './merge-base-into-temp.js';
 import type { TopicAdmin } from './topic-admin.js';
 
 /** The domain's KafkaPort over TopicAdmin (which keeps the registry of what we created). */
@@ -55,6 +56,26 @@ export class KafkaClusterPort implements KafkaPort {
 
   async copyBelowCutover(input: CopyBelowCutoverInput): Promise<{ records: number }> {
     return copyBelowCutover({ kafka: this.kafka, admin: this.admin }, input);
+  }
+
+  /** Every partition at once: each reads and appends only its own. */
+  async mergeBaseIntoTemp(input: {
+    baseTopic: string;
+    tempTopic: string;
+    partitions: readonly number[];
+  }): Promise<{ appended: number; baseKeys: number; tempKeys: number }> {
+    const results = await Promise.all(
+      input.partitions.map((partition) =>
+        mergeBaseIntoTemp(this.kafka, {
+          baseTopic: input.baseTopic,
+          tempTopic: input.tempTopic,
+          partition,
+        }),
+      ),
+    );
+    const sum = (k: 'appended' | 'baseKeys' | 'tempKeys') =>
+      results.reduce((n, r) => n + r[k], 0);
+    return { appended: sum('appended'), baseKeys: sum('baseKeys'), tempKeys: sum('tempKeys') };
   }
 
   async registerConsumerGroups(groupIds: readonly string[]): Promise<void> {

@@ -8,6 +8,7 @@ import {
   expectProductionIsV1FromScratch,
   OWNER,
   untilKept,
+  untilMerged,
 } from '../support/rollback-steps.js';
 import { until } from '../support/until.js';
 import { WorkerChild, workerEnv } from '../support/worker-child.js';
@@ -27,12 +28,12 @@ describe('rollback with the worker killed during the snapshot copy', () => {
     v1Ready: (records) => records.length >= 20_000,
   });
   const workers: WorkerChild[] = [];
+  // One worker at a time: ready once it listens on the steps queue.
   const startWorker = async (label: string) => {
-    const before = await w.rt.queues.steps.getWorkersCount();
     const child = await WorkerChild.start(
       label,
       workerEnv(w.rt),
-      async () => (await w.rt.queues.steps.getWorkersCount()) > before,
+      async () => (await w.rt.queues.steps.getWorkersCount()) > 0,
     );
     workers.push(child);
     return child;
@@ -56,13 +57,23 @@ describe('rollback with the worker killed during the snapshot copy', () => {
       30_000,
       20,
     );
-    first.kill();
+    await first.killAndWait();
     const atKill = await w.rt.workflow.evolutions.load(evolved.id);
     expect(atKill.v1Snapshot?.completedAt, 'the copy ended before the kill').toBeUndefined();
     console.log(`[rollback-crash] worker A SIGKILLed during the copy into ${topic}`);
 
-    await startWorker('B');
-    const kept = await untilKept(w, evolved.id, 120_000);
+    await until(
+      'worker A gone from the queue',
+      async () => ((await w.rt.queues.steps.getWorkersCount()) === 0 ? true : undefined),
+      30_000,
+    );
+    const second = await startWorker('B');
+    const kept = await untilKept(w, evolved.id, 120_000).catch(async (err: Error) => {
+      const job = await w.rt.queues.steps.getJobState(`snapshot-${evolved.id}`);
+      throw new Error(
+        `${err.message}; snapshot job ${job}; worker B said:\n${second.output.slice(-20).join('\n')}`,
+      );
+    });
     console.log(`[rollback-crash] worker B copied ${kept.v1Snapshot!.records} records`);
 
     await sendOrders(w.ordersTopic, makeOrders('late', 2_000, 30_000, 9));
@@ -72,6 +83,7 @@ describe('rollback with the worker killed during the snapshot copy', () => {
       channel: 'C0EVOLVE',
     });
     const live = await approveToLive(w, started);
+    await untilMerged(w, live.id);
     await w.rt.service.startBackfill(w.pipelineName, OWNER, { rate: 20_000 });
     const done = await untilStatus(w.rt, live.id, 'COMPLETED', 300_000);
     expect(done.backfill?.report?.conflicts).toBe(0);
@@ -79,5 +91,5 @@ describe('rollback with the worker killed during the snapshot copy', () => {
     console.log(
       `[rollback-crash] production equals v1 from scratch: ${result.keys} keys; rollback backfill ${JSON.stringify(done.backfill?.report)}`,
     );
-  });
+  }, 600_000);
 });

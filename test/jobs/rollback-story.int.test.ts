@@ -9,6 +9,7 @@ import {
   expectProductionIsV1FromScratch,
   OWNER,
   untilKept,
+  untilMerged,
 } from '../support/rollback-steps.js';
 
 /**
@@ -20,9 +21,13 @@ import {
  * customers v2 had deleted.
  */
 describe('rollback after go-live: production back to v1, the output topic to v1â€™s answers', () => {
-  const orders = [...onlyCancelledOrders(), ...makeOrders('o', 1200, 80)];
+  // Before the cutover: 300 customers. After it, orders only for the first 40 of them, so most
+  // customers' v1 answer exists only below the cutover (the snapshot is what restores them).
+  const early = [...onlyCancelledOrders(), ...makeOrders('o', 600, 300)];
+  const later = (prefix: string, count: number, seed: number) =>
+    makeOrders(prefix, count, 40, seed);
   const w = useOrdersWorld('rb', {
-    orders: orders.slice(0, 400),
+    orders: early,
     v1Ready: (records) => records.length >= 40,
   });
 
@@ -32,7 +37,7 @@ describe('rollback after go-live: production back to v1, the output topic to v1â
     expect(evolved.v1Snapshot?.topic).toBe(`${w.revenueTopic}.evolve.${evolved.id}.v1`);
     const kept = await untilKept(w, evolved.id);
     console.log(`[rollback] v1 kept: ${kept.v1Snapshot!.records} records in ${kept.v1Snapshot!.topic}`);
-    await sendOrders(w.ordersTopic, orders.slice(400, 700));
+    await sendOrders(w.ordersTopic, later('p', 150, 3));
     await w.rt.service.startBackfill(w.pipelineName, OWNER, { rate: 5000 });
     const v2Done = await untilStatus(w.rt, evolved.id, 'COMPLETED');
     expect(v2Done.backfill?.report?.deleted).toBeGreaterThanOrEqual(3);
@@ -40,7 +45,7 @@ describe('rollback after go-live: production back to v1, the output topic to v1â
     expect(underV2.get(JSON.stringify({ customer_id: 'gone0' }))).toBeNull();
 
     // A day later: more input, then the rollback.
-    await sendOrders(w.ordersTopic, orders.slice(700, 900));
+    await sendOrders(w.ordersTopic, later('q', 100, 5));
     const started = await w.rt.service.rollback({
       pipeline: w.pipelineName,
       actor: OWNER,
@@ -62,11 +67,14 @@ describe('rollback after go-live: production back to v1, the output topic to v1â
       evolved.v1.hash,
     );
 
-    // Backfill with input still arriving while it runs.
+    // Refused until v1's answers are merged into TEMP, then with input still arriving while it runs.
+    const merged = await untilMerged(w, live.id);
+    console.log(`[rollback] merged into TEMP: ${merged.rollbackOf!.merged} keys`);
+    expect(merged.rollbackOf!.merged).toBeGreaterThan(100);
     await w.rt.service.startBackfill(w.pipelineName, OWNER, { rate: 5000 });
-    await sendOrders(w.ordersTopic, orders.slice(900, 1000));
+    await sendOrders(w.ordersTopic, later('r', 50, 7));
     const done = await untilStatus(w.rt, live.id, 'COMPLETED');
-    await sendOrders(w.ordersTopic, orders.slice(1000));
+    await sendOrders(w.ordersTopic, later('s', 50, 11));
     expect(done.backfill?.report?.conflicts).toBe(0);
     expect(
       (await withAdmin((a) => a.listTopics())).includes(done.shadow.tempTopic),
@@ -79,7 +87,7 @@ describe('rollback after go-live: production back to v1, the output topic to v1â
         orders: 2,
       });
     console.log(
-      `[rollback] production equals v1 from scratch: ${result.keys} keys (the ${3} customers v2 deleted are back); rollback backfill ${JSON.stringify(done.backfill?.report)}`,
+      `[rollback] production equals v1 from scratch: ${result.keys} keys, the 3 customers v2 deleted back; rollback backfill ${JSON.stringify(done.backfill?.report)}`,
     );
   });
 });

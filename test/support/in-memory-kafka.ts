@@ -93,6 +93,15 @@ export class InMemoryKafka implements KafkaPort {
     return { records };
   }
 
+  /** Merges made, as [base, TEMP]. */
+  readonly merges: [string, string][] = [];
+
+  async mergeBaseIntoTemp(input: { baseTopic: string; tempTopic: string }) {
+    if (!this.topics.has(input.baseTopic)) throw new Error(`topic ${input.baseTopic} missing`);
+    this.merges.push([input.baseTopic, input.tempTopic]);
+    return { appended: 1, baseKeys: 2, tempKeys: 1 };
+  }
+
   async startOffsets(topic: string): Promise<PartitionOffset[]> {
     const t = this.topics.get(topic);
     if (!t) throw new Error(`topic ${topic} missing`);

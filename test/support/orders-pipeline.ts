@@ -60,7 +60,14 @@ export async function createOrdersTopics(ordersTopic: string, revenueTopic: stri
 
 /** Keyed by order id, as the demo's generator writes them. */
 export async function sendOrders(topic: string, orders: readonly Order[]): Promise<void> {
-  await withProducer((p) =>
-    p.send({ topic, messages: orders.map((o) => ({ key: o.order_id, value: JSON.stringify(o) })) }),
-  );
+  // In sends of at most 5,000: one request of more would pass the broker's message size limit.
+  await withProducer(async (p) => {
+    for (let i = 0; i < orders.length; i += 5_000)
+      await p.send({
+        topic,
+        messages: orders
+          .slice(i, i + 5_000)
+          .map((o) => ({ key: o.order_id, value: JSON.stringify(o) })),
+      });
+  });
 }

@@ -113,3 +113,16 @@ function sameJson(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
 }
+
+/** Until a rollback that went live has v1's answers merged into its TEMP (its backfill may start). */
+export async function untilMerged(w: OrdersWorld, id: string, timeoutMs = 60_000): Promise<Evolution> {
+  return until(
+    `v1's answers merged into the TEMP of ${id}`,
+    async () => {
+      const ev = await w.rt.workflow.evolutions.load(id);
+      if (ev.rollbackOf?.mergeError) throw new Error(`merge failed: ${ev.rollbackOf.mergeError}`);
+      return ev.rollbackOf?.mergedAt !== undefined ? ev : undefined;
+    },
+    timeoutMs,
+  );
+}

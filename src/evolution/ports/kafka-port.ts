@@ -31,6 +31,16 @@ export interface KafkaPort {
     signal?: AbortSignal;
     onProgress?: (copied: number, total: number) => void;
   }): Promise<{ records: number }>;
+  /**
+   * A rollback's generalised desired value, made concrete: appends to TEMP
+   * the base's last record of every key TEMP never saw (not tombstones),
+   * partition for partition. TEMP must be static. Correct to run again.
+   */
+  mergeBaseIntoTemp(input: {
+    baseTopic: string;
+    tempTopic: string;
+    partitions: readonly number[];
+  }): Promise<{ appended: number; baseKeys: number; tempKeys: number }>;
   /** Earliest offsets still in the log, per partition. */
   startOffsets(topic: string): Promise<PartitionOffset[]>;
   /** Refuses any name that is not one of ours (invariant 8). */

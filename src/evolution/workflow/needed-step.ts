@@ -1,7 +1,7 @@
 import type { Evolution } from '../evolution.js';
 import { isActiveStatus } from '../evolution-status.js';
 
-export type StepJobName = 'develop' | 'deploy' | 'cleanup' | 'snapshot' | 'expire';
+export type StepJobName = 'develop' | 'deploy' | 'cleanup' | 'snapshot' | 'expire' | 'merge';
 
 /** The work an evolution waits for in its current state: a step job, or a backfill run's flow. */
 export type NeededStep = { kind: 'step'; name: StepJobName } | { kind: 'backfill'; runId: string };
@@ -48,6 +48,23 @@ export function keepingNeed(ev: Evolution, now: number): NeededStep | undefined 
   return kept.completedAt === undefined && kept.error === undefined
     ? { kind: 'step', name: 'snapshot' }
     : undefined;
+}
+
+/**
+ * A rollback that went live merges its base (the v1 snapshot) into its
+ * TEMP before its backfill may start: every partition at once, so no
+ * partition's run records TEMP's end before its merge is done.
+ */
+export function baseNeed(ev: Evolution): NeededStep | undefined {
+  const origin = ev.rollbackOf;
+  if (!origin || !ev.cutover || ev.status !== 'LIVE') return undefined;
+  if (origin.mergedAt !== undefined || origin.mergeError !== undefined) return undefined;
+  return { kind: 'step', name: 'merge' };
+}
+
+/** Everything queued beside the lifecycle: keeping v1, and a rollback's merge. */
+export function sideNeeds(ev: Evolution, now: number): NeededStep[] {
+  return [keepingNeed(ev, now), baseNeed(ev)].filter((n): n is NeededStep => n !== undefined);
 }
 
 /**

@@ -3,7 +3,12 @@ import { runDeploy } from '../../../src/evolution/workflow/run-deploy.js';
 import { runDevelop } from '../../../src/evolution/workflow/run-develop.js';
 import { runExpire } from '../../../src/evolution/workflow/run-expire.js';
 import { runSnapshot } from '../../../src/evolution/workflow/run-snapshot.js';
-import { keepingNeed, mayNeedStep } from '../../../src/evolution/workflow/needed-step.js';
+import {
+  baseNeed,
+  keepingNeed,
+  mayNeedStep,
+} from '../../../src/evolution/workflow/needed-step.js';
+import { runMergeBase } from '../../../src/evolution/workflow/run-merge-base.js';
 import { newEvolution } from '../../../src/evolution/new-evolution.js';
 import { rollbackOrigin } from '../../../src/evolution/rollback-policy.js';
 import { approvedWorld } from '../../support/workflow-world.js';
@@ -151,5 +156,47 @@ describe('keeping v1 for a rollback', () => {
       `restored from no savepoint, not from S1 (${ev.savepoints.s1!.location}); it was cancelled.`,
     );
     expect(w.flink.running().map((j) => j.jobId)).toEqual([ev.v2JobId]);
+  });
+
+  it('merges the base into the rollback’s TEMP after its deploy, and only then allows its backfill', async () => {
+    const w = await liveWorld();
+    await runSnapshot(w.deps, w.evolution.id);
+    const ev = await w.store.transition(w.evolution.id, { type: 'complete' }, 'U0OWNER1');
+    const created = await w.store.create(
+      newEvolution({
+        pipeline: await w.pipelines.load('revenue'),
+        v2Sql: ev.v1.sql,
+        requester: 'U0OWNER1',
+        slack: { channel: 'C0EVOLVE' },
+        clock: w.clock,
+        rollbackOf: rollbackOrigin(ev),
+      }),
+    );
+    let rollback = await runDevelop(w.deps, created.id);
+    expect(baseNeed(rollback)).toBeUndefined();
+    rollback = await w.store.transition(
+      rollback.id,
+      { type: 'requestApproval', shownSqlHash: rollback.v2.hash, ttlMs: 60_000 },
+      'U0OWNER1',
+    );
+    rollback = await w.store.transition(
+      rollback.id,
+      { type: 'approve', shownSqlHash: rollback.v2.hash },
+      'U0APPR1',
+    );
+    rollback = await runDeploy(w.deps, rollback.id);
+    expect(rollback.status).toBe('LIVE');
+    expect(baseNeed(rollback)).toEqual({ kind: 'step', name: 'merge' });
+    const backfill = { type: 'startBackfill', runId: 'r1', rate: 10, mode: 'full' } as const;
+    await expect(w.store.transition(rollback.id, backfill, 'U0OWNER1')).rejects.toThrow(
+      "v1's answers at the cutover are still being merged into its TEMP",
+    );
+    const merged = await runMergeBase(w.deps, rollback.id);
+    expect(w.kafka.merges).toEqual([[ev.v1Snapshot!.topic, rollback.shadow.tempTopic]]);
+    expect(merged.rollbackOf?.mergedAt).toBe(w.clock.now());
+    expect(baseNeed(merged)).toBeUndefined();
+    expect((await w.store.transition(rollback.id, backfill, 'U0OWNER1')).status).toBe(
+      'BACKFILLING',
+    );
   });
 });
