@@ -243,7 +243,7 @@ export function registerEvolveVerbs(program: Command): void {
     .option('--no-wait', 'return once queued')
     .action((pipeline: string, o: { as?: string; channel?: string; wait: boolean }) =>
       withContext(async (c) => {
-        const actor = await actorOf(c, o, pipeline, 'develop');
+        const actor = await actorOf(c, o, pipeline, 'rollback');
         const channel =
           o.channel ?? (await c.runtime.service.pipelineNamed(pipeline)).slackChannel ?? '';
         const ev = await c.runtime.service.rollback({ pipeline, actor, channel });
@@ -275,9 +275,14 @@ export function registerEvolveVerbs(program: Command): void {
         const production = productionNow(ev);
         if (production) await c.names.say(productionLine(production));
         if (ev.rollbackOf)
-          await c.names.say(`a rollback of ${ev.rollbackOf.evolutionId}: v2 is its v1, restored from S1`);
+          await c.names.say(
+            `a rollback of ${ev.rollbackOf.evolutionId}: v2 is its v1, restored from S1`,
+          );
         const rollback = rollbackWindowText(ev, Date.now());
-        if (rollback) await c.names.say(rollback);
+        if (rollback)
+          await c.names.say(
+            `${rollback.text}${rollback.open ? ` (evolve rollback ${ev.pipeline} --as <owner>)` : ''}`,
+          );
         if (ev.status === 'AWAITING_APPROVAL')
           for (const line of warningLines(ev.approval?.warnings)) await c.names.say(line);
         const thread = await c.threadLog.read(ev.id);

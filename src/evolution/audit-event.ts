@@ -7,7 +7,7 @@ export interface AuditEvent {
   evolutionId: string;
   pipeline: string;
   actor: string;
-  /** An action type, or 'develop' for the creation of an evolution. */
+  /** An action type, or 'develop' / 'rollback' for the creation of an evolution. */
   action: string;
   /** Undefined for a creation. */
   before?: EvolutionStatus;
@@ -25,16 +25,17 @@ export interface AuditEvent {
   changes?: FieldChange[];
 }
 
-/** The audit event for the creation of an evolution ('develop'). */
+/** The audit event for the creation of an evolution ('develop', or 'rollback' for a rollback). */
 export function creationAudit(
   evolution: { id: string; pipeline: string; requester: string; status: EvolutionStatus },
   at: number,
+  verb: 'develop' | 'rollback' = 'develop',
 ): AuditEvent {
   return {
     evolutionId: evolution.id,
     pipeline: evolution.pipeline,
     actor: evolution.requester,
-    action: 'develop',
+    action: verb,
     after: evolution.status,
     accepted: true,
     at,

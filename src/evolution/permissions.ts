@@ -14,10 +14,19 @@ export interface Who {
  * (the system actor) may do anything but approve; approval decisions go
  * through decideApproval. Throws PermissionDeniedError.
  */
-export function assertMayAct(pipeline: Pipeline, action: ActionType | 'develop', who: Who): void {
-  const authority = action === 'develop' ? 'owner' : ACTION_AUTHORITY[action];
+export function assertMayAct(
+  pipeline: Pipeline,
+  action: ActionType | 'develop' | 'rollback',
+  who: Who,
+): void {
+  const authority =
+    action === 'develop' || action === 'rollback' ? 'owner' : ACTION_AUTHORITY[action];
   const label =
-    action === 'develop' ? 'start an evolution (/evolve develop)' : ACTION_LABELS[action];
+    action === 'develop'
+      ? 'start an evolution (/evolve develop)'
+      : action === 'rollback'
+        ? 'roll production back (/evolve rollback)'
+        : ACTION_LABELS[action];
   if (isSystemActor(who.actor)) {
     if (authority === 'approver') {
       throw new PermissionDeniedError(

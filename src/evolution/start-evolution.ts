@@ -44,14 +44,17 @@ export async function startEvolution(
   deps: StartEvolutionDeps,
   input: NewEvolutionInput & {
     actorGroups?: readonly string[];
+    /** `rollback` when the start is a rollback (/evolve rollback), for the audit and messages. */
+    verb?: 'develop' | 'rollback';
     /** Why this start is refused beyond permission (a rollback's refusal): audited like any. */
     refusal?: { code: ErrorCode; message: string };
   },
 ): Promise<Evolution> {
   const evolution = newEvolution(input);
-  const audit = creationAudit(evolution, input.clock.now());
+  const verb = input.verb ?? 'develop';
+  const audit = creationAudit(evolution, input.clock.now(), verb);
   try {
-    assertMayAct(input.pipeline, 'develop', {
+    assertMayAct(input.pipeline, verb, {
       actor: input.requester,
       actorGroups: input.actorGroups,
     });

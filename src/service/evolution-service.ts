@@ -336,6 +336,7 @@ export class EvolutionService {
           ...(input.actor.origin ? { origin: input.actor.origin } : {}),
           slack: { channel: input.channel },
           clock: this.w.clock,
+          verb: 'rollback' as const,
           ...(refusal
             ? { refusal: { code: 'ROLLBACK_REFUSED' as const, message: refusal } }
             : { rollbackOf: rollbackOrigin(target!) }),

@@ -213,3 +213,41 @@ describe('/evolve diff: the same facts titled as a diff', () => {
     expect(JSON.stringify(request.blocks)).not.toMatch(/={10}/);
   });
 });
+
+describe('a rollback in Slack', () => {
+  const target = 'ev-mf0target-abc123';
+  const rollback = () => ({
+    ...anEvolutionIn('AWAITING_APPROVAL', clock),
+    rollbackOf: { evolutionId: target, savepoint: 'file:/s1', baseTopic: 'out.evolve.x.v1' },
+  });
+
+  it('asks to roll back, says it is a rollback, and shows the diff from production back to v1', () => {
+    const ev = rollback();
+    const msg = approvalMessage({ evolution: ev, now: clock.now() });
+    const text = JSON.stringify(msg.blocks);
+    expect(msg.text).toBe(
+      `Approval needed: roll ${ev.pipeline} back to the v1 of ${target} (${ev.id})`,
+    );
+    expect(text).toContain('*Roll back `' + ev.pipeline + '`?*');
+    expect(text).toContain(':rewind: *This is a rollback* of `' + target + '`');
+    expect(text).toContain('--- v1.sql');
+    expect(checkMessageLimits(msg.text, msg.blocks)).toBeUndefined();
+  });
+
+  it('names the rollback on its status card, and the window on the evolution it reverses', () => {
+    const card = statusCard({ evolution: rollback(), now: clock.now() });
+    expect(JSON.stringify(card.blocks)).toContain(`rollback of ${target}`);
+    const live = {
+      ...anEvolutionIn('COMPLETED', clock),
+      v1Snapshot: { topic: 'out.evolve.x.v1', until: clock.now() + 3_600_000, completedAt: 1 },
+    };
+    expect(JSON.stringify(statusCard({ evolution: live, now: clock.now() }).blocks)).toContain(
+      `rollback possible until ${new Date(clock.now() + 3_600_000).toISOString()} (` +
+        '`/evolve rollback ' +
+        live.pipeline +
+        '`)',
+    );
+    const ended = statusCard({ evolution: live, now: clock.now() + 3_600_000 });
+    expect(JSON.stringify(ended.blocks)).toContain('rollback window ended');
+  });
+});

@@ -50,6 +50,7 @@ describe('Bolt HTTP receiver: /evolve acks within 3 s while the service is slow'
     ['resume revenue', 'resumeBackfill'],
     ['cancel revenue', 'cancelBackfill'],
     ['abort revenue', 'abort'],
+    ['rollback revenue', 'rollback'],
     ['history revenue', 'history'],
   ] as const)(
     '`/evolve %s` acks before %s returns, then replies ephemeral',

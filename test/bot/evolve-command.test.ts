@@ -43,6 +43,7 @@ describe('parseEvolveCommand', () => {
     ['cancel revenue', { verb: 'cancel', pipeline: 'revenue' }],
     ['abort revenue', { verb: 'abort', pipeline: 'revenue' }],
     ['complete revenue', { verb: 'complete', pipeline: 'revenue' }],
+    ['rollback revenue', { verb: 'rollback', pipeline: 'revenue' }],
     ['history orders_v-2', { verb: 'history', pipeline: 'orders_v-2' }],
   ])('parses %j', (text, expected) => {
     expect(parseEvolveCommand(text)).toEqual(expected);

@@ -5,6 +5,7 @@ import { readAll, withAdmin } from '../support/kafka-test-client.js';
 import { makeOrders } from '../support/orders-pipeline.js';
 import { useOrdersWorld } from '../support/orders-world.js';
 import { until } from '../support/until.js';
+import { untilKept } from '../support/rollback-steps.js';
 
 /**
  * `evolve complete` from the CLI, as its own process, on the real stack: an
@@ -73,5 +74,34 @@ describe('complete without a backfill (CLI process, real Flink and Kafka)', () =
     expect(status.out).toContain(`evolution ${ev.id}: Completed`);
     expect(status.out).toMatch(/production runs v2 \w+ as job \w+ since .*, approved by @U0APPR1/);
     expect(status.out).not.toMatch(/<@U|\/evolve /);
+
+    // A day later v2 is found wrong: the rollback, from the CLI. Who may: owners only.
+    const kept = await untilKept(world, ev.id);
+    const seen = await runEvolve(['status', pipelineName], env);
+    expect(seen.out).toContain(
+      `rollback possible until ${new Date(kept.v1Snapshot!.until).toISOString()} (evolve rollback ${pipelineName} --as <owner>)`,
+    );
+    const refused = await runEvolve(['rollback', pipelineName, '--as', 'U0APPR1'], env);
+    expect(refused.code, refused.out).not.toBe(0);
+    expect(refused.out).toContain('cannot roll production back (evolve rollback)');
+    const rolled = await runEvolve(
+      ['rollback', pipelineName, '--as', 'U0OWNER1', '--no-wait'],
+      env,
+    );
+    expect(rolled.code, rolled.out).toBe(0);
+    const rollback = await rt.workflow.evolutions.activeFor(pipelineName);
+    expect(rollback?.rollbackOf?.evolutionId).toBe(ev.id);
+    expect(rolled.out).toContain(`rollback ${rollback!.id} of ${ev.id} started`);
+    await untilStatus(rt, rollback!.id, 'SHADOW_RUNNING');
+    const history = await runEvolve(['history', pipelineName], env);
+    expect(history.out).toContain(`rollback of ${ev.id}`);
+    expect(history.out).toContain(`rolled back by ${rollback!.id}`);
+    expect(history.out).toMatch(/U0APPR1.* rollback refused: /);
+    await runEvolve(['abort', pipelineName, '--as', 'U0OWNER1'], env);
+    await until('the rollback cleaned up', async () =>
+      (await rt.workflow.evolutions.load(rollback!.id)).cleanupEndedAt !== undefined
+        ? true
+        : undefined,
+    );
   });
 });

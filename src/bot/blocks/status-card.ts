@@ -77,7 +77,12 @@ export function statusCard({
     );
   }
   const rollback = rollbackWindowText(ev, now);
-  if (rollback) blocks.push(context(`:rewind: ${escapeMrkdwn(rollback)}`));
+  if (rollback)
+    blocks.push(
+      context(
+        `:rewind: ${escapeMrkdwn(rollback.text)}${rollback.open ? ` (\`/evolve rollback ${ev.pipeline}\`)` : ''}`,
+      ),
+    );
   const production = productionNow(ev);
   if (production) blocks.push(context(productionText(production)));
   else if (ev.rollbackJobId)
@@ -242,4 +247,3 @@ function backfillButtons(evolutionId: string, paused: boolean): ActionsBlock {
 function context(text: string): KnownBlock {
   return { type: 'context', elements: [{ type: 'mrkdwn', text }] };
 }
-
