@@ -11,27 +11,6 @@ export interface KafkaPort {
     evolutionId: string,
   ): Promise<{ topic: string; partitions: number; created: boolean }>;
   /**
-   * Creates `<output>.evolve.<evolution-id>.v1` for v1's answers at the
-   * cutover: compacted, PROD's partition count. Idempotent.
-   */
-  createV1SnapshotTopic(
-    outputTopic: string,
-    evolutionId: string,
-  ): Promise<{ topic: string; partitions: number; created: boolean }>;
-  /** Refuses any name that is not a snapshot topic of ours; a missing topic is fine. */
-  deleteV1SnapshotTopic(name: string): Promise<void>;
-  /**
-   * Copies PROD's records below the cutover, partition for partition, into
-   * the snapshot topic (tombstones too). Correct to run again from the start.
-   */
-  copyBelowCutover(input: {
-    outputTopic: string;
-    snapshotTopic: string;
-    cutover: PartitionOffset[];
-    signal?: AbortSignal;
-    onProgress?: (copied: number, total: number) => void;
-  }): Promise<{ records: number }>;
-  /**
    * A rollback's generalised desired value, made concrete: appends to TEMP
    * the base's last record of every key TEMP never saw (not tombstones),
    * partition for partition. TEMP must be static. Correct to run again.
@@ -41,8 +20,6 @@ export interface KafkaPort {
     tempTopic: string;
     partitions: readonly number[];
   }): Promise<{ appended: number; baseKeys: number; tempKeys: number }>;
-  /** Earliest offsets still in the log, per partition. */
-  startOffsets(topic: string): Promise<PartitionOffset[]>;
   /** Refuses any name that is not one of ours (invariant 8). */
   deleteTempTopic(name: string): Promise<void>;
   topicExists(name: string): Promise<boolean>;

@@ -12,8 +12,23 @@ import { runMergeBase } from '../../../src/evolution/workflow/run-merge-base.js'
 import { newEvolution } from '../../../src/evolution/new-evolution.js';
 import { rollbackOrigin } from '../../../src/evolution/rollback-policy.js';
 import { approvedWorld } from '../../support/workflow-world.js';
+import type { Evolution } from '../../../src/evolution/evolution.js';
 
 const DAY = 24 * 3600_000;
+
+/** A rollback evolution of `ev`, as the service creates one (not through it: no Redis here). */
+async function rollbackOf(w: Awaited<ReturnType<typeof approvedWorld>>, ev: Evolution) {
+  return w.store.create(
+    newEvolution({
+      pipeline: await w.pipelines.load('revenue'),
+      v2Sql: ev.v1.sql,
+      requester: 'U0OWNER1',
+      slack: { channel: 'C0EVOLVE' },
+      clock: w.clock,
+      rollbackOf: rollbackOrigin(ev),
+    }),
+  );
+}
 
 async function liveWorld(windowMs: number | undefined = 7 * DAY) {
   const w = await approvedWorld();
@@ -88,17 +103,7 @@ describe('keeping v1 for a rollback', () => {
     const w = await liveWorld(DAY);
     await runSnapshot(w.deps, w.evolution.id);
     const ev = await w.store.transition(w.evolution.id, { type: 'complete' }, 'U0OWNER1');
-    const pipeline = await w.pipelines.load('revenue');
-    const rollback = await w.store.create(
-      newEvolution({
-        pipeline,
-        v2Sql: ev.v1.sql,
-        requester: 'U0OWNER1',
-        slack: { channel: 'C0EVOLVE' },
-        clock: w.clock,
-        rollbackOf: rollbackOrigin(ev),
-      }),
-    );
+    const rollback = await rollbackOf(w, ev);
     await w.store.update(ev.id, (await w.store.load(ev.id)).version, (cur) => ({
       ...cur,
       rolledBackBy: rollback.id,
@@ -112,17 +117,7 @@ describe('keeping v1 for a rollback', () => {
     const w = await liveWorld();
     await runSnapshot(w.deps, w.evolution.id);
     const ev = await w.store.transition(w.evolution.id, { type: 'complete' }, 'U0OWNER1');
-    const pipeline = await w.pipelines.load('revenue');
-    const rollback = await w.store.create(
-      newEvolution({
-        pipeline,
-        v2Sql: ev.v1.sql,
-        requester: 'U0OWNER1',
-        slack: { channel: 'C0EVOLVE' },
-        clock: w.clock,
-        rollbackOf: rollbackOrigin(ev),
-      }),
-    );
+    const rollback = await rollbackOf(w, ev);
     expect(rollback.rollbackOf).toEqual({
       evolutionId: ev.id,
       savepoint: ev.savepoints.s1!.location,
@@ -139,16 +134,7 @@ describe('keeping v1 for a rollback', () => {
     const w = await liveWorld();
     await runSnapshot(w.deps, w.evolution.id);
     const ev = await w.store.transition(w.evolution.id, { type: 'complete' }, 'U0OWNER1');
-    const rollback = await w.store.create(
-      newEvolution({
-        pipeline: await w.pipelines.load('revenue'),
-        v2Sql: ev.v1.sql,
-        requester: 'U0OWNER1',
-        slack: { channel: 'C0EVOLVE' },
-        clock: w.clock,
-        rollbackOf: rollbackOrigin(ev),
-      }),
-    );
+    const rollback = await rollbackOf(w, ev);
     w.flink.restoredFrom = async () => undefined;
     const failed = await runDevelop(w.deps, rollback.id);
     expect(failed.status).toBe('FAILED');
@@ -162,16 +148,7 @@ describe('keeping v1 for a rollback', () => {
     const w = await liveWorld();
     await runSnapshot(w.deps, w.evolution.id);
     const ev = await w.store.transition(w.evolution.id, { type: 'complete' }, 'U0OWNER1');
-    const created = await w.store.create(
-      newEvolution({
-        pipeline: await w.pipelines.load('revenue'),
-        v2Sql: ev.v1.sql,
-        requester: 'U0OWNER1',
-        slack: { channel: 'C0EVOLVE' },
-        clock: w.clock,
-        rollbackOf: rollbackOrigin(ev),
-      }),
-    );
+    const created = await rollbackOf(w, ev);
     let rollback = await runDevelop(w.deps, created.id);
     expect(baseNeed(rollback)).toBeUndefined();
     rollback = await w.store.transition(
