@@ -17,10 +17,14 @@ type Reply = {
   progress?: StampedEvent;
 };
 
-/** BENCH_CPU_PROFILE_DIR=<dir> writes a CPU profile of every worker process there. */
+/**
+ * BENCH_CPU_PROFILE_DIR=<dir> writes a CPU profile of every worker process
+ * there; BENCH_WORKER_FLAGS adds node/V8 flags to them (e.g. a GC setting).
+ */
 function workerFlags(): string[] {
   const dir = process.env.BENCH_CPU_PROFILE_DIR;
-  return ['--expose-gc', ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])];
+  const extra = (process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean);
+  return ['--expose-gc', ...extra, ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])];
 }
 
 export class BenchWorkers {
