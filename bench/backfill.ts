@@ -223,7 +223,7 @@ async function main(): Promise<void> {
       group: `${prefix}-baseline`,
     });
     workers = await BenchWorkers.start(WORKERS);
-    const client = await clientProduce(workers);
+    const clientBefore = await clientProduce(workers);
     await workers.stop();
     const memory = await memoryProbe(tempTopic);
     // Fresh processes for the engine, as workers that just started: RSS growth is measured from their start.
@@ -241,7 +241,16 @@ async function main(): Promise<void> {
       rate: THROTTLE_RATE,
       keys: Math.round(THROTTLE_RATE * 11),
     });
-    report({ kcat, base, client, memory, ours, throttled, loadBefore, loadAfter });
+    await workers.stop();
+    // Once more after the engine: the load of other work on this machine moves within a run,
+    // and the ceiling is the faster of the two passes.
+    workers = await BenchWorkers.start(WORKERS);
+    const clientAfter = await clientProduce(workers);
+    const client = [clientBefore, clientAfter].reduce((a, b) =>
+      b.written / b.seconds > a.written / a.seconds ? b : a,
+    );
+    const clientRuns = [clientBefore, clientAfter].map((c) => Math.round(c.written / c.seconds));
+    report({ kcat, base, client, clientRuns, memory, ours, throttled, loadBefore, loadAfter });
   } finally {
     await workers?.stop();
     await cleanUp(tempTopic);
@@ -252,6 +261,7 @@ function report(r: {
   kcat: KcatLimit | { skipped: string };
   base: Awaited<ReturnType<typeof kafkajsBaseline>>;
   client: { seconds: number; written: number };
+  clientRuns: number[];
   memory: Awaited<ReturnType<typeof memoryProbe>>;
   ours: Awaited<ReturnType<typeof engine>>;
   throttled: Awaited<ReturnType<typeof throttledPass>>;
@@ -294,6 +304,7 @@ function report(r: {
     limit: 'skipped' in kcat ? { skipped: kcat.skipped } : roundAll(kcat),
     ratioToLimit: limitSeconds === undefined ? null : round(limitSeconds / ours.seconds),
     clientProduceRecordsPerSec: Math.round(client.written / client.seconds),
+    clientProduceRuns: r.clientRuns,
     emitToClientProduce: round(rate('emit') / (client.written / client.seconds)),
     baselineSeconds: round(base.seconds, 1),
     baselineWritten: base.written,
@@ -321,7 +332,7 @@ function report(r: {
       `limit      ${round(kcat.seconds, 1)} s with kcat (read ${round(kcat.readSeconds, 1)}, produce ${round(kcat.produceSeconds, 1)}, re-read ${round(kcat.rereadSeconds, 1)}); ours/limit ${figures.ratioToLimit} (goal >= 0.5)`,
     );
   console.log(
-    `client     kafkajs alone produces ${figures.clientProduceRecordsPerSec} rec/s; emit/that ${figures.emitToClientProduce} (goal >= 0.8)`,
+    `client     kafkajs alone produces ${figures.clientProduceRecordsPerSec} rec/s (best of ${r.clientRuns.join(', ')}); emit/that ${figures.emitToClientProduce} (goal >= 0.8)`,
   );
   console.log(
     `baseline   kafkajs Maps ${figures.baselineSeconds} s, wrote ${base.written}; ratio ${figures.ratioToBaseline}`,
