@@ -8,8 +8,11 @@
  * do. In the same run, on the same topics:
  * - the limit: kcat (librdkafka) reads PROD and TEMP to their ends, produces
  *   the planned records with acks=all, re-reads them (bench/backfill-kcat.ts);
- * - the client's ceiling: the same worker processes produce the planned
- *   records with kafkajs exactly as the emitter sends them, nothing else;
+ * - the client's ceiling: other worker processes produce the planned
+ *   records with kafkajs exactly as the emitter sends them, nothing else,
+ *   before and after the engine (the faster pass counts);
+ * - RSS per key of the index: fresh workers index a quarter, then all, of
+ *   their partitions (memoryProbe);
  * - the kafkajs baseline: one process, both topics into Maps, write the diff;
  * - a short throttled pass over two workers (bench/backfill-throttled.ts).
  * Topics are deleted at the end. The last line is one JSON object.
@@ -162,7 +165,6 @@ async function memoryProbe(tempTopic: string) {
       perProcess,
       wholeGrowth: sum(1, (p) => p.rssGrowth),
       wholeKeys: sum(1, (p) => p.keys),
-      indexBytesPerKey: sum(1, (p) => p.indexBytes) / sum(1, (p) => p.keys),
     };
   } finally {
     await workers.stop();
