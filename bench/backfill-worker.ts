@@ -7,6 +7,7 @@
 import { Kafka, Partitioners, logLevel, type Message, type Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { BackfillCheckpoints } from '../src/kafka/backfill-checkpoint.js';
+import { indexPartition } from '../src/kafka/backfill-planner.js';
 import { sendInBatches } from '../src/kafka/backfill-emitter.js';
 import {
   runBackfillPartition,
@@ -40,7 +41,28 @@ export interface ProduceTask {
   chunkSize: number;
 }
 
-export type WorkerTask = EngineTask | ProduceTask;
+/** Index-only passes at two sizes in one fresh process, for the RSS slope per key. */
+export interface MemoryTask {
+  op: 'memory';
+  prodTopic: string;
+  tempTopic: string;
+  partitions: number[];
+  /** Per partition: PROD and TEMP offsets [start, end) of the whole data set. */
+  prod: Array<{ start: number; end: number }>;
+  temp: Array<{ start: number; end: number }>;
+  /** The first pass indexes this fraction of every partition's offsets. */
+  fraction: number;
+}
+
+export interface MemoryPass {
+  keys: number;
+  /** Peak RSS during the pass minus RSS when the process was ready (after a full GC). */
+  rssGrowth: number;
+  /** Bytes of the index's typed arrays and key arena. */
+  indexBytes: number;
+}
+
+export type WorkerTask = EngineTask | ProduceTask | MemoryTask;
 
 /** A progress event of the engine, stamped with the wall clock (comparable across processes). */
 export type StampedEvent = BackfillProgressEvent & { at: number };
@@ -157,8 +179,58 @@ async function produce(t: ProduceTask): Promise<{ start: number; end: number; wr
   return { start, end, written };
 }
 
+/**
+ * Two index passes in this (fresh) process, partitions of the worker at once
+ * as the engine indexes them: a fraction of every partition, then all of it.
+ * Both peaks are taken from the same starting RSS, so their difference over
+ * the difference in keys is what each key adds, and what the first pass
+ * grew beyond its keys' share is the per-process cost of indexing at all
+ * (heap grown by decoding, fetch buffers, compiled code).
+ */
+async function memory(t: MemoryTask): Promise<MemoryPass[]> {
+  gc();
+  const rss0 = process.memoryUsage().rss;
+  const pass = async (fraction: number): Promise<MemoryPass> => {
+    let peak = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    try {
+      const indexes = await Promise.all(
+        t.partitions.map((p) => {
+          const cut = (r: { start: number; end: number }) =>
+            r.start + Math.round((r.end - r.start) * fraction);
+          return indexPartition(kafka, {
+            prodTopic: t.prodTopic,
+            tempTopic: t.tempTopic,
+            partition: p,
+            prodStart: t.prod[p]!.start,
+            prodEnd: cut(t.prod[p]!),
+            tempStart: t.temp[p]!.start,
+            tempEnd: cut(t.temp[p]!),
+            cutover: Infinity,
+            mode: 'full',
+            groupPrefix: 'bench-memory',
+          });
+        }),
+      );
+      peak = Math.max(peak, process.memoryUsage().rss);
+      return {
+        keys: indexes.reduce((a, x) => a + x.table.size, 0),
+        rssGrowth: peak - rss0,
+        indexBytes: indexes.reduce((a, x) => a + x.bytes, 0),
+      };
+    } finally {
+      clearInterval(sampler);
+      gc();
+    }
+  };
+  const first = await pass(t.fraction);
+  const whole = await pass(1);
+  return [first, whole];
+}
+
 async function run(task: WorkerTask): Promise<unknown> {
   if (task.op === 'engine') return engine(task);
+  if (task.op === 'memory') return memory(task);
   if (task.op === 'prepare-produce') return prepareProduce(task);
   return produce(task);
 }

@@ -17,6 +17,16 @@ type Reply = {
   progress?: StampedEvent;
 };
 
+/**
+ * BENCH_CPU_PROFILE_DIR=<dir> writes a CPU profile of every worker process
+ * there; BENCH_WORKER_FLAGS adds node/V8 flags to them (e.g. a GC setting).
+ */
+function workerFlags(): string[] {
+  const dir = process.env.BENCH_CPU_PROFILE_DIR;
+  const extra = (process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean);
+  return ['--expose-gc', ...extra, ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])];
+}
+
 export class BenchWorkers {
   private nextId = 0;
   private readonly waiting = new Map<
@@ -31,7 +41,7 @@ export class BenchWorkers {
     const children: ChildProcess[] = [];
     const ready: Promise<void>[] = [];
     for (let w = 0; w < count; w++) {
-      const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', workerFile], {
+      const child = spawn(process.execPath, [...workerFlags(), '--import', 'tsx', workerFile], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         env: process.env,
       });

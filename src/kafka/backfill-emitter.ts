@@ -74,9 +74,10 @@ export async function emitPlan(
     partition: ctx.partition,
     from: ctx.prodEnd,
     groupPrefix: 'evolve-tail',
-    // Each tail reads at least our own last chunk: buffer that much so fetching never stalls on a pause.
     highWater: Math.max(2_000, 2 * ctx.chunkSize),
     maxBytesPerPartition: EMIT_FETCH_BYTES,
+    // The tail reads back every record we write; only v2's writes matter to it.
+    keep: (_offset, key, headers) => key !== null && !isBackfillRecord(headers),
   });
   let temp: PartitionScanner | undefined;
   const run = { progress, tail, plan, emittedInRun: 0, size: 0 };
@@ -91,9 +92,11 @@ export async function emitPlan(
         partition: ctx.partition,
         from: offsets[i]!,
         groupPrefix: 'evolve-values',
-        // Prefetch the next chunks' TEMP records (planned keys are a fraction of TEMP) while one is sent.
-        highWater: Math.max(2_000, 4 * ctx.chunkSize),
+        // Prefetch the next two chunks' records while one is sent.
+        highWater: Math.max(2_000, 2 * ctx.chunkSize),
         maxBytesPerPartition: EMIT_FETCH_BYTES,
+        // Planned keys are about a third of TEMP: the rest is dropped as it arrives.
+        keep: (offset) => contains(offsets, offset),
       });
       const values = temp;
       await emitSegment(ctx, run, async (size) => {
@@ -296,6 +299,11 @@ async function readAt(
     signal,
   );
   return found;
+}
+
+function contains(sorted: Float64Array, value: number): boolean {
+  const i = firstAbove(sorted, value) - 1;
+  return i >= 0 && sorted[i] === value;
 }
 
 function firstAbove(sorted: Float64Array, position: number): number {

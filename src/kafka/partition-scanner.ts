@@ -31,6 +31,14 @@ export interface PartitionScannerOptions {
   maxBytesPerPartition?: number;
   /** Records buffered ahead of the reader before fetching pauses. */
   highWater?: number;
+  /**
+   * Records the reader wants; the others are dropped as they arrive, so they
+   * are neither buffered, counted against `highWater`, nor kept alive until
+   * the reader gets to them (the position still moves past them). The
+   * emitter's TEMP reader wants only planned offsets, its tail only v2's
+   * writes: most of what both read.
+   */
+  keep?: (offset: number, key: Buffer | null, headers: IHeaders | undefined) => boolean;
 }
 
 /**
@@ -71,6 +79,7 @@ export class PartitionScanner {
     readonly partition: number,
     from: number,
     private readonly highWater: number,
+    private readonly keep: PartitionScannerOptions['keep'],
   ) {
     this.fetched = from;
   }
@@ -97,6 +106,7 @@ export class PartitionScanner {
       partition,
       from,
       options.highWater ?? 2_000,
+      options.keep,
     );
     await scanner.start();
     return scanner;
@@ -182,9 +192,11 @@ export class PartitionScanner {
         partitionsConsumedConcurrently: 1,
         eachBatch: async ({ batch }) => {
           if (batch.partition !== partition) return;
+          const keep = this.keep;
           for (const m of batch.messages) {
             const offset = Number(m.offset);
             if (offset < this.fetched) continue;
+            if (keep !== undefined && !keep(offset, m.key ?? null, m.headers)) continue;
             this.buffer.push({
               offset,
               key: m.key ?? null,

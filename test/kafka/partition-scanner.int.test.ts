@@ -52,6 +52,38 @@ describe('PartitionScanner', () => {
     expect(records[7]!.value).toBeNull();
   });
 
+  it('drops what keep refuses as it arrives, and still reads to the end of the range past it', async () => {
+    const topic = uniqueName('scan-keep');
+    topics.push(topic);
+    await createTopic(kafka, topic, 1);
+    await produce(
+      kafka,
+      topic,
+      Array.from({ length: 12 }, (_, i) => ({
+        key: `k${i}`,
+        value: `v${i}`,
+        partition: 0,
+        headers: i % 3 === 0 ? { mine: 'yes' } : {},
+      })),
+    );
+    const scanner = await PartitionScanner.open(kafka, {
+      topic,
+      partition: 0,
+      from: 0,
+      highWater: 2,
+      // Neither records with the header nor offset 4: the last records of the range are refused.
+      keep: (offset, _key, headers) => headers?.mine === undefined && offset !== 4 && offset < 10,
+    });
+    try {
+      const seen: number[] = [];
+      await scanner.readTo(12, (records) => void seen.push(...records.map((r) => r.offset)));
+      expect(seen).toEqual([1, 2, 5, 7, 8]);
+      expect(scanner.position).toBe(12);
+    } finally {
+      await scanner.close();
+    }
+  });
+
   it('returns at once for an empty range', async () => {
     const topic = uniqueName('scan-empty');
     topics.push(topic);
