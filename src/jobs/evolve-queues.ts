@@ -25,13 +25,7 @@ export function queueNames(namespace = 'evolve'): QueueNames {
 }
 
 export type StepName =
-  | 'develop'
-  | 'deploy'
-  | 'rollback'
-  | 'cleanup'
-  | 'snapshot'
-  | 'expire'
-  | 'merge';
+  'develop' | 'deploy' | 'rollback' | 'cleanup' | 'snapshot' | 'expire' | 'merge';
 
 /** The reconcile loop's scheduler id on its queue. */
 const RECONCILE_SCHEDULER = 'reconcile';

@@ -73,8 +73,7 @@ export class KafkaClusterPort implements KafkaPort {
         }),
       ),
     );
-    const sum = (k: 'appended' | 'baseKeys' | 'tempKeys') =>
-      results.reduce((n, r) => n + r[k], 0);
+    const sum = (k: 'appended' | 'baseKeys' | 'tempKeys') => results.reduce((n, r) => n + r[k], 0);
     return { appended: sum('appended'), baseKeys: sum('baseKeys'), tempKeys: sum('tempKeys') };
   }
 

@@ -1,11 +1,7 @@
 import type { Evolution } from '../evolution/evolution.js';
 import type { PartitionOffset } from '../evolution/evolution.js';
 import type { Pipeline } from '../evolution/pipeline.js';
-import {
-  rollbackRefusal,
-  rollbackTarget,
-  truncatedInput,
-} from '../evolution/rollback-policy.js';
+import { rollbackRefusal, rollbackTarget, truncatedInput } from '../evolution/rollback-policy.js';
 import type { WorkflowDeps } from '../evolution/workflow/workflow-deps.js';
 
 export interface RollbackPlan {

@@ -231,6 +231,8 @@ describe('a rollback in Slack', () => {
     expect(text).toContain('*Roll back `' + ev.pipeline + '`?*');
     expect(text).toContain(':rewind: *This is a rollback* of `' + target + '`');
     expect(text).toContain('--- v1.sql');
+    expect(text).toContain('Roll back production?');
+    expect(text).toContain('If it does not start, v2 is restarted automatically.');
     expect(checkMessageLimits(msg.text, msg.blocks)).toBeUndefined();
   });
 

@@ -8,7 +8,9 @@ import {
 import { aPipeline } from '../support/pipeline-fixture.js';
 
 const NOW = Date.UTC(2026, 11, 7);
-const pipeline = aPipeline({ production: { sql: 'v2', sqlHash: 'h2', flinkJobId: 'f'.repeat(32) } });
+const pipeline = aPipeline({
+  production: { sql: 'v2', sqlHash: 'h2', flinkJobId: 'f'.repeat(32) },
+});
 
 function wentLive(over: Partial<Evolution> = {}): Evolution {
   return {
@@ -33,22 +35,38 @@ function wentLive(over: Partial<Evolution> = {}): Evolution {
 describe('rollbackRefusal', () => {
   it('allows the newest evolution that went live, within its window, with S1 and its snapshot', () => {
     expect(rollbackRefusal(pipeline, wentLive(), undefined, NOW)).toBeUndefined();
-    expect(rollbackRefusal(pipeline, wentLive({ status: 'LIVE' }), wentLive({ status: 'LIVE' }), NOW)).toBeUndefined();
+    expect(
+      rollbackRefusal(pipeline, wentLive({ status: 'LIVE' }), wentLive({ status: 'LIVE' }), NOW),
+    ).toBeUndefined();
   });
 
   it.each([
     ['no evolution went live', undefined, 'has no evolution that went live'],
-    ['window ended', wentLive({ v1Snapshot: { topic: 'x', until: NOW } }), 'The rollback window of ev-live ended at'],
-    ['snapshot still copying', wentLive({ v1Snapshot: { topic: 'x', until: NOW + 1 } }), 'are still being copied'],
+    [
+      'window ended',
+      wentLive({ v1Snapshot: { topic: 'x', until: NOW } }),
+      'The rollback window of ev-live ended at',
+    ],
+    [
+      'snapshot still copying',
+      wentLive({ v1Snapshot: { topic: 'x', until: NOW + 1 } }),
+      'are still being copied',
+    ],
     ['no snapshot kept', wentLive({ v1Snapshot: undefined }), 'went live without keeping'],
     ['S1 missing', wentLive({ savepoints: {} }), 'has no savepoint S1'],
-    ['production moved on', wentLive({ v2: { sql: 'x', hash: 'other' } }), 'no longer runs the v2 of ev-live'],
+    [
+      'production moved on',
+      wentLive({ v2: { sql: 'x', hash: 'other' } }),
+      'no longer runs the v2 of ev-live',
+    ],
   ])('refuses: %s', (_what, target, text) => {
     expect(rollbackRefusal(pipeline, target, undefined, NOW)).toContain(text);
   });
 
   it('allows a new try after a rollback that was aborted', () => {
-    expect(rollbackRefusal(pipeline, wentLive({ rolledBackBy: 'ev-r' }), undefined, NOW)).toBeUndefined();
+    expect(
+      rollbackRefusal(pipeline, wentLive({ rolledBackBy: 'ev-r' }), undefined, NOW),
+    ).toBeUndefined();
   });
 
   it('refuses while another evolution is in progress', () => {

@@ -69,7 +69,9 @@ describe('rollback refusals', () => {
         (err: Error) => err.message,
       );
     console.log(`[rollback-refusals] inputs truncated: ${truncated}`);
-    expect(truncated).toMatch(/Input topic .* partition \d now starts at offset \d+, but v1 had read at most up to \d+/);
+    expect(truncated).toMatch(
+      /Input topic .* partition \d now starts at offset \d+, but v1 had read at most up to \d+/,
+    );
     expect((await w.rt.workflow.evolutions.listByPipeline(w.pipelineName)).length).toBe(before);
     const audit = await w.rt.service.history(w.pipelineName);
     expect(audit.audit.some((e) => e.code === 'ROLLBACK_REFUSED' && !e.accepted)).toBe(true);
@@ -84,7 +86,9 @@ describe('rollback refusals', () => {
       120_000,
     );
     expect(expired.v1Snapshot!.disposedAt!).toBeGreaterThanOrEqual(expired.v1Snapshot!.until);
-    expect((await withAdmin((a) => a.listTopics())).includes(evolved.v1Snapshot!.topic)).toBe(false);
+    expect((await withAdmin((a) => a.listTopics())).includes(evolved.v1Snapshot!.topic)).toBe(
+      false,
+    );
     expect(existsSync(s1)).toBe(false);
     const late = await w.rt.service
       .rollback({ pipeline: w.pipelineName, actor: OWNER, channel: 'C0EVOLVE' })

@@ -36,7 +36,9 @@ describe('rollback after go-live: production back to v1, the output topic to v1â
     const evolved = await evolveToLive(w);
     expect(evolved.v1Snapshot?.topic).toBe(`${w.revenueTopic}.evolve.${evolved.id}.v1`);
     const kept = await untilKept(w, evolved.id);
-    console.log(`[rollback] v1 kept: ${kept.v1Snapshot!.records} records in ${kept.v1Snapshot!.topic}`);
+    console.log(
+      `[rollback] v1 kept: ${kept.v1Snapshot!.records} records in ${kept.v1Snapshot!.topic}`,
+    );
     await sendOrders(w.ordersTopic, later('p', 150, 3));
     await w.rt.service.startBackfill(w.pipelineName, OWNER, { rate: 5000 });
     const v2Done = await untilStatus(w.rt, evolved.id, 'COMPLETED');
@@ -76,9 +78,7 @@ describe('rollback after go-live: production back to v1, the output topic to v1â
     const done = await untilStatus(w.rt, live.id, 'COMPLETED');
     await sendOrders(w.ordersTopic, later('s', 50, 11));
     expect(done.backfill?.report?.conflicts).toBe(0);
-    expect(
-      (await withAdmin((a) => a.listTopics())).includes(done.shadow.tempTopic),
-    ).toBe(false);
+    expect((await withAdmin((a) => a.listTopics())).includes(done.shadow.tempTopic)).toBe(false);
     const result = await expectProductionIsV1FromScratch(w, 'story');
     const back = latestByKey(await readAll(w.revenueTopic));
     for (const gone of ['gone0', 'gone1', 'gone2'])

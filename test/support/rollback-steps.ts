@@ -34,7 +34,11 @@ export async function approveToLive(w: OrdersWorld, started: Evolution): Promise
 }
 
 /** Until the copy of v1's answers below the cutover is complete. */
-export async function untilKept(w: OrdersWorld, id: string, timeoutMs = 60_000): Promise<Evolution> {
+export async function untilKept(
+  w: OrdersWorld,
+  id: string,
+  timeoutMs = 60_000,
+): Promise<Evolution> {
   return until(
     `v1's answers of ${id} kept`,
     async () => {
@@ -87,13 +91,19 @@ export async function expectProductionIsV1FromScratch(
       return await until(
         `${w.revenueTopic} equal to v1 recomputed from scratch`,
         async () => {
-          const [prodRecords, oracle] = [await readAll(w.revenueTopic), view(await readAll(oracleTopic))];
+          const [prodRecords, oracle] = [
+            await readAll(w.revenueTopic),
+            view(await readAll(oracleTopic)),
+          ];
           const prod = view(prodRecords);
           const keys = new Set([...prod.keys(), ...oracle.keys()]);
           const differ = [...keys].filter((k) => !sameJson(prod.get(k), oracle.get(k)));
           last = differ
             .slice(0, 5)
-            .map((k) => `${k}: production ${prod.get(k) ?? 'none'}, v1 from scratch ${oracle.get(k) ?? 'none'}`)
+            .map(
+              (k) =>
+                `${k}: production ${prod.get(k) ?? 'none'}, v1 from scratch ${oracle.get(k) ?? 'none'}`,
+            )
             .join('; ');
           if (differ.length > 0 || oracle.size === 0) return undefined;
           const deleted = [...latestByKey(prodRecords)].filter(([, v]) => v === null).length;
@@ -115,7 +125,11 @@ function sameJson(a: string | undefined, b: string | undefined): boolean {
 }
 
 /** Until a rollback that went live has v1's answers merged into its TEMP (its backfill may start). */
-export async function untilMerged(w: OrdersWorld, id: string, timeoutMs = 60_000): Promise<Evolution> {
+export async function untilMerged(
+  w: OrdersWorld,
+  id: string,
+  timeoutMs = 60_000,
+): Promise<Evolution> {
   return until(
     `v1's answers merged into the TEMP of ${id}`,
     async () => {

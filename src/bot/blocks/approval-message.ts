@@ -120,6 +120,13 @@ function titleOf(input: ApprovalMessageInput): string {
   );
 }
 
+/** What Approve's confirmation says will happen. */
+function confirmText(ev: Evolution): string {
+  if (ev.rollbackOf)
+    return `v2 stops with a savepoint and the v1 of \`${ev.rollbackOf.evolutionId}\` (\`${shortHash(ev.v2.hash)}\`, restored from its S1) takes over \`${ev.pipeline}\`'s output topic. If it does not start, v2 is restarted automatically.`;
+  return `v1 stops with a savepoint and v2 \`${shortHash(ev.v2.hash)}\` takes over \`${ev.pipeline}\`'s output topic. If v2 does not start, v1 is restarted automatically.`;
+}
+
 /** After a decision the buttons give way to who decided and when, so nobody clicks a stale request. */
 export function withApprovalDecision(
   blocks: readonly KnownBlock[],
@@ -216,11 +223,11 @@ function decisionButtons(ev: Evolution): ActionsBlock {
         style: 'primary',
         value,
         confirm: {
-          title: { type: 'plain_text', text: 'Deploy v2 to production?' },
-          text: {
-            type: 'mrkdwn',
-            text: `v1 stops with a savepoint and v2 \`${shortHash(ev.v2.hash)}\` takes over \`${ev.pipeline}\`'s output topic. If v2 does not start, v1 is restarted automatically.`,
+          title: {
+            type: 'plain_text',
+            text: ev.rollbackOf ? 'Roll back production?' : 'Deploy v2 to production?',
           },
+          text: { type: 'mrkdwn', text: confirmText(ev) },
           confirm: { type: 'plain_text', text: 'Approve and deploy' },
           deny: { type: 'plain_text', text: 'Not yet' },
         },

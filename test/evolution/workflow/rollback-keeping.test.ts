@@ -3,11 +3,7 @@ import { runDeploy } from '../../../src/evolution/workflow/run-deploy.js';
 import { runDevelop } from '../../../src/evolution/workflow/run-develop.js';
 import { runExpire } from '../../../src/evolution/workflow/run-expire.js';
 import { runSnapshot } from '../../../src/evolution/workflow/run-snapshot.js';
-import {
-  baseNeed,
-  keepingNeed,
-  mayNeedStep,
-} from '../../../src/evolution/workflow/needed-step.js';
+import { baseNeed, keepingNeed, mayNeedStep } from '../../../src/evolution/workflow/needed-step.js';
 import { runMergeBase } from '../../../src/evolution/workflow/run-merge-base.js';
 import { newEvolution } from '../../../src/evolution/new-evolution.js';
 import { rollbackOrigin } from '../../../src/evolution/rollback-policy.js';
@@ -75,7 +71,10 @@ describe('keeping v1 for a rollback', () => {
     expect((await liveWorld(0)).evolution.v1Snapshot).toBeUndefined();
     const w = await approvedWorld();
     w.deps.rollbackWindowMs = 7 * DAY;
-    await w.pipelines.register({ ...(await w.pipelines.load('revenue')), rollbackWindowMs: 60_000 });
+    await w.pipelines.register({
+      ...(await w.pipelines.load('revenue')),
+      rollbackWindowMs: 60_000,
+    });
     const ev = await runDeploy(w.deps, w.evolution.id);
     expect(ev.v1Snapshot?.until).toBe(ev.cutover!.recordedAt + 60_000);
   });
@@ -83,7 +82,9 @@ describe('keeping v1 for a rollback', () => {
   it('at the window’s end disposes S1 and deletes the snapshot topic, once', async () => {
     const w = await liveWorld(DAY);
     const ev = await runSnapshot(w.deps, w.evolution.id);
-    expect(await runExpire(w.deps, ev.id)).toMatchObject({ v1Snapshot: { topic: ev.v1Snapshot!.topic } });
+    expect(await runExpire(w.deps, ev.id)).toMatchObject({
+      v1Snapshot: { topic: ev.v1Snapshot!.topic },
+    });
     expect(w.flink.disposed).toEqual([]);
 
     w.clock.advance(DAY);
