@@ -324,7 +324,6 @@ export class EvolutionService {
    */
   async rollback(input: { pipeline: string; actor: Actor; channel: string }): Promise<Evolution> {
     const pipeline = await this.w.pipelines.load(input.pipeline);
-    const plan = await planRollback(this.w, pipeline);
     const start = (target: Evolution | undefined, refusal?: string) =>
       startEvolution(
         { evolutions: this.w.evolutions, audit: this.w.audit },
@@ -342,10 +341,13 @@ export class EvolutionService {
             : { rollbackOf: rollbackOrigin(target!) }),
         },
       );
+    // Permission before Kafka is asked anything: a stranger's request is
+    // refused (and audited) by the same path as any start.
+    if (!isPrincipalMember(pipeline.owners, input.actor.id, input.actor.groups))
+      return start(undefined, 'not an owner');
+    const plan = await planRollback(this.w, pipeline);
     const target = plan.target;
-    const owner = isPrincipalMember(pipeline.owners, input.actor.id, input.actor.groups);
-    // Refused (and audited) by the same path as any start, before anything changes.
-    if (!owner || plan.refusal || !target) return start(target, plan.refusal ?? 'no target');
+    if (plan.refusal || !target) return start(target, plan.refusal ?? 'no target');
     if (target.status === 'BACKFILLING') await this.cancel(pipeline.name, input.actor);
     if (target.status !== 'COMPLETED') await this.complete(pipeline.name, input.actor);
     let ev = await start(target);

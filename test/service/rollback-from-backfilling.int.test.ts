@@ -61,6 +61,20 @@ describe('rollback of an evolution whose backfill is running', () => {
     const backfilling = await rt.service.startBackfill(name, LIVE_OWNER, { rate: 1 });
     expect(backfilling.status).toBe('BACKFILLING');
 
+    // A stranger is refused before Kafka is asked anything, and nothing changes.
+    const kafkaFor = rt.workflow.kafkaFor;
+    let kafkaAsked = 0;
+    rt.workflow.kafkaFor = (p) => {
+      kafkaAsked++;
+      return kafkaFor(p);
+    };
+    await expect(
+      rt.service.rollback({ pipeline: name, actor: { id: 'U0STRANGER' }, channel: 'C0' }),
+    ).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    rt.workflow.kafkaFor = kafkaFor;
+    expect(kafkaAsked).toBe(0);
+    expect((await rt.workflow.evolutions.load(live.id)).status).toBe('BACKFILLING');
+
     const rollback = await rt.service.rollback({
       pipeline: name,
       actor: LIVE_OWNER,
@@ -90,6 +104,7 @@ describe('rollback of an evolution whose backfill is running', () => {
         'cancelBackfill BACKFILLING -> LIVE',
         'complete LIVE -> COMPLETED',
         'rollback - -> DEVELOPING',
+        'rollback - -> -',
       ]),
     );
   });

@@ -1,6 +1,6 @@
 import { failureText } from './failure-text.js';
 import type { Evolution } from '../evolution.js';
-import { isActiveStatus } from '../evolution-status.js';
+import { rollbackInProgress } from '../rollback-policy.js';
 import { loadPipelineFor } from '../pipeline-snapshot.js';
 import { updateLatest } from '../update-latest.js';
 import type { WorkflowDeps } from './workflow-deps.js';
@@ -18,10 +18,7 @@ export async function runExpire(deps: WorkflowDeps, evolutionId: string): Promis
   let ev = await deps.evolutions.load(evolutionId);
   const need = keepingNeed(ev, deps.clock.now());
   if (need?.kind !== 'step' || need.name !== 'expire' || !ev.v1Snapshot) return ev;
-  if (ev.rolledBackBy) {
-    const rollback = await deps.evolutions.get(ev.rolledBackBy);
-    if (rollback && isActiveStatus(rollback.status)) return ev;
-  }
+  if (ev.rolledBackBy && rollbackInProgress(await deps.evolutions.get(ev.rolledBackBy))) return ev;
   const kept = ev.v1Snapshot;
   const pipeline = await loadPipelineFor(deps.pipelines, ev);
   await deps.kafkaFor(pipeline).deleteV1SnapshotTopic(kept.topic);
