@@ -75,6 +75,18 @@ export class TopicAdmin {
   private generation = 0;
   /** The renewal in progress (or the last one): a call retried after it waits for it. */
   private renewing: Promise<void> | undefined;
+  /**
+   * The tail of the queue of kafkajs calls: one at a time on the client.
+   * kafkajs keeps one metadata cache per client and shares an in-flight
+   * refresh between callers whatever topics each needs; fetchTopicMetadata
+   * replaces the cache with the asked topics only. Two calls at once about
+   * different topics (two backfill partitions of one worker: one asking
+   * TEMP's ends while the other checked PROD) could each find the other's
+   * topic missing from the cache, and fetchTopicOffsets then failed with
+   * "Cannot destructure property 'partitions' of 'high.pop(...)'", spending
+   * an attempt. Admin calls take milliseconds; queueing them costs little.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly kafka: Kafka,
@@ -387,7 +399,7 @@ export class TopicAdmin {
   ): Promise<T> {
     const generation = this.generation;
     try {
-      return await fn();
+      return await this.oneAtATime(fn);
     } catch (err) {
       // Another call renewed the client under this one: it disconnects the old
       // client, and what was in flight on it fails in any way (a connection
@@ -414,6 +426,13 @@ export class TopicAdmin {
       if (isUnknownTopic(err) || !isConnectionError(err)) throw err;
       throw new KafkaUnreachableError(what, err);
     }
+  }
+
+  /** Runs `fn` once every kafkajs call queued before it has ended, however it ended. */
+  private oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private async renewClient(): Promise<void> {

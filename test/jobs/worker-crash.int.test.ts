@@ -258,7 +258,13 @@ async function backfillKill(lane: Lane, how: BackfillPoint): Promise<void> {
   const handedBack = await rt.queues.partitions.getJobs(['waiting', 'prioritized']);
   expect(handedBack.length, 'running partitions are back in the queue').toBeGreaterThan(0);
   for (const j of handedBack)
-    expect(j.attemptsMade, `p${j.data.partition} spent no attempt`).toBe(0);
+    expect(
+      j.attemptsMade,
+      `p${j.data.partition} spent no attempt (earlier failures: ${JSON.stringify(j.stacktrace)}; worker said:\n${lane.workers
+        .at(-1)!
+        .output.slice(-40)
+        .join('\n')})`,
+    ).toBe(0);
   lastKillAt.set(lane, Date.now());
   landings.push({ lane: pipeline, point: 'backfill SIGTERM', landed: where });
   await startWorker(lane);

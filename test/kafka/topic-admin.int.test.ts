@@ -1,3 +1,4 @@
+import type { Admin, Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../support/unique-name.js';
 import { TopicAdmin } from '../../src/kafka/topic-admin.js';
@@ -12,6 +13,31 @@ import { useKafkaAndRedis } from './use-kafka-and-redis.js';
 import { createdRegistry } from '../../src/store/redis-keys.js';
 
 const { kafka, redis, topics, prefixes } = useKafkaAndRedis();
+
+/** The real client, with a count of the admin calls in flight at once (across every admin it hands out). */
+function countingKafka(): { kafka: Kafka; calls: () => number; mostAtOnce: () => number } {
+  let inFlight = 0;
+  let most = 0;
+  let calls = 0;
+  const count = (admin: Admin): Admin =>
+    new Proxy(admin, {
+      get(target, name, receiver) {
+        const value: unknown = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function' || name === 'on' || name === 'logger') return value;
+        return async (...args: unknown[]) => {
+          calls++;
+          most = Math.max(most, ++inFlight);
+          try {
+            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          } finally {
+            inFlight--;
+          }
+        };
+      },
+    });
+  const counted = { admin: () => count(kafka.admin()) } as unknown as Kafka;
+  return { kafka: counted, calls: () => calls, mostAtOnce: () => most };
+}
 
 function newAdmin(): TopicAdmin {
   const prefix = uniqueName('topic-admin-test');
@@ -80,6 +106,38 @@ describe('TopicAdmin', () => {
     await deleteTopics(kafka, [other]);
     expect((await admin.snapshotOffsets(prod)).map((o) => o.partition)).toEqual([0, 1]);
     await expect(admin.partitionCount(other)).rejects.toBeInstanceOf(TopicMissingError);
+    await admin.close();
+  });
+
+  // kafkajs keeps one metadata cache per client, shares an in-flight refresh
+  // between callers whatever topics each needs, and fetchTopicMetadata
+  // replaces the cache with the asked topics only. Two backfill partitions of
+  // one worker, one asking TEMP's ends while the other checked PROD, failed
+  // an attempt with "Cannot destructure property 'partitions' of
+  // 'high.pop(...)'". So the calls go to the client one at a time.
+  it('asks kafkajs one thing at a time, however many callers ask at once', async () => {
+    const a = uniqueName('offsets-a');
+    const b = uniqueName('described-b');
+    topics.push(a, b);
+    await createTopic(kafka, a, 2);
+    await createTopic(kafka, b, 3);
+    const counted = countingKafka();
+    const prefix = uniqueName('topic-admin-test');
+    prefixes.push(prefix);
+    const admin = new TopicAdmin(counted.kafka, redis, createdRegistry(prefix));
+    for (let round = 0; round < 10; round++) {
+      const [endsA, countB, endA0, countA] = await Promise.all([
+        admin.snapshotOffsets(a),
+        admin.partitionCount(b),
+        admin.endOffset(a, 0),
+        admin.partitionCount(a),
+        admin.assertPartitionCount(b, 3),
+        admin.snapshotOffsets(b),
+      ]);
+      expect([endsA.length, countB, endA0, countA]).toEqual([2, 3, 0, 2]);
+    }
+    expect(counted.calls()).toBeGreaterThan(40);
+    expect(counted.mostAtOnce(), 'kafkajs admin calls in flight at once').toBe(1);
     await admin.close();
   });
 
