@@ -405,6 +405,36 @@ describe('trust boundary through the real bot (signed HTTP, fake Slack Web API, 
     expect(injected).toContain('&lt;!channel&gt;');
   });
 
+  it('/evolve rollback on the real bot: a stranger and an approver are refused before anything is asked, the owner is told there is nothing to roll back', async () => {
+    const name = uniqueName('rollback').toLowerCase();
+    await bot.runtime.service.registerFromFile(
+      aPipeline({
+        name,
+        flink: { restUrl: flink.url, gatewayUrl: flink.url },
+        kafka: { outputTopic: 'rollback-out', keyFormat: 'json' },
+        owners: [OWNER],
+        approvers: [APPROVER],
+      }),
+    );
+    const before = flink.requests.length;
+    const stranger = await command(`rollback ${name}`, STRANGER);
+    const approver = await command(`rollback ${name}`, APPROVER);
+    const owner = await command(`rollback ${name}`, OWNER);
+    console.log(`[trust] rollback by a stranger: "${stranger.split('\n')[0]}"`);
+    console.log(`[trust] rollback by the owner, nothing live: "${owner.split('\n')[0]}"`);
+    expect(stranger).toMatch(/is not an owner of pipeline/);
+    expect(approver).toMatch(/is not an owner of pipeline/);
+    expect(owner).toContain(`Pipeline '${name}' has no evolution that went live`);
+    expect(flink.requests.length - before, 'Flink heard nothing').toBe(0);
+    const audit = await bot.runtime.workflow.audit.list(name);
+    expect(audit.filter((a) => a.action === 'rollback').map((a) => [a.actor, a.accepted])).toEqual([
+      [STRANGER, false],
+      [APPROVER, false],
+      [OWNER, false],
+    ]);
+    expect(await bot.runtime.workflow.evolutions.listByPipeline(name, 5)).toEqual([]);
+  });
+
   // Last: everything the bot sent to Slack over the whole file (Web API
   // calls with their arguments, response_url posts), including the develop
   // and register forms, SQL checks and refusals above.
