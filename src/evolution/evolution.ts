@@ -169,6 +169,13 @@ export interface RollbackOrigin {
   merged?: number;
   /** Why the merge could not be done (the backfill is refused with it). */
   mergeError?: string;
+  /**
+   * The reversed evolution's backfill had not finished when the rollback was
+   * asked ('running': the request cancelled it; 'not-run': it was LIVE). The
+   * request completed it all the same, so a rollback that ends without going
+   * live leaves keys v2 has not written since that cutover as they were.
+   */
+  unfinishedBackfill?: 'running' | 'not-run';
 }
 
 /** An input topic's end offsets when v1 was stopped: S1's positions are at or below them. */

@@ -69,13 +69,48 @@ export function truncatedInput(
   return undefined;
 }
 
-/** What the rollback evolution restores from. */
+/** What the rollback evolution restores from; `target` as it stood when the rollback was asked. */
 export function rollbackOrigin(target: Evolution): RollbackOrigin {
+  const unfinished =
+    target.status === 'BACKFILLING' ? 'running' : target.status === 'LIVE' ? 'not-run' : undefined;
   return {
     evolutionId: target.id,
     savepoint: target.savepoints.s1!.location!,
     baseTopic: target.v1Snapshot!.topic,
+    ...(unfinished ? { unfinishedBackfill: unfinished } : {}),
   };
+}
+
+/** States of a rollback in which production still runs (or returns to) the reversed evolution's v2. */
+const V2_STILL_SERVES = new Set([
+  'DEVELOPING',
+  'SHADOW_RUNNING',
+  'AWAITING_APPROVAL',
+  'DEPLOY_FAILED',
+  'ROLLED_BACK',
+  'ABORTED',
+]);
+
+/**
+ * What a rollback that ends without going live leaves behind when its
+ * request ended the reversed evolution's backfill unfinished: said where it
+ * fails, is aborted or returns to v2, with both ways on. Empty otherwise.
+ */
+export function unfinishedBackfillNote(
+  rollback: Pick<Evolution, 'pipeline' | 'status' | 'rollbackOf'>,
+): string {
+  const origin = rollback.rollbackOf;
+  if (!origin?.unfinishedBackfill || !V2_STILL_SERVES.has(rollback.status)) return '';
+  const p = rollback.pipeline;
+  const ev = origin.evolutionId;
+  const how =
+    origin.unfinishedBackfill === 'running'
+      ? 'was cancelled by this rollback request'
+      : 'had not run when this rollback was asked';
+  return (
+    ` Production keeps the v2 of ${ev}, whose backfill ${how}: keys v2 has not written since its cutover may still hold v1's answers from before it.` +
+    ` To return to v1, remove what stopped this rollback and /evolve rollback ${p} again; to keep v2, /evolve develop ${p} with v2's SQL and backfill it.`
+  );
 }
 
 /** Whether the rollback evolution of `target` (if any) still uses what the target keeps. */

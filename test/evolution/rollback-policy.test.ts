@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Evolution } from '../../src/evolution/evolution.js';
 import {
+  rollbackOrigin,
   rollbackRefusal,
   rollbackTarget,
   truncatedInput,
+  unfinishedBackfillNote,
 } from '../../src/evolution/rollback-policy.js';
 import { aPipeline } from '../support/pipeline-fixture.js';
 
@@ -97,5 +99,34 @@ describe('truncatedInput', () => {
   it('allows an input that still holds every record from there', () => {
     const starts = new Map([['orders', [{ partition: 0, offset: '400' }]]]);
     expect(truncatedInput(recorded, starts, 'ev-live')).toBeUndefined();
+  });
+});
+
+describe('a rollback asked before the backfill finished', () => {
+  it('records whether the request cancelled a running backfill or found none run', () => {
+    expect(rollbackOrigin(wentLive({ status: 'BACKFILLING' })).unfinishedBackfill).toBe('running');
+    expect(rollbackOrigin(wentLive({ status: 'LIVE' })).unfinishedBackfill).toBe('not-run');
+    expect(rollbackOrigin(wentLive()).unfinishedBackfill).toBeUndefined();
+  });
+
+  it('says so, with both ways on, where the rollback ends and v2 keeps serving', () => {
+    const rollbackOf = rollbackOrigin(wentLive({ status: 'BACKFILLING' }));
+    const rollback = { pipeline: pipeline.name, rollbackOf };
+    for (const status of ['DEVELOPING', 'AWAITING_APPROVAL', 'ABORTED', 'ROLLED_BACK'] as const)
+      expect(unfinishedBackfillNote({ ...rollback, status })).toBe(
+        ` Production keeps the v2 of ev-live, whose backfill was cancelled by this rollback request: keys v2 has not written since its cutover may still hold v1's answers from before it. To return to v1, remove what stopped this rollback and /evolve rollback ${pipeline.name} again; to keep v2, /evolve develop ${pipeline.name} with v2's SQL and backfill it.`,
+      );
+    // Live, v1 serves: the reversed evolution's backfill no longer matters.
+    for (const status of ['LIVE', 'BACKFILLING', 'COMPLETED', 'DEPLOYING'] as const)
+      expect(unfinishedBackfillNote({ ...rollback, status })).toBe('');
+    const backfilled = { ...rollback, rollbackOf: rollbackOrigin(wentLive()) };
+    expect(unfinishedBackfillNote({ ...backfilled, status: 'ABORTED' })).toBe('');
+    expect(
+      unfinishedBackfillNote({
+        pipeline: pipeline.name,
+        status: 'ABORTED',
+        rollbackOf: rollbackOrigin(wentLive({ status: 'LIVE' })),
+      }),
+    ).toContain('whose backfill had not run when this rollback was asked');
   });
 });

@@ -46,6 +46,10 @@ describe('rollback refusals', () => {
       expect(failed.error?.message).toContain(
         `v1 could not be restored from S1 (${evolved.savepoints.s1!.location})`,
       );
+      // The request completed the LIVE evolution before its backfill ran: said, with the ways on.
+      expect(failed.error?.message).toContain(
+        `Production keeps the v2 of ${evolved.id}, whose backfill had not run when this rollback was asked`,
+      );
     } finally {
       await rename(`${s1}.away`, s1);
     }

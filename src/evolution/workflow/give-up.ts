@@ -2,6 +2,7 @@ import { dataText } from '../user-text.js';
 import type { Evolution } from '../evolution.js';
 import { SYSTEM_ACTOR } from '../evolution-action.js';
 import { isTerminalStatus } from '../evolution-status.js';
+import { unfinishedBackfillNote } from '../rollback-policy.js';
 import { actionError } from './step-error.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
@@ -24,7 +25,8 @@ export async function giveUp(
   const what = (options.retried ?? true) ? 'could not finish after repeated retries' : 'failed';
   const say = (cause: string) =>
     `${step} ${what}: ${cause} ` +
-    `The evolution was ${ev.status}; check which Flink jobs are RUNNING for pipeline ${ev.pipeline} before aborting.`;
+    `The evolution was ${ev.status}; check which Flink jobs are RUNNING for pipeline ${ev.pipeline} before aborting.` +
+    unfinishedBackfillNote(ev);
   const message = say(error.message);
   const failed = await deps.evolutions.transition(
     ev.id,

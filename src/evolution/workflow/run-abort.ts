@@ -1,6 +1,7 @@
 import type { Evolution } from '../evolution.js';
 import type { TransitionOptions } from '../ports/evolution-repository.js';
 import type { WorkflowDeps } from './workflow-deps.js';
+import { unfinishedBackfillNote } from '../rollback-policy.js';
 
 /**
  * `/evolve abort`: the transition (it checks the actor and the state, and is
@@ -23,7 +24,7 @@ export async function runAbort(
   );
   await deps.notifier.postMilestone(ev, {
     kind: 'info',
-    text: `Aborted by <@${actor}>${options.reason ? ` (${options.reason})` : ''}. Stopping the shadow job and deleting ${ev.shadow.tempTopic}; production is not touched.`,
+    text: `Aborted by <@${actor}>${options.reason ? ` (${options.reason})` : ''}. Stopping the shadow job and deleting ${ev.shadow.tempTopic}; production is not touched.${unfinishedBackfillNote(ev)}`,
   });
   await deps.notifier.updateStatusCard(ev);
   return ev;

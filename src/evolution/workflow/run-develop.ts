@@ -10,6 +10,7 @@ import { lacksTaskSlot, noTaskSlotText } from '../no-task-slot.js';
 import type { FlinkPort } from '../ports/flink-port.js';
 import { plural } from '../plural.js';
 import { failureLine } from '../shadow-health.js';
+import { unfinishedBackfillNote } from '../rollback-policy.js';
 
 /**
  * Develop: TEMP topic, then the shadow job, then SHADOW_RUNNING. Safe to run
@@ -124,14 +125,17 @@ export async function runDevelop(deps: WorkflowDeps, evolutionId: string): Promi
     }
     // Waited out by the job's retries: the step resumes where it stopped.
     if (isTransientError(err)) throw err;
+    // A rollback that cannot start leaves the reversed evolution's backfill unfinished: said too.
+    const note = unfinishedBackfillNote(ev);
+    const error = actionError(err, step.current);
     const failed = await deps.evolutions.transition(
       ev.id,
-      { type: 'fail', error: actionError(err, step.current) },
+      { type: 'fail', error: { ...error, message: error.message + note } },
       SYSTEM_ACTOR,
     );
     await deps.notifier.postMilestone(failed, {
       kind: 'failed',
-      text: failureText(err, step.current),
+      text: failureText(err, step.current) + note,
     });
     await deps.notifier.updateStatusCard(failed);
     return failed;

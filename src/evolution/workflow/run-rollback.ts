@@ -10,6 +10,7 @@ import { jobName, type WorkflowDeps } from './workflow-deps.js';
 import { GONE } from './cleanup-shadow.js';
 import { loadPipelineFor } from '../pipeline-snapshot.js';
 import { lacksTaskSlot, noTaskSlotText } from '../no-task-slot.js';
+import { unfinishedBackfillNote } from '../rollback-policy.js';
 
 /**
  * After a failed deploy: make sure v2 no longer writes to production, then
@@ -83,9 +84,10 @@ export async function runRollback(deps: WorkflowDeps, evolutionId: string): Prom
     await deps.notifier.postMilestone(ev, {
       kind: 'rolledBack',
       text:
-        v1JobId === pipeline.production.flinkJobId
+        (v1JobId === pipeline.production.flinkJobId
           ? `Rolled back: v1 job ${v1JobId} kept serving production.`
-          : `Rolled back: v1 restarted from ${ev.savepoints.s1?.location} as job ${v1JobId}, RUNNING.`,
+          : `Rolled back: v1 restarted from ${ev.savepoints.s1?.location} as job ${v1JobId}, RUNNING.`) +
+        unfinishedBackfillNote(ev),
       details: { jobId: v1JobId },
     });
     await deps.notifier.updateStatusCard(ev);
