@@ -86,6 +86,8 @@ describe('rollback of an evolution whose backfill is running', () => {
       evolutionId: live.id,
       savepoint: 'file:/s1',
       baseTopic: `${prodTopic}.evolve.${live.id}.v1`,
+      // The request cancelled that backfill: a rollback ending without going live says so.
+      unfinishedBackfill: 'running',
     });
     expect(rollback.v2.sql).toBe(live.v1.sql);
     const reversed = await rt.workflow.evolutions.load(live.id);
