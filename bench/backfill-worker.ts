@@ -72,6 +72,8 @@ export interface EngineResult {
   rssBefore: number;
   peakIndexRss: number;
   peakRss: number;
+  /** CPU seconds (user + system) this worker spent on the engine: less swayed by other load than wall time. */
+  cpuSeconds: number;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -89,6 +91,7 @@ async function engine(t: EngineTask): Promise<EngineResult> {
   const checkpoints = new BackfillCheckpoints(redis, checkpointKeys(t.prefix));
   gc();
   const rssBefore = process.memoryUsage().rss;
+  const cpuBefore = process.cpuUsage();
   let peakRss = rssBefore;
   let peakIndexRss = rssBefore;
   const indexing = new Set(t.partitions);
@@ -119,7 +122,8 @@ async function engine(t: EngineTask): Promise<EngineResult> {
       ),
     );
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    return { reports, rssBefore, peakIndexRss, peakRss };
+    const cpu = process.cpuUsage(cpuBefore);
+    return { reports, rssBefore, peakIndexRss, peakRss, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
   } finally {
     clearInterval(sampler);
     await admin.close();

@@ -302,6 +302,10 @@ function report(r: {
     emitSeconds: seconds('emit'),
     verifySeconds: seconds('verify'),
     totalSeconds: round(ours.seconds, 1),
+    engineCpuSeconds: round(
+      ours.results.reduce((a, x) => a + x.cpuSeconds, 0),
+      1,
+    ),
     limitSeconds: limitSeconds === undefined ? null : round(limitSeconds, 1),
     limit: 'skipped' in kcat ? { skipped: kcat.skipped } : roundAll(kcat),
     ratioToLimit: limitSeconds === undefined ? null : round(limitSeconds / ours.seconds),
@@ -327,7 +331,9 @@ function report(r: {
   console.log(`index      ${figures.indexRecordsPerSec}   ${figures.indexSeconds}`);
   console.log(`emit       ${figures.emitRecordsPerSec}   ${figures.emitSeconds}`);
   console.log(`verify     ${figures.verifyRecordsPerSec}   ${figures.verifySeconds}`);
-  console.log(`total      ${figures.totalSeconds} s (${WORKERS} worker processes)`);
+  console.log(
+    `total      ${figures.totalSeconds} s (${WORKERS} worker processes, ${figures.engineCpuSeconds} CPU s)`,
+  );
   if ('skipped' in kcat) console.log(`limit      skipped: ${kcat.skipped}`);
   else
     console.log(

@@ -1,9 +1,10 @@
 import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
 import type { BackfillCheckpoints, PartitionProgress } from './backfill-checkpoint.js';
 import type { BackfillPlan } from './backfill-planner.js';
+import { EmitterTail } from './emitter-tail.js';
 import { BackfillAbortedError } from './kafka-errors.js';
 import { PartitionScanner, type ScannedRecord } from './partition-scanner.js';
-import { backfillHeaders, isBackfillRecord } from './record-headers.js';
+import { backfillHeaders } from './record-headers.js';
 import { chunkFor, type TokenBucket } from './token-bucket.js';
 import type { TopicAdmin } from './topic-admin.js';
 
@@ -28,7 +29,7 @@ export interface EmitContext {
 }
 
 /**
- * Fetch size of the emitter's two readers: a chunk of 5,000 200-byte records
+ * Fetch size of the emitter's TEMP reader: a chunk of 5,000 200-byte records
  * spans about 4 MB of TEMP; with 1 MB fetches, reading it took four fetch
  * round trips in a row.
  */
@@ -55,13 +56,16 @@ type NextChunk = (size: number) => Promise<Chunk | undefined>;
  * Per chunk: take its tokens (the same Redis script writes the checkpoint of
  * the chunk acknowledged before), drop keys the tail saw v2 write, and send.
  * While the chunk is in flight, the next one is read from TEMP and the tail
- * of PROD is read to its current end, so the send, the TEMP read and the
- * tail overlap instead of queueing behind each other. A v2 write landing
- * after the tail's end and before our record is the race DESIGN.md leaves
- * to verify-and-repair; the overlap widens that window by one send.
+ * of PROD catches up, so the send, the TEMP read and the tail overlap
+ * instead of queueing behind each other. The tail skips the offsets the
+ * broker acknowledged as our sends and reads only what lies between them
+ * (`EmitterTail`). A v2 write landing after what the tail has read and
+ * before our record is the race DESIGN.md leaves to verify-and-repair; the
+ * overlap widens that window by one send.
  *
  * The tail always starts at S: a resumed run rebuilt its index from [0, S),
- * so v2 writes seen by the interrupted tail must be seen again.
+ * so v2 writes seen by the interrupted tail must be seen again (and the
+ * interrupted run's acknowledged ranges are not known: they are read too).
  */
 export async function emitPlan(
   ctx: EmitContext,
@@ -69,16 +73,16 @@ export async function emitPlan(
   start: PartitionProgress,
 ): Promise<PartitionProgress> {
   const progress: PartitionProgress = { ...start };
-  const tail = await PartitionScanner.open(ctx.kafka, {
-    topic: ctx.prodTopic,
-    partition: ctx.partition,
-    from: ctx.prodEnd,
-    groupPrefix: 'evolve-tail',
-    highWater: Math.max(2_000, 2 * ctx.chunkSize),
-    maxBytesPerPartition: EMIT_FETCH_BYTES,
-    // The tail reads back every record we write; only v2's writes matter to it.
-    keep: (_offset, key, headers) => key !== null && !isBackfillRecord(headers),
-  });
+  const tail = await EmitterTail.open(
+    ctx.kafka,
+    {
+      topic: ctx.prodTopic,
+      partition: ctx.partition,
+      from: ctx.prodEnd,
+      highWater: Math.max(2_000, 2 * ctx.chunkSize),
+    },
+    (key) => plan.index.markV2Write(key),
+  );
   let temp: PartitionScanner | undefined;
   const run = { progress, tail, plan, emittedInRun: 0, size: 0 };
   try {
@@ -143,7 +147,7 @@ export async function emitPlan(
 
 interface EmitRun {
   progress: PartitionProgress;
-  tail: PartitionScanner;
+  tail: EmitterTail;
   plan: BackfillPlan;
   emittedInRun: number;
   /** Planned keys per chunk at the rate last seen. */
@@ -168,16 +172,21 @@ async function emitSegment(ctx: EmitContext, run: EmitRun, next: NextChunk): Pro
 
 async function emitChunks(ctx: EmitContext, run: EmitRun, next: NextChunk): Promise<void> {
   const { progress } = run;
-  let [chunk] = await Promise.all([next(run.size), tailToEnd(ctx, run, true)]);
+  let [chunk] = await Promise.all([next(run.size), readTail(ctx, run)]);
   while (chunk) {
     checkAbort(ctx);
     const checkpoint = ctx.checkpoints.write(ctx.runId, ctx.partition, progress);
     const rate = await ctx.bucket.take(chunk.planned, ctx.signal, checkpoint);
     run.size = chunkFor(rate > 0 ? rate : 1, ctx.chunkSize);
     const out = toMessages(ctx, run.plan, chunk.records);
+    // The tail reads gaps between our sends until this chunk is acknowledged, never longer.
+    const sent = new AbortController();
+    const send = sendInBatches(ctx.producer, ctx.prodTopic, out.messages, (base, count) =>
+      run.tail.acknowledge(base, count),
+    ).finally(() => sent.abort());
     const [, , following] = await Promise.all([
-      sendInBatches(ctx.producer, ctx.prodTopic, out.messages),
-      tailToEnd(ctx, run, false),
+      send,
+      readTail(ctx, run, sent.signal),
       next(run.size),
     ]);
     // Acknowledged: only now does the progress (the next checkpoint) count the chunk.
@@ -193,25 +202,16 @@ async function emitChunks(ctx: EmitContext, run: EmitRun, next: NextChunk): Prom
 
 /**
  * Reads the tail of PROD, marking keys v2 wrote meanwhile as v2's: to its
- * current end before the first chunk; during emission, what the tail's
- * consumer has fetched so far, so that a chunk never waits on a fetch of our
- * own previous chunk. What the tail has not reached yet is the race
- * verify-and-repair covers.
+ * current end before the first chunk (no `sent`); during a send, the gaps
+ * between our acknowledged sends, until that send is acknowledged, so that a
+ * chunk never waits on the tail. What the tail has not reached yet is the
+ * race verify-and-repair covers.
  */
-async function tailToEnd(ctx: EmitContext, run: EmitRun, wait: boolean): Promise<void> {
+async function readTail(ctx: EmitContext, run: EmitRun, sent?: AbortSignal): Promise<void> {
   await ctx.admin.assertPartitionCount(ctx.prodTopic, ctx.partitions);
-  const { index } = run.plan;
-  const observe = (records: ScannedRecord[]): void => {
-    for (const r of records)
-      if (r.key !== null && !isBackfillRecord(r.headers)) index.markV2Write(r.key);
-  };
-  if (wait)
-    await run.tail.readTo(
-      await ctx.admin.endOffset(ctx.prodTopic, ctx.partition),
-      observe,
-      ctx.signal,
-    );
-  else await run.tail.readFetched(observe);
+  if (sent === undefined)
+    await run.tail.readTo(await ctx.admin.endOffset(ctx.prodTopic, ctx.partition), ctx.signal);
+  else await run.tail.catchUp(sent, ctx.signal);
   run.progress.tailPosition = run.tail.position;
 }
 
@@ -248,6 +248,9 @@ function encodedHeaders(runId: string, kind: 'refresh' | 'delete'): IHeaders {
   return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Buffer.from(String(v))]));
 }
 
+/** The broker acknowledged one send as written at [baseOffset, baseOffset + count). */
+export type OnAcknowledged = (baseOffset: number, count: number) => void;
+
 /**
  * One partition's messages of one send become one record batch, which the
  * broker refuses above max.message.bytes (1 MB by default): large chunks go
@@ -257,6 +260,7 @@ export async function sendInBatches(
   producer: Producer,
   topic: string,
   messages: Message[],
+  onAcknowledged?: OnAcknowledged,
   maxBytes = 512 * 1024,
 ): Promise<void> {
   let start = 0;
@@ -265,14 +269,37 @@ export async function sendInBatches(
     const m = messages[i]!;
     const size = 64 + byteLength(m.key) + byteLength(m.value);
     if (i > start && bytes + size > maxBytes) {
-      await producer.send({ topic, acks: -1, messages: messages.slice(start, i) });
+      await sendOne(producer, topic, messages.slice(start, i), onAcknowledged);
       start = i;
       bytes = 0;
     }
     bytes += size;
   }
   if (start < messages.length)
-    await producer.send({ topic, acks: -1, messages: messages.slice(start) });
+    await sendOne(producer, topic, messages.slice(start), onAcknowledged);
+}
+
+/**
+ * One send, and where the broker put it. kafkajs sends one partition's
+ * messages of one `send` as one record batch, which the broker appends at
+ * contiguous offsets and acknowledges with the first (a retried idempotent
+ * send is acknowledged with the offsets of the batch first appended). Only
+ * a send of a single partition, acknowledged without error, is reported.
+ */
+async function sendOne(
+  producer: Producer,
+  topic: string,
+  messages: Message[],
+  onAcknowledged?: OnAcknowledged,
+): Promise<void> {
+  const acks = await producer.send({ topic, acks: -1, messages });
+  if (onAcknowledged === undefined) return;
+  const partition = messages[0]!.partition;
+  if (partition === undefined || messages.some((m) => m.partition !== partition)) return;
+  const ack = acks.find((a) => a.topicName === topic && a.partition === partition);
+  const base = Number(ack?.baseOffset);
+  if (ack?.errorCode === 0 && Number.isSafeInteger(base) && base >= 0)
+    onAcknowledged(base, messages.length);
 }
 
 function byteLength(v: Buffer | string | null | undefined): number {

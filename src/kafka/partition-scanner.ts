@@ -67,7 +67,10 @@ export class PartitionScanner {
   /** Next offset kafkajs will fetch: everything below it is in `buffer` or delivered. */
   private fetched: number;
   private paused = false;
+  /** Fetching stops once `fetched` reaches this (see holdAt). */
+  private limit = Infinity;
   private crashed: unknown;
+  private handedOver = 0;
   private wake: (() => void) | undefined;
   private closed = false;
 
@@ -112,6 +115,14 @@ export class PartitionScanner {
     return scanner;
   }
 
+  /**
+   * Records kafkajs decoded and handed to this scanner at or past its
+   * position, kept or not: what reading cost, for tests and the bench.
+   */
+  get recordsRead(): number {
+    return this.handedOver;
+  }
+
   /** Offset of the next record the handler will see (or past it when only filtered records remain). */
   get position(): number {
     return this.head < this.buffer.length ? this.buffer[this.head]!.offset : this.fetched;
@@ -119,9 +130,15 @@ export class PartitionScanner {
 
   /**
    * Delivers every record in [position, end) to `handler`, in offset order,
-   * awaiting the handler before the next call.
+   * awaiting the handler before the next call. With `until`, returns early
+   * (no error) once it is aborted, after delivering what was fetched.
    */
-  async readTo(end: number, handler: RecordsHandler, signal?: AbortSignal): Promise<void> {
+  async readTo(
+    end: number,
+    handler: RecordsHandler,
+    signal?: AbortSignal,
+    until?: AbortSignal,
+  ): Promise<void> {
     for (;;) {
       if (signal?.aborted) throw new BackfillAbortedError(this.partition, signal.reason);
       if (this.crashed !== undefined)
@@ -135,8 +152,8 @@ export class PartitionScanner {
         await handler(chunk);
         continue;
       }
-      if (this.position >= end) return;
-      await this.waitForData(signal);
+      if (this.position >= end || until?.aborted) return;
+      await this.waitForData(signal, until);
     }
   }
 
@@ -153,6 +170,33 @@ export class PartitionScanner {
     this.head = this.buffer.length;
     this.compact();
     await handler(chunk);
+  }
+
+  /**
+   * Fetches no further than `limit` (Infinity: no limit): once the fetched
+   * position reaches it, the consumer is paused until the limit is raised. A
+   * `readTo` past the limit waits until then. What a fetch returns beyond the
+   * limit is still delivered: the broker returns whole fetches.
+   */
+  holdAt(limit: number): void {
+    this.limit = limit;
+    this.updateFetching();
+  }
+
+  /**
+   * Moves the position forward to `offset`: records below it, buffered or
+   * not fetched yet, are never delivered. Only for a reader that knows what
+   * lies there (the emitter's tail, over its own acknowledged writes).
+   */
+  skipTo(offset: number): void {
+    if (offset <= this.position) return;
+    while (this.head < this.buffer.length && this.buffer[this.head]!.offset < offset) this.head++;
+    if (offset > this.fetched) {
+      this.fetched = offset;
+      // Applied on kafkajs's next fetch; a fetch in flight is discarded (its partition has a seek pending).
+      this.consumer.seek({ topic: this.topic, partition: this.partition, offset: String(offset) });
+    }
+    this.compact();
   }
 
   async close(): Promise<void> {
@@ -196,6 +240,7 @@ export class PartitionScanner {
           for (const m of batch.messages) {
             const offset = Number(m.offset);
             if (offset < this.fetched) continue;
+            this.handedOver++;
             if (keep !== undefined && !keep(offset, m.key ?? null, m.headers)) continue;
             this.buffer.push({
               offset,
@@ -211,10 +256,8 @@ export class PartitionScanner {
           // notify() started: judge the backlog after those, or every fetch larger than
           // highWater pauses the partition and costs a fetch wait before the next.
           await new Promise((resolve) => setImmediate(resolve));
-          if (this.buffer.length - this.head > this.highWater && !this.paused) {
-            this.paused = true;
-            consumer.pause([{ topic, partitions: [partition] }]);
-          }
+          // Before kafkajs's next fetch: the fetcher waits for this handler.
+          this.updateFetching();
         },
       });
       consumer.seek({ topic, partition, offset: String(this.fetched) });
@@ -226,6 +269,7 @@ export class PartitionScanner {
 
   private advanceFetched(next: number): void {
     if (next > this.fetched) this.fetched = next;
+    if (this.fetched >= this.limit) this.updateFetching();
     this.notify();
   }
 
@@ -234,10 +278,22 @@ export class PartitionScanner {
       this.buffer = this.buffer.slice(this.head);
       this.head = 0;
     }
-    if (this.paused && this.buffer.length - this.head < this.highWater / 2) {
-      this.paused = false;
-      this.consumer.resume([{ topic: this.topic, partitions: [this.partition] }]);
-    }
+    this.updateFetching();
+  }
+
+  /**
+   * Pauses fetching while more than `highWater` records wait or the limit is
+   * reached; resumes once under half of `highWater` and under the limit.
+   */
+  private updateFetching(): void {
+    const backlog = this.buffer.length - this.head;
+    const full = this.paused ? backlog >= this.highWater / 2 : backlog > this.highWater;
+    const hold = full || this.fetched >= this.limit;
+    if (hold === this.paused) return;
+    this.paused = hold;
+    const partitions = [{ topic: this.topic, partitions: [this.partition] }];
+    if (hold) this.consumer.pause(partitions);
+    else this.consumer.resume(partitions);
   }
 
   private notify(): void {
@@ -246,12 +302,14 @@ export class PartitionScanner {
     wake?.();
   }
 
-  private waitForData(signal?: AbortSignal): Promise<void> {
+  private waitForData(signal?: AbortSignal, until?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const onAbort = (): void => this.notify();
       signal?.addEventListener('abort', onAbort, { once: true });
+      until?.addEventListener('abort', onAbort, { once: true });
       this.wake = () => {
         signal?.removeEventListener('abort', onAbort);
+        until?.removeEventListener('abort', onAbort);
         resolve();
       };
     });
