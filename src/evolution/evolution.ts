@@ -150,6 +150,12 @@ export interface V1Snapshot {
   disposedAt?: number;
   /** Why the copy could not be made (then no rollback of this evolution is possible). */
   error?: string;
+  /**
+   * The rollback of this evolution that went live and completed: what was
+   * kept served it and can serve nothing else, so the window ended then
+   * (`until`) instead of at its full length.
+   */
+  releasedBy?: string;
 }
 
 /** What a rollback evolution reverses and restores from. */

@@ -13,6 +13,8 @@ export function rollbackWindowText(
   if (!kept) return undefined;
   const until = new Date(kept.until).toISOString();
   const shut = (text: string) => ({ text, open: false });
+  if (kept.releasedBy)
+    return shut(`rolled back by ${kept.releasedBy}; S1 and v1's answers were released ${until}`);
   if (kept.disposedAt !== undefined || now >= kept.until)
     return shut(`rollback window ended ${until}`);
   if (ev.rolledBackBy)

@@ -47,6 +47,7 @@ import {
 import { RedisKeys } from '../store/redis-keys.js';
 import { registrationAnnouncement } from '../evolution/registration-announcement.js';
 import { EvolutionReader } from './evolution-reader.js';
+import { releaseRolledBack } from '../evolution/workflow/release-rolled-back.js';
 
 export type { Registration } from './register-pipeline.js';
 
@@ -658,6 +659,7 @@ export class EvolutionService {
       text: `Completed without a backfill by <@${actor.id}>: v2 stays production; keys v2 has not written since the cutover keep v1's values. ${ev.shadow.tempTopic} is deleted next.`,
     });
     await this.w.notifier.updateStatusCard(ev);
+    await releaseRolledBack(this.w, ev);
     await this.d.queues.step('cleanup', ev.id);
     await this.d.queues.unwatch(ev.id);
     return ev;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { untilStatus } from '../support/crash-lane.js';
 import { latestByKey, readAll, withAdmin } from '../support/kafka-test-client.js';
@@ -11,6 +12,7 @@ import {
   untilKept,
   untilMerged,
 } from '../support/rollback-steps.js';
+import { until } from '../support/until.js';
 
 /**
  * DESIGN.md section 12 on the real stack: v1 counts every order per
@@ -88,6 +90,23 @@ describe('rollback after go-live: production back to v1, the output topic to v1â
       });
     console.log(
       `[rollback] production equals v1 from scratch: ${result.keys} keys, the 3 customers v2 deleted back; rollback backfill ${JSON.stringify(done.backfill?.report)}`,
+    );
+
+    // What the reversed evolution kept served this rollback only: removed once it completed,
+    // by the workers, not at the end of the 7-day window.
+    const released = await until(
+      `${evolved.id}'s S1 and v1 snapshot to be removed`,
+      async () => {
+        const ev = await w.rt.workflow.evolutions.load(evolved.id);
+        return ev.v1Snapshot?.disposedAt !== undefined ? ev : undefined;
+      },
+      60_000,
+    );
+    expect(released.v1Snapshot?.releasedBy).toBe(live.id);
+    expect((await withAdmin((a) => a.listTopics())).includes(kept.v1Snapshot!.topic)).toBe(false);
+    expect(existsSync(kept.savepoints.s1!.location!.replace(/^file:(\/\/)?/, ''))).toBe(false);
+    console.log(
+      `[rollback] ${evolved.id}'s S1 and ${kept.v1Snapshot!.topic} removed ${Math.round((released.v1Snapshot!.disposedAt! - done.backfill!.finishedAt!) / 1000)} s after the rollback completed`,
     );
   });
 });

@@ -3,6 +3,7 @@ import { backfillSummaryText, projectionComparison } from '../backfill-summary-t
 import { SYSTEM_ACTOR } from '../evolution-action.js';
 import { cleanupShadow } from './cleanup-shadow.js';
 import type { WorkflowDeps } from './workflow-deps.js';
+import { releaseRolledBack } from './release-rolled-back.js';
 
 /** Sums the per-partition reports of a run into the evolution's report. */
 export function sumReports(
@@ -73,6 +74,7 @@ export async function finishBackfill(
     },
   }));
   ev = await deps.evolutions.transition(ev.id, { type: 'backfillCompleted', report }, SYSTEM_ACTOR);
+  await releaseRolledBack(deps, ev);
   const compared = projectionComparison(ev.approval?.projected, report);
   await deps.notifier.postMilestone(ev, {
     kind: 'backfillCompleted',

@@ -37,7 +37,9 @@ export async function runExpire(deps: WorkflowDeps, evolutionId: string): Promis
       : `S1 (${s1}) disposed`;
   await deps.notifier.postMilestone(ev, {
     kind: 'info',
-    text: `The rollback window of ${ev.id} ended at ${new Date(kept.until).toISOString()}: ${savepoint} and ${kept.topic} deleted. /evolve rollback ${ev.pipeline} can no longer return to this evolution's v1.`,
+    text: kept.releasedBy
+      ? `What ${ev.id} kept for a rollback served ${kept.releasedBy}, which completed: ${savepoint} and ${kept.topic} deleted.`
+      : `The rollback window of ${ev.id} ended at ${new Date(kept.until).toISOString()}: ${savepoint} and ${kept.topic} deleted. /evolve rollback ${ev.pipeline} can no longer return to this evolution's v1.`,
   });
   return ev;
 }

@@ -5,6 +5,8 @@ import { runExpire } from '../../../src/evolution/workflow/run-expire.js';
 import { runSnapshot } from '../../../src/evolution/workflow/run-snapshot.js';
 import { baseNeed, keepingNeed, mayNeedStep } from '../../../src/evolution/workflow/needed-step.js';
 import { runMergeBase } from '../../../src/evolution/workflow/run-merge-base.js';
+import { releaseRolledBack } from '../../../src/evolution/workflow/release-rolled-back.js';
+import { rollbackWindowText } from '../../../src/evolution/rollback-window-text.js';
 import { newEvolution } from '../../../src/evolution/new-evolution.js';
 import { rollbackOrigin } from '../../../src/evolution/rollback-policy.js';
 import { approvedWorld } from '../../support/workflow-world.js';
@@ -175,6 +177,37 @@ describe('keeping v1 for a rollback', () => {
     expect(baseNeed(merged)).toBeUndefined();
     expect((await w.store.transition(rollback.id, backfill, 'U0OWNER1')).status).toBe(
       'BACKFILLING',
+    );
+  });
+
+  it('removes what was kept once its rollback completed, not at the window’s end', async () => {
+    const w = await liveWorld();
+    await runSnapshot(w.deps, w.evolution.id);
+    const ev = await w.store.transition(w.evolution.id, { type: 'complete' }, 'U0OWNER1');
+    const rollback = await rollbackOf(w, ev);
+    // Still in progress, or ended without going live: kept (a new rollback may need it).
+    await releaseRolledBack(w.deps, rollback);
+    const aborted = await w.store.transition(rollback.id, { type: 'abort' }, 'U0OWNER1');
+    await releaseRolledBack(w.deps, aborted);
+    expect((await w.store.load(ev.id)).v1Snapshot?.releasedBy).toBeUndefined();
+    expect(keepingNeed(await w.store.load(ev.id), w.clock.now())).toBeUndefined();
+
+    const completed = { ...(await rollbackOf(w, ev)), status: 'COMPLETED' as const };
+    await releaseRolledBack(w.deps, completed);
+    const released = await w.store.load(ev.id);
+    expect(released.v1Snapshot).toMatchObject({ until: w.clock.now(), releasedBy: completed.id });
+    expect(w.notifier.milestones.at(-1)?.text).toBe(
+      `${completed.id} rolled this evolution back and completed: S1 and ${ev.v1Snapshot!.topic}, kept for that rollback, are removed now instead of at the window's end.`,
+    );
+    expect(keepingNeed(released, w.clock.now())).toEqual({ kind: 'step', name: 'expire' });
+    expect(rollbackWindowText(released, w.clock.now())?.text).toBe(
+      `rolled back by ${completed.id}; S1 and v1's answers were released ${new Date(w.clock.now()).toISOString()}`,
+    );
+    await runExpire(w.deps, ev.id);
+    expect(w.flink.disposed).toEqual([ev.savepoints.s1!.location]);
+    expect(w.kafka.topics.has(ev.v1Snapshot!.topic)).toBe(false);
+    expect(w.notifier.milestones.at(-1)?.text).toBe(
+      `What ${ev.id} kept for a rollback served ${completed.id}, which completed: S1 (${ev.savepoints.s1!.location}) disposed and ${ev.v1Snapshot!.topic} deleted.`,
     );
   });
 });
