@@ -81,12 +81,15 @@ export function rollbackOrigin(target: Evolution): RollbackOrigin {
   };
 }
 
-/** States of a rollback in which production still runs (or returns to) the reversed evolution's v2. */
+/**
+ * States of a rollback in which production still runs (or is back on) the
+ * reversed evolution's v2. Not DEPLOY_FAILED: a rollback that fails there
+ * could not restart that v2, so production may run nothing.
+ */
 const V2_STILL_SERVES = new Set([
   'DEVELOPING',
   'SHADOW_RUNNING',
   'AWAITING_APPROVAL',
-  'DEPLOY_FAILED',
   'ROLLED_BACK',
   'ABORTED',
 ]);

@@ -116,8 +116,15 @@ describe('a rollback asked before the backfill finished', () => {
       expect(unfinishedBackfillNote({ ...rollback, status })).toBe(
         ` Production keeps the v2 of ev-live, whose backfill was cancelled by this rollback request: keys v2 has not written since its cutover may still hold v1's answers from before it. To return to v1, remove what stopped this rollback and /evolve rollback ${pipeline.name} again; to keep v2, /evolve develop ${pipeline.name} with v2's SQL and backfill it.`,
       );
-    // Live, v1 serves: the reversed evolution's backfill no longer matters.
-    for (const status of ['LIVE', 'BACKFILLING', 'COMPLETED', 'DEPLOYING'] as const)
+    // Live, v1 serves: the reversed evolution's backfill no longer matters; deploying or failed
+    // to return to v2: whether v2 serves is not known, so nothing is claimed.
+    for (const status of [
+      'LIVE',
+      'BACKFILLING',
+      'COMPLETED',
+      'DEPLOYING',
+      'DEPLOY_FAILED',
+    ] as const)
       expect(unfinishedBackfillNote({ ...rollback, status })).toBe('');
     const backfilled = { ...rollback, rollbackOf: rollbackOrigin(wentLive()) };
     expect(unfinishedBackfillNote({ ...backfilled, status: 'ABORTED' })).toBe('');
