@@ -212,7 +212,6 @@ async function memory(t: MemoryTask): Promise<MemoryPass[]> {
             tempEnd: cut(t.temp[p]!),
             cutover: Infinity,
             mode: 'full',
-            groupPrefix: 'bench-memory',
           });
         }),
       );

@@ -95,7 +95,6 @@ export async function emitPlan(
         topic: ctx.tempTopic,
         partition: ctx.partition,
         from: offsets[i]!,
-        groupPrefix: 'evolve-values',
         // Prefetch the next two chunks' records while one is sent.
         highWater: Math.max(2_000, 2 * ctx.chunkSize),
         maxBytesPerPartition: EMIT_FETCH_BYTES,

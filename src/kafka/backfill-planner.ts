@@ -17,7 +17,6 @@ export interface PlanInput {
   /** C[p]; Infinity when planning a diff before deploy. */
   cutover: number;
   mode: BackfillMode;
-  groupPrefix?: string;
 }
 
 export interface PlanCounts {
@@ -70,7 +69,7 @@ export async function indexPartition(
   // gaps, and a count of records would never reach a total taken from offsets.
   const passed = (records: readonly ScannedRecord[], from: number): number =>
     records.length > 0 ? records[records.length - 1]!.offset + 1 - from : 0;
-  const base = { partition: input.partition, groupPrefix: input.groupPrefix ?? 'evolve-index' };
+  const base = { partition: input.partition };
   await scanPartition(
     kafka,
     { ...base, topic: input.tempTopic, from: input.tempStart, to: input.tempEnd },

@@ -108,7 +108,6 @@ export async function verifyPartition(ctx: VerifyContext): Promise<VerifyResult>
     topic: ctx.prodTopic,
     partition: ctx.partition,
     from: ctx.cutover,
-    groupPrefix: 'evolve-verify',
   });
   let repaired = 0;
   let conflicts = 0;
@@ -164,7 +163,6 @@ async function repair(ctx: VerifyContext, v2Offsets: number[]): Promise<number> 
     topic: ctx.prodTopic,
     partition: ctx.partition,
     from: v2Offsets[0]!,
-    groupPrefix: 'evolve-repair',
   });
   let sent = 0;
   try {

@@ -128,7 +128,6 @@ async function copyPartition(
     topic: outputTopic,
     partition: range.partition,
     from: range.from,
-    groupPrefix: 'evolve-snapshot',
   });
   let position = range.from;
   try {

@@ -59,7 +59,6 @@ export async function diffPartition(
       partition: input.partition,
       from: input.tempStart,
       to: Math.min(input.tempEnd, maxOffset + 1),
-      groupPrefix: 'evolve-diff',
     },
     (records) => {
       for (const r of records) if (wanted.has(r.offset) && r.key) keysByOffset.set(r.offset, r.key);

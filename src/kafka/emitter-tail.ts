@@ -50,14 +50,13 @@ export class EmitterTail {
       topic: options.topic,
       partition: options.partition,
       from: options.from,
-      groupPrefix: 'evolve-tail',
       highWater: options.highWater,
       maxBytesPerPartition: TAIL_FETCH_BYTES,
       // Our records a fetch still returns (past a gap, or before a range was acknowledged) are not v2's.
       keep: (_offset, key, headers) => key !== null && !isBackfillRecord(headers),
+      // Nothing is fetched until asked for: readTo, or catchUp after an acknowledgement.
+      holdAt: options.from,
     });
-    // Nothing is fetched until asked for: readTo, or catchUp after an acknowledgement.
-    scanner.holdAt(options.from);
     const deliver = (records: ScannedRecord[]): void => {
       for (const r of records) if (r.key !== null && !isBackfillRecord(r.headers)) onV2Write(r.key);
     };

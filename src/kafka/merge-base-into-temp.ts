@@ -152,7 +152,7 @@ async function scan(
   try {
     await scanPartition(
       kafka,
-      { topic, partition: input.partition, ...range, groupPrefix: 'evolve-merge' },
+      { topic, partition: input.partition, ...range },
       (records) => handler(records.filter((r) => r.key !== null)),
       input.signal,
     );

@@ -1,13 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import {
-  AssignerProtocol,
-  type Admin,
-  type Consumer,
-  type IHeaders,
-  type Kafka,
-  type PartitionAssigner,
-} from 'kafkajs';
-import { BackfillAbortedError, KafkaUnreachableError } from './kafka-errors.js';
+import type { IHeaders, Kafka } from 'kafkajs';
+import { isConnectionError, isUnknownTopic } from './kafka-error-kinds.js';
+import { BackfillAbortedError, KafkaUnreachableError, TopicMissingError } from './kafka-errors.js';
+import { fetchRequest, logStartRequest, type FetchedPartition } from './wire/fetch-partition.js';
+import { decodeRecordBatches } from './wire/record-batch-decoder.js';
+import { WireCluster, type WireBroker } from './wire/wire-cluster.js';
 
 /** One record as read: key bytes verbatim, null value for a tombstone. */
 export interface ScannedRecord {
@@ -26,8 +22,6 @@ export interface PartitionScannerOptions {
   partition: number;
   /** First offset to read. */
   from: number;
-  /** Prefix of the throwaway consumer group (a random suffix is added). */
-  groupPrefix?: string;
   maxBytesPerPartition?: number;
   /** Records buffered ahead of the reader before fetching pauses. */
   highWater?: number;
@@ -39,85 +33,111 @@ export interface PartitionScannerOptions {
    * writes: most of what both read.
    */
   keep?: (offset: number, key: Buffer | null, headers: IHeaders | undefined) => boolean;
+  /** The first `holdAt`, applied before anything is fetched. */
+  holdAt?: number;
+}
+
+/** Fetch error codes worth a retry after a metadata refresh (leader moves, a topic still being created). */
+const RETRIABLE_CODES = new Set([3, 5, 6, 9, 56]);
+const CODE_NAMES: Record<number, string> = {
+  1: 'OFFSET_OUT_OF_RANGE',
+  3: 'UNKNOWN_TOPIC_OR_PARTITION',
+  5: 'LEADER_NOT_AVAILABLE',
+  6: 'NOT_LEADER_OR_FOLLOWER',
+  9: 'REPLICA_NOT_AVAILABLE',
+  56: 'KAFKA_STORAGE_ERROR',
+};
+/** Failed fetches in a row before the scanner gives up: about 10 s of backoff. */
+const MAX_FAILURES = 8;
+/** How long the broker holds a fetch at the end of the partition: what a resume or new write waits at most. */
+const MAX_WAIT_MS = 50;
+/** The largest fetch, should one batch be larger than the configured size. */
+const LARGEST_FETCH = 64 * 1024 * 1024;
+
+/** A Fetch answered with an error code for the partition. */
+class FetchError extends Error {
+  readonly type: string;
+  constructor(
+    readonly code: number,
+    what: string,
+  ) {
+    const type = CODE_NAMES[code] ?? `error code ${code}`;
+    super(`Fetch of ${what} failed: ${type}`);
+    this.name = 'FetchError';
+    this.type = type;
+  }
 }
 
 /**
  * Reads one partition forward from a given offset, in read_committed.
  *
- * kafkajs has no manual assignment, so each scanner is a throwaway consumer
- * group with a unique id whose assigner hands out only the one partition; it
- * seeks to the start offset once, right after joining (records of a fetch
- * that raced the seek are below the position and dropped), commits nothing,
- * and the group is deleted on close. (admin.setOffsets before joining would
- * avoid the seek but costs a full fetch wait, about 5 s, per scanner.)
- * Scanners of different partitions or topics never share a group.
+ * A loop sends Fetch requests for the one partition straight to its leader
+ * (wire/WireCluster: kafkajs's connections, our own decoding) and buffers the
+ * records for the reader: no consumer group, no offsets committed, nothing
+ * left on the cluster. The next fetch is sent while the reader works on the
+ * records of the last one, until more than `highWater` records wait.
  *
- * The position advances past records the broker returns but kafkajs filters
- * (transaction markers, aborted records: no eachBatch call is made for them,
- * only an END_BATCH_PROCESS event), and over compaction gaps, so reading to
- * an end offset stops on "position >= end", never on "saw end - 1".
- *
- * Records are delivered to the handler outside kafkajs's eachBatch, so a slow
- * handler never starves the group's heartbeat; fetching pauses while more
- * than `highWater` records wait.
+ * The position advances past what the broker returns but no reader sees
+ * (transaction markers, aborted records), over compaction gaps and over
+ * records retention removed, so reading to an end offset stops on
+ * "position >= end", never on "saw end - 1".
  */
 export class PartitionScanner {
   private buffer: ScannedRecord[] = [];
   private head = 0;
-  /** Next offset kafkajs will fetch: everything below it is in `buffer` or delivered. */
+  /** Next offset to fetch: everything below it is in `buffer` or delivered. */
   private fetched: number;
-  private paused = false;
   /** Fetching stops once `fetched` reaches this (see holdAt). */
   private limit = Infinity;
+  /** Bumped by skipTo: a fetch sent before it is discarded. */
+  private epoch = 0;
+  private maxBytes: number;
+  private broker: WireBroker | undefined;
   private crashed: unknown;
   private handedOver = 0;
   private wake: (() => void) | undefined;
+  private room: (() => void) | undefined;
   private closed = false;
+  private loop: Promise<void> = Promise.resolve();
 
   private constructor(
-    private readonly admin: Admin,
-    private readonly consumer: Consumer,
-    readonly groupId: string,
+    private readonly cluster: WireCluster,
     readonly topic: string,
     readonly partition: number,
     from: number,
     private readonly highWater: number,
     private readonly keep: PartitionScannerOptions['keep'],
+    maxBytes: number,
   ) {
     this.fetched = from;
+    this.maxBytes = maxBytes;
   }
 
   static async open(kafka: Kafka, options: PartitionScannerOptions): Promise<PartitionScanner> {
     const { topic, partition, from } = options;
-    const groupId = `${options.groupPrefix ?? 'evolve-scan'}-${topic}-${partition}-${randomBytes(6).toString('hex')}`;
-    const admin = kafka.admin();
-    const consumer = kafka.consumer({
-      groupId,
-      partitionAssigners: [onePartitionAssigner(topic, partition)],
-      maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
-      maxBytes: 2 * (options.maxBytesPerPartition ?? 1024 * 1024),
-      // Also how long kafkajs sleeps while the partition is paused: keep resumes prompt.
-      maxWaitTimeInMs: 50,
-      allowAutoTopicCreation: false,
-      retry: { retries: 8 },
-    });
+    let cluster: WireCluster;
+    try {
+      cluster = await WireCluster.open(kafka);
+    } catch (err) {
+      throw new KafkaUnreachableError(`starting to read ${topic}[${partition}]`, err);
+    }
     const scanner = new PartitionScanner(
-      admin,
-      consumer,
-      groupId,
+      cluster,
       topic,
       partition,
       from,
       options.highWater ?? 2_000,
       options.keep,
+      options.maxBytesPerPartition ?? 1024 * 1024,
     );
-    await scanner.start();
+    if (options.holdAt !== undefined) scanner.limit = options.holdAt;
+    scanner.loop = scanner.fetchLoop();
     return scanner;
   }
 
   /**
-   * Records kafkajs decoded and handed to this scanner at or past its
-   * position, kept or not: what reading cost, for tests and the bench.
+   * Records decoded at or past the position, kept or not: what reading
+   * cost, for tests and the bench.
    */
   get recordsRead(): number {
     return this.handedOver;
@@ -141,8 +161,7 @@ export class PartitionScanner {
   ): Promise<void> {
     for (;;) {
       if (signal?.aborted) throw new BackfillAbortedError(this.partition, signal.reason);
-      if (this.crashed !== undefined)
-        throw new KafkaUnreachableError(`reading ${this.topic}[${this.partition}]`, this.crashed);
+      this.throwIfCrashed();
       let stop = this.head;
       while (stop < this.buffer.length && this.buffer[stop]!.offset < end) stop++;
       if (stop > this.head) {
@@ -163,8 +182,7 @@ export class PartitionScanner {
    * catches up on the next call).
    */
   async readFetched(handler: RecordsHandler): Promise<void> {
-    if (this.crashed !== undefined)
-      throw new KafkaUnreachableError(`reading ${this.topic}[${this.partition}]`, this.crashed);
+    this.throwIfCrashed();
     if (this.head >= this.buffer.length) return;
     const chunk = this.buffer.slice(this.head);
     this.head = this.buffer.length;
@@ -174,13 +192,13 @@ export class PartitionScanner {
 
   /**
    * Fetches no further than `limit` (Infinity: no limit): once the fetched
-   * position reaches it, the consumer is paused until the limit is raised. A
-   * `readTo` past the limit waits until then. What a fetch returns beyond the
-   * limit is still delivered: the broker returns whole fetches.
+   * position reaches it, fetching stops until the limit is raised. A
+   * `readTo` past the limit waits until then. What a fetch returns beyond
+   * the limit is still delivered: the broker returns whole batches.
    */
   holdAt(limit: number): void {
     this.limit = limit;
-    this.updateFetching();
+    this.wakeFetcher();
   }
 
   /**
@@ -193,8 +211,8 @@ export class PartitionScanner {
     while (this.head < this.buffer.length && this.buffer[this.head]!.offset < offset) this.head++;
     if (offset > this.fetched) {
       this.fetched = offset;
-      // Applied on kafkajs's next fetch; a fetch in flight is discarded (its partition has a seek pending).
-      this.consumer.seek({ topic: this.topic, partition: this.partition, offset: String(offset) });
+      // A fetch in flight was sent for the old position: its records are discarded.
+      this.epoch++;
     }
     this.compact();
   }
@@ -202,75 +220,89 @@ export class PartitionScanner {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.consumer.disconnect().catch(() => undefined);
-    // The group was only ours; leaving it behind would litter the cluster.
-    await this.admin.deleteGroups([this.groupId]).catch(() => undefined);
-    await this.admin.disconnect().catch(() => undefined);
+    this.wakeFetcher();
+    this.notify();
+    await this.cluster.close().catch(() => undefined);
+    await this.loop;
   }
 
-  private async start(): Promise<void> {
-    const { consumer, topic, partition } = this;
-    consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
-      const { payload } = event;
-      if (payload.topic !== topic || payload.partition !== partition) return;
-      // Batches kafkajs fully filtered (markers, aborted data) reach no eachBatch.
-      // One that starts below the position was fetched before the seek: ignore it.
-      if (
-        payload.batchSize === 0 &&
-        payload.firstOffset !== null &&
-        Number(payload.firstOffset) >= this.fetched
-      ) {
-        this.advanceFetched(Number(payload.lastOffset) + 1);
+  private async fetchLoop(): Promise<void> {
+    let failures = 0;
+    while (!this.closed) {
+      if (this.buffer.length - this.head >= this.highWater || this.fetched >= this.limit) {
+        await new Promise<void>((resolve) => (this.room = resolve));
+        continue;
       }
-    });
-    consumer.on(consumer.events.CRASH, (event) => {
-      this.crashed = event.payload.error ?? new Error('consumer crashed');
-      this.notify();
-    });
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await this.admin.connect();
-      await consumer.run({
-        autoCommit: false,
-        partitionsConsumedConcurrently: 1,
-        eachBatch: async ({ batch }) => {
-          if (batch.partition !== partition) return;
-          const keep = this.keep;
-          for (const m of batch.messages) {
-            const offset = Number(m.offset);
-            if (offset < this.fetched) continue;
-            this.handedOver++;
-            if (keep !== undefined && !keep(offset, m.key ?? null, m.headers)) continue;
-            this.buffer.push({
-              offset,
-              key: m.key ?? null,
-              value: m.value ?? null,
-              headers: m.headers ?? {},
-              timestamp: Number(m.timestamp),
-            });
-          }
-          // lastOffset() covers trailing markers/aborted records of the same fetch.
-          this.advanceFetched(Number(batch.lastOffset()) + 1);
-          // A reader that keeps up (indexing, verifying) takes the batch in the microtasks
-          // notify() started: judge the backlog after those, or every fetch larger than
-          // highWater pauses the partition and costs a fetch wait before the next.
-          await new Promise((resolve) => setImmediate(resolve));
-          // Before kafkajs's next fetch: the fetcher waits for this handler.
-          this.updateFetching();
-        },
-      });
-      consumer.seek({ topic, partition, offset: String(this.fetched) });
-    } catch (err) {
-      await this.close();
-      throw new KafkaUnreachableError(`starting to read ${topic}[${partition}]`, err);
+      const at = this.fetched;
+      const epoch = this.epoch;
+      try {
+        const fetched = await this.fetchAt(at);
+        failures = 0;
+        if (!this.closed && epoch === this.epoch) this.take(fetched, at);
+      } catch (err) {
+        if (this.closed) return;
+        if (++failures > MAX_FAILURES || !retriable(err)) {
+          this.crashed = err;
+          this.notify();
+          return;
+        }
+        this.broker = undefined;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** failures)));
+        await this.cluster.refresh().catch(() => undefined);
+      }
     }
   }
 
-  private advanceFetched(next: number): void {
+  private async fetchAt(offset: number): Promise<FetchedPartition & { movedTo?: number }> {
+    this.broker ??= await this.cluster.leader(this.topic, this.partition);
+    const request = fetchRequest({
+      topic: this.topic,
+      partition: this.partition,
+      offset,
+      maxWaitMs: MAX_WAIT_MS,
+      maxBytes: this.maxBytes,
+    });
+    const fetched = await this.cluster.send(this.broker, request);
+    if (fetched.errorCode === 0) return fetched;
+    // Retention removed what lies below the log start: move past it, as over a compaction gap.
+    if (fetched.errorCode === 1) {
+      const logStart =
+        fetched.logStartOffset >= 0
+          ? fetched.logStartOffset
+          : await this.cluster.send(this.broker, logStartRequest(this.topic, this.partition));
+      if (logStart > offset)
+        return { ...fetched, errorCode: 0, records: Buffer.alloc(0), movedTo: logStart };
+    }
+    throw new FetchError(fetched.errorCode, `${this.topic}[${this.partition}] at offset ${offset}`);
+  }
+
+  /** Buffers the records of one fetch sent at `at` and moves the fetch position past them. */
+  private take(fetched: FetchedPartition & { movedTo?: number }, at: number): void {
+    const keep = this.keep;
+    let next = decodeRecordBatches(
+      fetched.records,
+      at,
+      fetched.aborted,
+      (offset, key, value, timestamp, headerCount, headers) => {
+        this.handedOver++;
+        const decoded = headerCount > 0 ? headers() : {};
+        if (keep !== undefined && !keep(offset, key, decoded)) return;
+        this.buffer.push({ offset, key, value, headers: decoded, timestamp });
+      },
+    );
+    if (fetched.movedTo !== undefined) next = fetched.movedTo;
+    else if (next === at && fetched.records.length > 0) {
+      // Only a batch cut at the size limit came back: ask for more next time.
+      this.maxBytes = Math.min(LARGEST_FETCH, this.maxBytes * 2);
+    }
     if (next > this.fetched) this.fetched = next;
-    if (this.fetched >= this.limit) this.updateFetching();
     this.notify();
+  }
+
+  private throwIfCrashed(): void {
+    if (this.crashed === undefined) return;
+    if (isUnknownTopic(this.crashed)) throw new TopicMissingError(this.topic);
+    throw new KafkaUnreachableError(`reading ${this.topic}[${this.partition}]`, this.crashed);
   }
 
   private compact(): void {
@@ -278,22 +310,13 @@ export class PartitionScanner {
       this.buffer = this.buffer.slice(this.head);
       this.head = 0;
     }
-    this.updateFetching();
+    this.wakeFetcher();
   }
 
-  /**
-   * Pauses fetching while more than `highWater` records wait or the limit is
-   * reached; resumes once under half of `highWater` and under the limit.
-   */
-  private updateFetching(): void {
-    const backlog = this.buffer.length - this.head;
-    const full = this.paused ? backlog >= this.highWater / 2 : backlog > this.highWater;
-    const hold = full || this.fetched >= this.limit;
-    if (hold === this.paused) return;
-    this.paused = hold;
-    const partitions = [{ topic: this.topic, partitions: [this.partition] }];
-    if (hold) this.consumer.pause(partitions);
-    else this.consumer.resume(partitions);
+  private wakeFetcher(): void {
+    const room = this.room;
+    this.room = undefined;
+    room?.();
   }
 
   private notify(): void {
@@ -316,33 +339,13 @@ export class PartitionScanner {
   }
 }
 
-/** An assigner that gives the group's (single) member exactly one partition. */
-function onePartitionAssigner(topic: string, partition: number): PartitionAssigner {
-  return () => ({
-    name: 'EvolveOnePartition',
-    version: 0,
-    async assign({ members }) {
-      const first = members.map((m) => m.memberId).sort()[0];
-      return members.map(({ memberId }) => ({
-        memberId,
-        memberAssignment: AssignerProtocol.MemberAssignment.encode({
-          version: 0,
-          assignment: memberId === first ? { [topic]: [partition] } : {},
-          userData: Buffer.alloc(0),
-        }),
-      }));
-    },
-    protocol({ topics }) {
-      return {
-        name: 'EvolveOnePartition',
-        metadata: AssignerProtocol.MemberMetadata.encode({
-          version: 0,
-          topics,
-          userData: Buffer.alloc(0),
-        }),
-      };
-    },
-  });
+function retriable(err: unknown): boolean {
+  if (err instanceof FetchError) return RETRIABLE_CODES.has(err.code);
+  return (
+    isConnectionError(err) ||
+    isUnknownTopic(err) ||
+    (err as { retriable?: boolean }).retriable === true
+  );
 }
 
 /**
@@ -351,7 +354,7 @@ function onePartitionAssigner(topic: string, partition: number): PartitionAssign
  */
 export async function scanPartition(
   kafka: Kafka,
-  range: { topic: string; partition: number; from: number; to: number; groupPrefix?: string },
+  range: { topic: string; partition: number; from: number; to: number },
   handler: RecordsHandler,
   signal?: AbortSignal,
 ): Promise<void> {

@@ -94,7 +94,6 @@ export async function readAll(
     topic,
     partition,
     from,
-    groupPrefix: 'evolve-test',
   });
   try {
     await scanner.readTo(to, (records) => void out.push(...records));
