@@ -167,7 +167,8 @@ export class PartitionScanner {
       if (stop > this.head) {
         const chunk = this.buffer.slice(this.head, stop);
         this.head = stop;
-        this.compact();
+        // Let the fetcher, woken by the room this made, send its request before the handler runs.
+        if (this.compact()) await new Promise((resolve) => setImmediate(resolve));
         await handler(chunk);
         continue;
       }
@@ -305,18 +306,20 @@ export class PartitionScanner {
     throw new KafkaUnreachableError(`reading ${this.topic}[${this.partition}]`, this.crashed);
   }
 
-  private compact(): void {
+  /** Drops delivered records; true when this woke the fetcher. */
+  private compact(): boolean {
     if (this.head > 4096 && this.head * 2 > this.buffer.length) {
       this.buffer = this.buffer.slice(this.head);
       this.head = 0;
     }
-    this.wakeFetcher();
+    return this.wakeFetcher();
   }
 
-  private wakeFetcher(): void {
+  private wakeFetcher(): boolean {
     const room = this.room;
     this.room = undefined;
     room?.();
+    return room !== undefined;
   }
 
   private notify(): void {
