@@ -75,9 +75,12 @@ export async function verifyPartition(ctx: VerifyContext): Promise<VerifyResult>
     for (const r of records) {
       if (r.key === null) continue;
       fingerprint(r.key, fp);
-      const slot = table.upsert(fp.hi, fp.lo);
+      const ours = isBackfillRecord(r.headers);
+      // Our records matter only for keys v2 wrote: they are looked up, never added.
+      const slot = ours ? table.find(fp.hi, fp.lo) : table.upsert(fp.hi, fp.lo);
+      if (slot < 0) continue;
       const flags = table.flags[slot]!;
-      if (!isBackfillRecord(r.headers)) {
+      if (!ours) {
         if (r.value === null) table.flags[slot] = (flags | HAS_V2 | V2_TOMBSTONE) & ~CONFLICT;
         else {
           fingerprint(r.value, vh);
