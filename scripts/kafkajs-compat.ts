@@ -1,7 +1,9 @@
-// Exercises every kafkajs call the product uses against a broker, to choose
+// Exercises every kafkajs call the product uses, and the requests it sends
+// itself over kafkajs's connections (src/kafka/wire), against a broker, to choose
 // the Kafka version of the local stack: `npx tsx scripts/kafkajs-compat.ts HOST:PORT`.
 // Prints one line per call and exits non-zero if any fails.
 import { Kafka, logLevel } from 'kafkajs';
+import { scanPartition } from '../src/kafka/partition-scanner.js';
 
 const broker = process.argv[2] ?? '127.0.0.1:9092';
 const kafka = new Kafka({
@@ -71,6 +73,19 @@ await check('transactional producer commit + abort', async () => {
   await t2.abort();
   await tx.disconnect();
 });
+await check(
+  'own Fetch v5 over kafkajs connections (PartitionScanner, read_committed)',
+  async () => {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const end = Number(ends.find((o) => o.partition === 0)?.offset ?? 0);
+    const keys: string[] = [];
+    await scanPartition(kafka, { topic, partition: 0, from: 0, to: end }, (records) => {
+      for (const r of records) keys.push(r.key?.toString() ?? '');
+    });
+    // The idempotent tombstone and the committed record; the aborted one and the markers are not data.
+    if (keys.join() !== 'k2,k3') throw new Error(`read [${keys.join()}], expected [k2,k3]`);
+  },
+);
 await check('admin.fetchTopicOffsets / fetchTopicOffsetsByTimestamp', async () => {
   await admin.fetchTopicOffsets(topic);
   await admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - 60_000);
