@@ -159,6 +159,24 @@ describe('BatchProducer', () => {
     await expectExactlyOnceInOrder(topic, 1, perPartition);
   });
 
+  it('writes sends to one partition in call order when they are not awaited one by one', async () => {
+    const topic = await newTopic('batch-producer-queue', 2);
+    const producer = await producerFor();
+    const messages = emitterMessages(0, 20_000);
+    const sends: Array<Promise<unknown>> = [];
+    for (let i = 0; i < messages.length; i += 500) {
+      sends.push(producer.send({ topic, acks: -1, messages: messages.slice(i, i + 500) }));
+      // Another partition in between: it goes alongside, not in the queue.
+      if (i % 5000 === 0)
+        sends.push(
+          producer.send({ topic, messages: [{ key: 'other', value: 'x', partition: 1 }] }),
+        );
+    }
+    await Promise.all(sends);
+    await expectExactlyOnceInOrder(topic, 0, messages.length);
+    expect((await endOffsets(kafka, topic))[1]).toBe(4);
+  });
+
   it('resends a batch whose answer was lost with the same sequence: the broker keeps one copy', async () => {
     const topic = await newTopic('batch-producer-resend', 1);
     const cluster = await WireCluster.open(kafka);

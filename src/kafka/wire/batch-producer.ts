@@ -128,10 +128,12 @@ export class BatchProducer {
   /**
    * InitProducerId without a transactional id, to any broker (the leader at
    * hand). A broker refuses it with coordinator errors for a few seconds
-   * after it starts: those are waited out.
+   * after it starts: those (and lost connections) are waited out, for up to
+   * INIT_PATIENCE_MS and at least `attempts` tries.
    */
   private async initProducerId(topic: string, partition: number): Promise<ProducerIdentity> {
     const { attempts } = this.options;
+    const until = Date.now() + INIT_PATIENCE_MS;
     for (let attempt = 1; ; attempt++) {
       try {
         const broker = await this.cluster.leader(topic, partition);
@@ -143,8 +145,8 @@ export class BatchProducer {
         };
       } catch (err) {
         if (!isRetriable(err)) throw err;
-        if (attempt >= attempts)
-          throw new ProduceUnreachableError('getting a producer id', attempts, err);
+        if (attempt >= attempts && Date.now() >= until)
+          throw new ProduceUnreachableError('getting a producer id', attempt, err);
       }
       await this.backOff(attempt);
     }
@@ -279,6 +281,8 @@ const DUPLICATE_SEQUENCE_NUMBER = 46;
 /** LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS(_AFTER_APPEND). */
 const RETRIABLE_CODES: ReadonlySet<number> = new Set([5, 6, 7, 19, 20]);
 const PRODUCE_TIMEOUT_MS = 30_000;
+/** How long InitProducerId refusals are waited out: a starting broker's coordinator loads within seconds. */
+const INIT_PATIENCE_MS = 30_000;
 const MAX_SEQUENCE = 2 ** 31 - 1;
 
 /** What the broker's answer for one batch means: acknowledged, worth a resend, or (thrown) refused. */
