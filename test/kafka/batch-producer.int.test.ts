@@ -6,7 +6,7 @@ import { WireCluster } from '../../src/kafka/wire/wire-cluster.js';
 import { sendInBatches } from '../../src/kafka/backfill-emitter.js';
 import { isUnknownTopic } from '../../src/kafka/kafka-error-kinds.js';
 import { BatchTooLargeError } from '../../src/kafka/produce-errors.js';
-import { createTopic, endOffsets, readAll } from './kafka-test-kit.js';
+import { createTopic, deleteTopics, endOffsets, readAll } from './kafka-test-kit.js';
 import { useKafkaAndRedis } from './use-kafka-and-redis.js';
 
 const { kafka, topics } = useKafkaAndRedis();
@@ -242,6 +242,19 @@ describe('BatchProducer', () => {
       producer.send({ topic, acks: -1, messages: [{ key: 'k', value: 'v' }] }),
     ).rejects.toThrow(/message 0 for .* names no partition/);
     expect(await endOffsets(kafka, topic)).toEqual([0]);
+  });
+
+  it('reports a topic deleted under a producer that wrote to it as unknown, promptly', async () => {
+    const topic = await newTopic('batch-producer-deleted', 1);
+    const producer = await producerFor();
+    await producer.send({ topic, acks: -1, messages: [{ key: 'k', value: 'v', partition: 0 }] });
+    await deleteTopics(kafka, [topic]);
+    const started = Date.now();
+    const err = await producer
+      .send({ topic, acks: -1, messages: [{ key: 'k', value: 'v', partition: 0 }] })
+      .catch((e: unknown) => e);
+    expect(isUnknownTopic(err)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('names the topic and the batch size when the broker refuses a batch as too large', async () => {

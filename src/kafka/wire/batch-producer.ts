@@ -164,7 +164,10 @@ export class BatchProducer {
     for (let attempt = 1; attempt <= this.options.attempts; attempt++) {
       if (attempt > 1) {
         await this.backOff(attempt - 1);
-        await this.cluster.refresh().catch(() => undefined);
+        // A refresh that fails on anything but a missing topic is the next attempt's problem.
+        await this.cluster.refresh().catch((err: unknown) => {
+          if (isUnknownTopic(err)) throw err;
+        });
       }
       const round = await this.sendRound(topic, pending, acked);
       pending = round.failed;
@@ -311,14 +314,18 @@ function judge(
     return { retry: new ProduceRejectedError(topic, batch.partition, errorCode, type) };
   if (errorCode === MESSAGE_TOO_LARGE)
     throw new BatchTooLargeError(topic, batch.partition, batch.bytes.length);
+  // Stale metadata (a leader that does not host the partition yet) or a deleted topic: the
+  // refresh before the resend tells them apart, and the error after the last still says which.
   if (errorCode === UNKNOWN_TOPIC_OR_PARTITION)
-    throw new ProduceRejectedError(
-      topic,
-      batch.partition,
-      errorCode,
-      type,
-      'the topic or partition does not exist',
-    );
+    return {
+      retry: new ProduceRejectedError(
+        topic,
+        batch.partition,
+        errorCode,
+        type,
+        'the topic or partition does not exist',
+      ),
+    };
   throw new ProduceRejectedError(topic, batch.partition, errorCode, type);
 }
 
