@@ -1,16 +1,17 @@
-import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
+import type { IHeaders, Kafka, Message } from 'kafkajs';
 import type { BackfillCheckpoints, PartitionProgress } from './backfill-checkpoint.js';
 import type { BackfillPlan } from './backfill-planner.js';
 import { EmitterTail } from './emitter-tail.js';
 import { BackfillAbortedError } from './kafka-errors.js';
 import { PartitionScanner, type ScannedRecord } from './partition-scanner.js';
 import { backfillHeaders } from './record-headers.js';
+import type { RecordSender } from './record-sender.js';
 import { chunkFor, type TokenBucket } from './token-bucket.js';
 import type { TopicAdmin } from './topic-admin.js';
 
 export interface EmitContext {
   kafka: Kafka;
-  producer: Producer;
+  producer: RecordSender;
   admin: TopicAdmin;
   bucket: TokenBucket;
   checkpoints: BackfillCheckpoints;
@@ -256,7 +257,7 @@ export type OnAcknowledged = (baseOffset: number, count: number) => void;
  * out as several sends of at most ~512 KB, in order.
  */
 export async function sendInBatches(
-  producer: Producer,
+  producer: RecordSender,
   topic: string,
   messages: Message[],
   onAcknowledged?: OnAcknowledged,
@@ -279,14 +280,14 @@ export async function sendInBatches(
 }
 
 /**
- * One send, and where the broker put it. kafkajs sends one partition's
- * messages of one `send` as one record batch, which the broker appends at
+ * One send, and where the broker put it. BatchProducer (and kafkajs) sends
+ * one partition's messages of one `send` as one record batch, which the broker appends at
  * contiguous offsets and acknowledges with the first (a retried idempotent
  * send is acknowledged with the offsets of the batch first appended). Only
  * a send of a single partition, acknowledged without error, is reported.
  */
 async function sendOne(
-  producer: Producer,
+  producer: RecordSender,
   topic: string,
   messages: Message[],
   onAcknowledged?: OnAcknowledged,

@@ -1,4 +1,5 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka, Message } from 'kafkajs';
+import type { RecordSender } from './record-sender.js';
 import { sendInBatches } from './backfill-emitter.js';
 import { FingerprintIndex } from './fingerprint-index.js';
 import { fingerprint, type Fingerprint } from './fingerprint.js';
@@ -18,7 +19,7 @@ const REPAIRED = 0x20;
 
 export interface VerifyContext {
   kafka: Kafka;
-  producer: Producer;
+  producer: RecordSender;
   admin: TopicAdmin;
   bucket: TokenBucket;
   runId: string;

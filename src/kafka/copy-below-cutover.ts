@@ -1,14 +1,10 @@
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
+import type { RecordSender } from './record-sender.js';
 import { EvolveError } from '../errors.js';
 import type { PartitionOffset } from '../evolution/evolution.js';
-import {
-  BackfillAbortedError,
-  CopyAbortedError,
-  KafkaUnreachableError,
-  PartitionsChangedError,
-} from './kafka-errors.js';
+import { BackfillAbortedError, CopyAbortedError, PartitionsChangedError } from './kafka-errors.js';
 import { PartitionScanner } from './partition-scanner.js';
-import { copyProducer, sendRecordsInOrder } from './send-records-in-order.js';
+import { openCopyProducer, sendRecordsInOrder } from './send-records-in-order.js';
 import type { TopicAdmin } from './topic-admin.js';
 
 export interface CopyBelowCutoverInput {
@@ -42,18 +38,15 @@ const CONCURRENT_PARTITIONS = 4;
  * copied; for a compacted PROD that only happens after a DeleteRecords call.
  */
 export async function copyBelowCutover(
-  deps: { kafka: Kafka; admin: TopicAdmin; producer?: Producer },
+  deps: { kafka: Kafka; admin: TopicAdmin; producer?: RecordSender },
   input: CopyBelowCutoverInput,
 ): Promise<{ records: number }> {
   const ranges = await copyRanges(deps.admin, input);
   const total = ranges.reduce((sum, r) => sum + (r.to - r.from), 0);
   let passed = 0;
   let records = 0;
-  const producer = deps.producer ?? copyProducer(deps.kafka);
-  if (!deps.producer)
-    await producer.connect().catch((err: unknown) => {
-      throw new KafkaUnreachableError(`connecting a producer to ${input.snapshotTopic}`, err);
-    });
+  const own = deps.producer ? undefined : await openCopyProducer(deps.kafka, input.snapshotTopic);
+  const producer = deps.producer ?? own!;
   try {
     input.onProgress?.(0, total);
     const queue = ranges.filter((r) => r.from < r.to);
@@ -81,7 +74,7 @@ export async function copyBelowCutover(
     const first = errors.find((e) => !(e instanceof CopyAbortedError)) ?? errors[0];
     if (first !== undefined) throw first;
   } finally {
-    if (!deps.producer) await producer.disconnect().catch(() => undefined);
+    await own?.disconnect().catch(() => undefined);
   }
   return { records };
 }
@@ -118,7 +111,7 @@ async function copyRanges(admin: TopicAdmin, input: CopyBelowCutoverInput): Prom
 
 async function copyPartition(
   kafka: Kafka,
-  producer: Producer,
+  producer: RecordSender,
   input: CopyBelowCutoverInput,
   range: CopyRange,
   progress: (records: number, offsets: number) => void,

@@ -10,7 +10,7 @@ export function isUnknownTopic(err: unknown): boolean {
 
 export function isConnectionError(err: unknown): boolean {
   const name = (err as { name?: string } | undefined)?.name ?? '';
-  return /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSBrokerNotFound|KafkaJSRequestTimeoutError/.test(
+  return /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSBrokerNotFound|KafkaJSRequestTimeoutError|ProduceUnreachableError/.test(
     name,
   );
 }

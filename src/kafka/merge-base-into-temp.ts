@@ -1,4 +1,5 @@
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
+import type { RecordSender } from './record-sender.js';
 import {
   BackfillAbortedError,
   CopyAbortedError,
@@ -7,7 +8,7 @@ import {
 } from './kafka-errors.js';
 import { isConnectionError, isUnknownTopic } from './kafka-error-kinds.js';
 import { scanPartition, type ScannedRecord } from './partition-scanner.js';
-import { copyProducer, sendRecordsInOrder } from './send-records-in-order.js';
+import { openCopyProducer, sendRecordsInOrder } from './send-records-in-order.js';
 
 export interface MergeBaseIntoTempInput {
   /** The v1 snapshot: each key's last record is its fallback value. */
@@ -16,8 +17,8 @@ export interface MergeBaseIntoTempInput {
   tempTopic: string;
   partition: number;
   signal?: AbortSignal;
-  /** An idempotent producer (see copyProducer); one is created when absent. */
-  producer?: Producer;
+  /** An idempotent producer (see openCopyProducer); one is created when absent. */
+  producer?: RecordSender;
 }
 
 export interface MergeBaseIntoTempResult {
@@ -84,11 +85,8 @@ export async function mergeBaseIntoTemp(
     }
   });
 
-  const producer = input.producer ?? copyProducer(kafka);
-  if (!input.producer)
-    await producer.connect().catch((err: unknown) => {
-      throw new KafkaUnreachableError(`connecting a producer to ${tempTopic}`, err);
-    });
+  const own = input.producer ? undefined : await openCopyProducer(kafka, tempTopic);
+  const producer = input.producer ?? own!;
   let appended = 0;
   try {
     await scan(kafka, baseTopic, base!, input, async (records) => {
@@ -98,7 +96,7 @@ export async function mergeBaseIntoTemp(
       appended += await sendRecordsInOrder(producer, { topic: tempTopic, partition }, due);
     });
   } finally {
-    if (!input.producer) await producer.disconnect().catch(() => undefined);
+    await own?.disconnect().catch(() => undefined);
   }
   return { baseKeys, appended, tempKeys };
 }

@@ -1,4 +1,6 @@
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
+import type { RecordSender } from './record-sender.js';
+import { BatchProducer } from './wire/batch-producer.js';
 import {
   BackfillCheckpoints,
   type PartitionProgress,
@@ -56,8 +58,8 @@ export interface BackfillDeps {
   admin: TopicAdmin;
   bucket: TokenBucket;
   checkpoints: BackfillCheckpoints;
-  /** An idempotent producer (`idempotent: true, maxInFlightRequests: 1`); one is created when absent. */
-  producer?: Producer;
+  /** An idempotent producer (a BatchProducer, or kafkajs's with `idempotent: true, maxInFlightRequests: 1`); one is created when absent. */
+  producer?: RecordSender;
   clock?: () => number;
 }
 
@@ -149,17 +151,9 @@ async function runPartition(
   const plan = decideAll(index, mode);
   const planned = plan.tempOffsets.length + plan.arenaPositions.length;
 
-  const ownProducer = deps.producer === undefined;
-  const producer =
-    deps.producer ??
-    deps.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      // Every record names its partition; this only silences kafkajs's v2 partitioner warning.
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-  if (ownProducer) await producer.connect();
+  // BatchProducer: idempotent, and not bound by kafkajs's per-record encoding CPU.
+  const own = deps.producer ? undefined : await BatchProducer.open(deps.kafka);
+  const producer = deps.producer ?? own!;
   try {
     const emitted = (p: PartitionProgress) => p.refreshed + p.deleted + p.dropped;
     emit('emit', progress.phase === 'emit' ? emitted(progress) : planned, planned);
@@ -242,7 +236,7 @@ async function runPartition(
     });
     return final;
   } finally {
-    if (ownProducer) await producer.disconnect();
+    await own?.disconnect();
   }
 }
 

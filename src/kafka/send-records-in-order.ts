@@ -1,23 +1,21 @@
-import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { Kafka, Message } from 'kafkajs';
 import { KafkaUnreachableError, TopicMissingError } from './kafka-errors.js';
 import { isConnectionError, isUnknownTopic } from './kafka-error-kinds.js';
 import type { ScannedRecord } from './partition-scanner.js';
+import type { RecordSender } from './record-sender.js';
+import { BatchProducer } from './wire/batch-producer.js';
 
 /** Headroom under the broker's default max.message.bytes (1 MB): one send is one record batch. */
 const MAX_SEND_BYTES = 512 * 1024;
 
 /**
- * The producer of the topic copies: idempotent (a retried send never
- * duplicates or reorders a partition's records) and naming every record's
- * partition. Sends use acks=-1, which idempotence requires.
+ * The producer of the topic copies, connected: idempotent (a retried send
+ * never duplicates or reorders a partition's records; BatchProducer). Every
+ * record names its partition and sends use acks=-1, which idempotence requires.
  */
-export function copyProducer(kafka: Kafka): Producer {
-  return kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    // Every record names its partition; this only silences kafkajs's v2 partitioner warning.
-    createPartitioner: Partitioners.DefaultPartitioner,
+export async function openCopyProducer(kafka: Kafka, what: string): Promise<BatchProducer> {
+  return BatchProducer.open(kafka).catch((err: unknown) => {
+    throw new KafkaUnreachableError(`connecting a producer to ${what}`, err);
   });
 }
 
@@ -29,7 +27,7 @@ export function copyProducer(kafka: Kafka): Producer {
  * Returns how many were written.
  */
 export async function sendRecordsInOrder(
-  producer: Producer,
+  producer: RecordSender,
   target: { topic: string; partition: number },
   records: readonly ScannedRecord[],
 ): Promise<number> {
@@ -52,7 +50,7 @@ export async function sendRecordsInOrder(
 }
 
 async function send(
-  producer: Producer,
+  producer: RecordSender,
   target: { topic: string; partition: number },
   messages: Message[],
 ): Promise<number> {
