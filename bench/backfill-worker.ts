@@ -4,11 +4,12 @@
  * produce of their planned records, when the parent says so. Connecting and
  * loading happen before, as in a worker that is already up.
  */
-import { Kafka, Partitioners, logLevel, type Message, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Message } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { BackfillCheckpoints } from '../src/kafka/backfill-checkpoint.js';
 import { indexPartition } from '../src/kafka/backfill-planner.js';
 import { sendInBatches } from '../src/kafka/backfill-emitter.js';
+import { BatchProducer } from '../src/kafka/wire/batch-producer.js';
 import {
   runBackfillPartition,
   type BackfillProgressEvent,
@@ -131,19 +132,13 @@ async function engine(t: EngineTask): Promise<EngineResult> {
 }
 
 /** Producers connected and records built by prepare-produce, spent by produce. */
-let prepared: Array<{ producer: Producer; messages: Message[] }> = [];
+let prepared: Array<{ producer: BatchProducer; messages: Message[] }> = [];
 
 async function prepareProduce(t: ProduceTask): Promise<number> {
   prepared = await Promise.all(
     t.partitions.map(async (p) => {
-      // As the engine does: one idempotent producer per partition, one request in flight.
-      const producer = kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      await producer.connect();
+      // As the engine does: one BatchProducer per partition, one send in flight.
+      const producer = await BatchProducer.open(kafka);
       // The emitter's headers too (one object per kind, bytes): the same bytes on the wire.
       const headers = (kind: 'refresh' | 'delete') =>
         Object.fromEntries(

@@ -9,7 +9,7 @@
  * - the limit: kcat (librdkafka) reads PROD and TEMP to their ends, produces
  *   the planned records with acks=all, re-reads them (bench/backfill-kcat.ts);
  * - the client's ceiling: other worker processes produce the planned
- *   records with kafkajs exactly as the emitter sends them, nothing else,
+ *   records with the engine's producer (BatchProducer) exactly as the emitter sends them, nothing else,
  *   before and after the engine (the faster pass counts);
  * - RSS per key of the index: fresh workers index a quarter, then all, of
  *   their partitions (memoryProbe);
@@ -113,7 +113,7 @@ async function engine(workers: BenchWorkers, tempTopic: string, cutover: number[
   return { seconds, results, phases };
 }
 
-/** kafkajs alone producing the planned records from the same worker processes, as the emitter sends them. */
+/** The engine's producer (BatchProducer) alone producing the planned records from the same worker processes, as the emitter sends them. */
 async function clientProduce(workers: BenchWorkers): Promise<{ seconds: number; written: number }> {
   const task = (op: 'prepare-produce' | 'produce') => (w: number) => ({
     op,
@@ -340,7 +340,7 @@ function report(r: {
       `limit      ${round(kcat.seconds, 1)} s with kcat (read ${round(kcat.readSeconds, 1)}, produce ${round(kcat.produceSeconds, 1)}, re-read ${round(kcat.rereadSeconds, 1)}); ours/limit ${figures.ratioToLimit} (goal >= 0.5)`,
     );
   console.log(
-    `client     kafkajs alone produces ${figures.clientProduceRecordsPerSec} rec/s (best of ${r.clientRuns.join(', ')}); emit/that ${figures.emitToClientProduce} (goal >= 0.8)`,
+    `client     BatchProducer alone produces ${figures.clientProduceRecordsPerSec} rec/s (best of ${r.clientRuns.join(', ')}); emit/that ${figures.emitToClientProduce} (goal >= 0.8)`,
   );
   console.log(
     `baseline   kafkajs Maps ${figures.baselineSeconds} s, wrote ${base.written}; ratio ${figures.ratioToBaseline}`,
