@@ -4,6 +4,7 @@
 // Prints one line per call and exits non-zero if any fails.
 import { Kafka, logLevel } from 'kafkajs';
 import { scanPartition } from '../src/kafka/partition-scanner.js';
+import { BatchProducer } from '../src/kafka/wire/batch-producer.js';
 
 const broker = process.argv[2] ?? '127.0.0.1:9092';
 const kafka = new Kafka({
@@ -84,6 +85,23 @@ await check(
     });
     // The idempotent tombstone and the committed record; the aborted one and the markers are not data.
     if (keys.join() !== 'k2,k3') throw new Error(`read [${keys.join()}], expected [k2,k3]`);
+  },
+);
+await check(
+  'own InitProducerId + Produce v3 over kafkajs connections (BatchProducer)',
+  async () => {
+    const producer = await BatchProducer.open(kafka);
+    try {
+      const [ack] = await producer.send({
+        topic,
+        acks: -1,
+        messages: [{ key: 'k5', value: 'batch', partition: 1, headers: { 'evolve-run': 'r2' } }],
+      });
+      if (ack?.errorCode !== 0 || Number(ack.baseOffset) < 0)
+        throw new Error(`acknowledged ${JSON.stringify(ack)}`);
+    } finally {
+      await producer.disconnect();
+    }
   },
 );
 await check('admin.fetchTopicOffsets / fetchTopicOffsetsByTimestamp', async () => {
