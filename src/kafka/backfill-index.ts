@@ -16,6 +16,7 @@ import {
 } from './key-decision.js';
 import { isBackfillRecord } from './record-headers.js';
 import type { ScannedRecord } from './partition-scanner.js';
+import { viewHeaders, type RecordView } from './wire/record-batch-decoder.js';
 
 /**
  * What the planner knows about every key of one partition, without values
@@ -45,59 +46,120 @@ export class BackfillIndex {
   }
 
   addTemp(records: readonly ScannedRecord[]): void {
-    const t = this.table;
-    for (const r of records) {
-      if (r.key === null) {
-        this.keylessRecords++;
-        continue;
-      }
-      fingerprint(r.key, this.fp);
-      const slot = t.upsert(this.fp.hi, this.fp.lo);
-      if (r.value === null) {
-        t.flags[slot] = (t.flags[slot]! | TEMP_PRESENT | TEMP_TOMBSTONE) & 0xff;
-      } else {
-        fingerprint(r.value, this.vh);
-        t.hashHi[slot] = this.vh.hi;
-        t.hashLo[slot] = this.vh.lo;
-        t.flags[slot] = (t.flags[slot]! | TEMP_PRESENT) & ~TEMP_TOMBSTONE;
-      }
-      t.where[slot] = r.offset;
-    }
+    for (const r of records)
+      this.tempRecord(r.offset, r.key, 0, r.key?.length ?? 0, r.value, 0, r.value?.length ?? 0);
   }
 
   addProd(records: readonly ScannedRecord[]): void {
-    const t = this.table;
     for (const r of records) {
-      if (r.key === null) {
-        this.keylessRecords++;
-        continue;
-      }
-      fingerprint(r.key, this.fp);
-      const slot = t.upsert(this.fp.hi, this.fp.lo);
-      let flags = t.flags[slot]!;
-      if (t.lastInserted) {
-        t.where[slot] = this.arena.append(r.key, r.offset);
-        flags |= KEY_IN_ARENA;
-      }
-      if (r.offset >= this.cutover && !isBackfillRecord(r.headers)) {
-        t.flags[slot] = flags | V2_OWNED;
-        continue;
-      }
-      flags |= PROD_PRESENT;
-      let equal: boolean;
-      if (r.value === null) {
-        flags |= PROD_TOMBSTONE;
-        equal = desiresTombstone(flags);
-      } else {
-        flags &= ~PROD_TOMBSTONE;
-        if (desiresTombstone(flags)) equal = false;
-        else {
-          fingerprint(r.value, this.vh);
-          equal = this.vh.hi === t.hashHi[slot] && this.vh.lo === t.hashLo[slot];
-        }
-      }
-      t.flags[slot] = equal ? flags | PROD_EQUALS_DESIRED : flags & ~PROD_EQUALS_DESIRED;
+      const v2 = r.offset >= this.cutover && !isBackfillRecord(r.headers);
+      this.prodRecord(r.offset, r.key, 0, r.key?.length ?? 0, r.value, 0, r.value?.length ?? 0, v2);
     }
+  }
+
+  /** addTemp for one record as the scanner decodes it (`visit`): nothing is made per record. */
+  readonly visitTemp = (v: RecordView): void => {
+    const { body, keyStart, valueStart } = v;
+    const key = v.keyLength < 0 ? null : body;
+    const value = v.valueLength < 0 ? null : body;
+    this.tempRecord(
+      v.offset,
+      key,
+      keyStart,
+      keyStart + v.keyLength,
+      value,
+      valueStart,
+      valueStart + v.valueLength,
+    );
+  };
+
+  /** addProd for one record as the scanner decodes it (`visit`). */
+  readonly visitProd = (v: RecordView): void => {
+    const { body, keyStart, valueStart } = v;
+    const key = v.keyLength < 0 ? null : body;
+    const value = v.valueLength < 0 ? null : body;
+    const v2 = v.offset >= this.cutover && !(v.headerCount > 0 && isBackfillRecord(viewHeaders(v)));
+    this.prodRecord(
+      v.offset,
+      key,
+      keyStart,
+      keyStart + v.keyLength,
+      value,
+      valueStart,
+      valueStart + v.valueLength,
+      v2,
+    );
+  };
+
+  /** TEMP's record of a key (bytes [keyStart, keyEnd) of `key`; a null value is a tombstone). */
+  private tempRecord(
+    offset: number,
+    key: Uint8Array | null,
+    keyStart: number,
+    keyEnd: number,
+    value: Uint8Array | null,
+    valueStart: number,
+    valueEnd: number,
+  ): void {
+    if (key === null) {
+      this.keylessRecords++;
+      return;
+    }
+    const t = this.table;
+    fingerprint(key, this.fp, keyStart, keyEnd);
+    const slot = t.upsert(this.fp.hi, this.fp.lo);
+    if (value === null) {
+      t.flags[slot] = (t.flags[slot]! | TEMP_PRESENT | TEMP_TOMBSTONE) & 0xff;
+    } else {
+      fingerprint(value, this.vh, valueStart, valueEnd);
+      t.hashHi[slot] = this.vh.hi;
+      t.hashLo[slot] = this.vh.lo;
+      t.flags[slot] = (t.flags[slot]! | TEMP_PRESENT) & ~TEMP_TOMBSTONE;
+    }
+    t.where[slot] = offset;
+  }
+
+  /** PROD's record of a key; `v2`: written by v2 itself (at or after C, not by a backfill). */
+  private prodRecord(
+    offset: number,
+    key: Uint8Array | null,
+    keyStart: number,
+    keyEnd: number,
+    value: Uint8Array | null,
+    valueStart: number,
+    valueEnd: number,
+    v2: boolean,
+  ): void {
+    if (key === null) {
+      this.keylessRecords++;
+      return;
+    }
+    const t = this.table;
+    fingerprint(key, this.fp, keyStart, keyEnd);
+    const slot = t.upsert(this.fp.hi, this.fp.lo);
+    let flags = t.flags[slot]!;
+    if (t.lastInserted) {
+      t.where[slot] = this.arena.append(key.subarray(keyStart, keyEnd), offset);
+      flags |= KEY_IN_ARENA;
+    }
+    if (v2) {
+      t.flags[slot] = flags | V2_OWNED;
+      return;
+    }
+    flags |= PROD_PRESENT;
+    let equal: boolean;
+    if (value === null) {
+      flags |= PROD_TOMBSTONE;
+      equal = desiresTombstone(flags);
+    } else {
+      flags &= ~PROD_TOMBSTONE;
+      if (desiresTombstone(flags)) equal = false;
+      else {
+        fingerprint(value, this.vh, valueStart, valueEnd);
+        equal = this.vh.hi === t.hashHi[slot] && this.vh.lo === t.hashLo[slot];
+      }
+    }
+    t.flags[slot] = equal ? flags | PROD_EQUALS_DESIRED : flags & ~PROD_EQUALS_DESIRED;
   }
 
   /** A v2 write seen while tailing PROD during emission: the key is v2's from now on. */

@@ -1,7 +1,11 @@
 import type { Kafka } from 'kafkajs';
 import { BackfillIndex } from './backfill-index.js';
 import { KEY_IN_ARENA, decideKey, type BackfillMode } from './key-decision.js';
-import { scanPartition, type ScannedRecord } from './partition-scanner.js';
+import { visitPartition } from './partition-scanner.js';
+import type { RecordView } from './wire/record-batch-decoder.js';
+
+/** Records between two progress reports while indexing. */
+const PROGRESS_EVERY = 4096;
 
 export interface PlanInput {
   prodTopic: string;
@@ -67,25 +71,24 @@ export async function indexPartition(
   );
   // Progress counts offsets passed, not records: compaction and transaction markers leave
   // gaps, and a count of records would never reach a total taken from offsets.
-  const passed = (records: readonly ScannedRecord[], from: number): number =>
-    records.length > 0 ? records[records.length - 1]!.offset + 1 - from : 0;
+  const every = (add: (v: RecordView) => void, from: number, before: number) => {
+    let seen = 0;
+    return (v: RecordView): void => {
+      add(v);
+      if (++seen % PROGRESS_EVERY === 0) onProgress?.(before + v.offset + 1 - from, total);
+    };
+  };
   const base = { partition: input.partition };
-  await scanPartition(
+  await visitPartition(
     kafka,
     { ...base, topic: input.tempTopic, from: input.tempStart, to: input.tempEnd },
-    (records) => {
-      index.addTemp(records);
-      if (records.length > 0) onProgress?.(passed(records, input.tempStart), total);
-    },
+    every(index.visitTemp, input.tempStart, 0),
     signal,
   );
-  await scanPartition(
+  await visitPartition(
     kafka,
     { ...base, topic: input.prodTopic, from: input.prodStart, to: input.prodEnd },
-    (records) => {
-      index.addProd(records);
-      if (records.length > 0) onProgress?.(tempRecords + passed(records, input.prodStart), total);
-    },
+    every(index.visitProd, input.prodStart, tempRecords),
     signal,
   );
   return index;

@@ -25,13 +25,21 @@ function fmix(h: number): number {
   return h;
 }
 
-/** Writes the fingerprint of `bytes` into `out` (reused to avoid an allocation per record). */
-export function fingerprint(bytes: Uint8Array, out: Fingerprint): Fingerprint {
-  const len = bytes.length;
+/**
+ * Writes the fingerprint of `bytes` (or of bytes[start, end)) into `out`
+ * (reused to avoid an allocation per record).
+ */
+export function fingerprint(
+  bytes: Uint8Array,
+  out: Fingerprint,
+  start = 0,
+  end = bytes.length,
+): Fingerprint {
+  const len = end - start;
   let h1 = 0x9747b28c ^ len;
   let h2 = 0x1b873593 ^ Math.imul(len, 0x5bd1e995);
-  const words = len & ~3;
-  let i = 0;
+  const words = start + (len & ~3);
+  let i = start;
   for (; i < words; i += 4) {
     const k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
     let k1 = Math.imul(k, 0xcc9e2d51);

@@ -2,7 +2,14 @@ import type { IHeaders, Kafka } from 'kafkajs';
 import { isConnectionError, isUnknownTopic } from './kafka-error-kinds.js';
 import { BackfillAbortedError, KafkaUnreachableError, TopicMissingError } from './kafka-errors.js';
 import { fetchRequest, logStartRequest, type FetchedPartition } from './wire/fetch-partition.js';
-import { decodeRecordBatches } from './wire/record-batch-decoder.js';
+import {
+  decodeRecordBatches,
+  endOfBatches,
+  viewHeaders,
+  viewKey,
+  viewValue,
+  type RecordView,
+} from './wire/record-batch-decoder.js';
 import { WireCluster, type WireBroker } from './wire/wire-cluster.js';
 
 /** One record as read: key bytes verbatim, null value for a tombstone. */
@@ -35,6 +42,13 @@ export interface PartitionScannerOptions {
   keep?: (offset: number, key: Buffer | null, headers: IHeaders | undefined) => boolean;
   /** The first `holdAt`, applied before anything is fetched. */
   holdAt?: number;
+  /**
+   * Receives every record as it is decoded, instead of the buffer: for a
+   * one-shot reader that keeps nothing of a record but what it copies (the
+   * index), so no object is made per record. `readTo`'s handler then gets
+   * nothing; `keep`, `holdAt` and `skipTo` do not apply.
+   */
+  visit?: (view: RecordView) => void;
 }
 
 /** Fetch error codes worth a retry after a metadata refresh (leader moves, a topic still being created). */
@@ -108,6 +122,7 @@ export class PartitionScanner {
     private readonly highWater: number,
     private readonly keep: PartitionScannerOptions['keep'],
     maxBytes: number,
+    private readonly visit: PartitionScannerOptions['visit'],
   ) {
     this.fetched = from;
     this.maxBytes = maxBytes;
@@ -129,6 +144,7 @@ export class PartitionScanner {
       options.highWater ?? 2_000,
       options.keep,
       options.maxBytesPerPartition ?? 1024 * 1024,
+      options.visit,
     );
     if (options.holdAt !== undefined) scanner.limit = options.holdAt;
     scanner.loop = scanner.fetchLoop();
@@ -228,7 +244,17 @@ export class PartitionScanner {
   }
 
   private async fetchLoop(): Promise<void> {
-    let failures = 0;
+    try {
+      if (this.visit) await this.visitLoop();
+      else await this.bufferLoop();
+    } catch (err) {
+      if (this.closed) return;
+      this.crashed = err;
+      this.notify();
+    }
+  }
+
+  private async bufferLoop(): Promise<void> {
     while (!this.closed) {
       if (this.buffer.length - this.head >= this.highWater || this.fetched >= this.limit) {
         await new Promise<void>((resolve) => (this.room = resolve));
@@ -236,17 +262,34 @@ export class PartitionScanner {
       }
       const at = this.fetched;
       const epoch = this.epoch;
+      const fetched = await this.fetchRetrying(at);
+      if (!this.closed && epoch === this.epoch) this.take(fetched, at);
+    }
+  }
+
+  /** With a visitor nothing is buffered: the next fetch is sent before this one's records are visited. */
+  private async visitLoop(): Promise<void> {
+    let at = this.fetched;
+    let next = this.fetchRetrying(at);
+    while (!this.closed) {
+      const fetched = await next;
+      if (this.closed) return;
+      const after = fetched.movedTo ?? endOfBatches(fetched.records, at);
+      next = this.fetchRetrying(after);
+      // Settled by the next round, or, once closed, by nobody: not an unhandled rejection.
+      next.catch(() => undefined);
+      this.take(fetched, at);
+      at = after;
+    }
+  }
+
+  /** Fetches at `at`, retrying what may pass (a leader moving, a topic being created), ~10 s at most. */
+  private async fetchRetrying(at: number): Promise<FetchedPartition & { movedTo?: number }> {
+    for (let failures = 0; ;) {
       try {
-        const fetched = await this.fetchAt(at);
-        failures = 0;
-        if (!this.closed && epoch === this.epoch) this.take(fetched, at);
+        return await this.fetchAt(at);
       } catch (err) {
-        if (this.closed) return;
-        if (++failures > MAX_FAILURES || !retriable(err)) {
-          this.crashed = err;
-          this.notify();
-          return;
-        }
+        if (this.closed || ++failures > MAX_FAILURES || !retriable(err)) throw err;
         this.broker = undefined;
         await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** failures)));
         await this.cluster.refresh().catch(() => undefined);
@@ -279,18 +322,16 @@ export class PartitionScanner {
 
   /** Buffers the records of one fetch sent at `at` and moves the fetch position past them. */
   private take(fetched: FetchedPartition & { movedTo?: number }, at: number): void {
-    const keep = this.keep;
-    let next = decodeRecordBatches(
-      fetched.records,
-      at,
-      fetched.aborted,
-      (offset, key, value, timestamp, headerCount, headers) => {
-        this.handedOver++;
-        const decoded = headerCount > 0 ? headers() : {};
-        if (keep !== undefined && !keep(offset, key, decoded)) return;
-        this.buffer.push({ offset, key, value, headers: decoded, timestamp });
-      },
-    );
+    const { keep, visit } = this;
+    let next = decodeRecordBatches(fetched.records, at, fetched.aborted, (view) => {
+      this.handedOver++;
+      if (visit !== undefined) return visit(view);
+      const key = viewKey(view);
+      const headers = viewHeaders(view);
+      if (keep !== undefined && !keep(view.offset, key, headers)) return;
+      const { offset, timestamp } = view;
+      this.buffer.push({ offset, key, value: viewValue(view), headers, timestamp });
+    });
     if (fetched.movedTo !== undefined) next = fetched.movedTo;
     else if (next === at && fetched.records.length > 0) {
       // Only a batch cut at the size limit came back: ask for more next time.
@@ -365,6 +406,32 @@ export async function scanPartition(
   const scanner = await PartitionScanner.open(kafka, range);
   try {
     await scanner.readTo(range.to, handler, signal);
+  } finally {
+    await scanner.close();
+  }
+}
+
+/**
+ * Reads [from, to) of one partition with a visitor (see the `visit` option)
+ * and closes the scanner: the index's form, which keeps no record.
+ */
+export async function visitPartition(
+  kafka: Kafka,
+  range: { topic: string; partition: number; from: number; to: number },
+  visit: (view: RecordView) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (range.from >= range.to) return;
+  const { to } = range;
+  // A fetch returns whole batches: what lies at or past `to` is not the caller's.
+  const scanner = await PartitionScanner.open(kafka, {
+    ...range,
+    visit: (view) => {
+      if (view.offset < to) visit(view);
+    },
+  });
+  try {
+    await scanner.readTo(to, () => undefined, signal);
   } finally {
     await scanner.close();
   }

@@ -6,6 +6,8 @@ import { FingerprintIndex } from '../../src/kafka/fingerprint-index.js';
 import { fingerprint, partitionForKey } from '../../src/kafka/fingerprint.js';
 import { categorize, decideKey, type BackfillMode } from '../../src/kafka/key-decision.js';
 import type { ScannedRecord } from '../../src/kafka/partition-scanner.js';
+import { decodeRecordBatches } from '../../src/kafka/wire/record-batch-decoder.js';
+import { encodeRecordBatch } from '../../src/kafka/wire/record-batch-encoder.js';
 
 const rec = (
   offset: number,
@@ -25,10 +27,16 @@ function decide(
   prod: ScannedRecord[],
   cutover: number,
   mode: BackfillMode = 'full',
+  via: 'records' | 'views' = 'records',
 ) {
   const index = new BackfillIndex(cutover, 4);
-  index.addTemp(temp);
-  index.addProd(prod);
+  if (via === 'records') {
+    index.addTemp(temp);
+    index.addProd(prod);
+  } else {
+    decodeRecordBatches(onTheWire(temp), 0, [], index.visitTemp);
+    decodeRecordBatches(onTheWire(prod), 0, [], index.visitProd);
+  }
   const out: Record<string, { decision: string; category: string }> = {};
   const keys = new Set([...temp, ...prod].map((r) => r.key!.toString()));
   for (const k of keys) {
@@ -36,6 +44,21 @@ function decide(
     out[k] = { decision: decideKey(flags, mode), category: categorize(flags) };
   }
   return { out, plan: decideAll(index, mode), index };
+}
+
+/** The records as a fetch returns them: one batch each at its own offset, key and value inside. */
+function onTheWire(records: ScannedRecord[]): Buffer {
+  const identity = { producerId: -1n, producerEpoch: -1, baseSequence: -1 };
+  return Buffer.concat(
+    records.map((r) => {
+      const batch = encodeRecordBatch(
+        [{ key: r.key, value: r.value, headers: r.headers }],
+        identity,
+      );
+      batch.writeBigInt64BE(BigInt(r.offset), 0);
+      return batch;
+    }),
+  );
 }
 
 describe('backfill decision table', () => {
@@ -73,6 +96,15 @@ describe('backfill decision table', () => {
     expect(out.v2owned!.decision).toBe('skip-v2');
     expect(out.prodTomb).toEqual({ decision: 'unchanged', category: 'absent' });
     expect(out.tombBoth).toEqual({ decision: 'unchanged', category: 'absent' });
+  });
+
+  it('decides the same on records decoded from the wire (the index visits them, no record objects)', () => {
+    const views = decide(temp, prod, 9, 'full', 'views');
+    expect(views.out).toEqual(decide(temp, prod, 9).out);
+    expect(views.plan.counts).toEqual(decide(temp, prod, 9).plan.counts);
+    expect([...views.plan.tempOffsets]).toEqual([1, 2, 4]);
+    expect(views.index.arena.keyAt(views.plan.arenaPositions[0]!).toString()).toBe('onlyProd');
+    expect(views.out.changed).toEqual({ decision: 'refresh', category: 'changed' });
   });
 
   it('refresh-only keeps what full mode would delete', () => {

@@ -5,8 +5,10 @@ import { until } from '../support/until.js';
 import {
   PartitionScanner,
   scanPartition,
+  visitPartition,
   type ScannedRecord,
 } from '../../src/kafka/partition-scanner.js';
+import { viewKey, viewValue } from '../../src/kafka/wire/record-batch-decoder.js';
 import { TopicAdmin } from '../../src/kafka/topic-admin.js';
 import { createTopic, endOffsets, produce } from './kafka-test-kit.js';
 import { useKafkaAndRedis } from './use-kafka-and-redis.js';
@@ -46,6 +48,15 @@ describe('PartitionScanner', () => {
       { key: 'other', value: 'p1', partition: 1 },
     ]);
     const records = await collect(topic, 0, 3, 11);
+    const visited: string[] = [];
+    await visitPartition(kafka, { topic, partition: 0, from: 3, to: 11 }, (v) =>
+      visited.push(
+        `${v.offset}:${viewKey(v)?.toString('hex')}:${viewValue(v)?.toString() ?? 'null'}`,
+      ),
+    );
+    expect(visited).toEqual(
+      records.map((r) => `${r.offset}:${r.key?.toString('hex')}:${r.value?.toString() ?? 'null'}`),
+    );
     expect(records.map((r) => r.offset)).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
     expect(records[0]!.key!.toString()).toBe('k3');
     expect(records[0]!.headers.h!.toString()).toBe('x3');
@@ -177,6 +188,12 @@ describe('PartitionScanner', () => {
     );
     const records = await collect(topic, 0, 0, end);
     expect(records.map((r) => r.value?.toString())).toEqual(['committed']);
+    // The visitor (the index's reader) skips the same: aborted data and markers.
+    const visited: string[] = [];
+    await visitPartition(kafka, { topic, partition: 0, from: 0, to: end }, (v) =>
+      visited.push(`${v.offset}:${viewValue(v)?.toString()}`),
+    );
+    expect(visited).toEqual(['0:committed']);
   });
 
   it('reports the last stable offset while a transaction is open, and reads only committed records', async () => {

@@ -8,18 +8,43 @@ export interface AbortedTransaction {
 }
 
 /**
- * Receives each committed data record at or past the decoder's `from`, in
- * offset order. `headerCount` > 0 means `headers()` has something to decode:
- * the decoding is left to the receiver, which usually needs only the key.
+ * One decoded record, as positions in the bytes it was decoded from: the
+ * decoder fills one such object per batch and hands it to the receiver for
+ * each record, so a reader that needs only fingerprints (the index) makes no
+ * object per record. Valid only during the call; `viewKey`, `viewValue` and
+ * `viewHeaders` copy nothing but make Buffer views that outlive it.
  */
-export type OnRecord = (
-  offset: number,
-  key: Buffer | null,
-  value: Buffer | null,
-  timestamp: number,
-  headerCount: number,
-  headers: () => IHeaders,
-) => void;
+export interface RecordView {
+  offset: number;
+  timestamp: number;
+  /** The records section the positions point into (decompressed if the batch was). */
+  body: Buffer;
+  keyStart: number;
+  /** -1: no key. */
+  keyLength: number;
+  valueStart: number;
+  /** -1: a tombstone. */
+  valueLength: number;
+  headerCount: number;
+  /** Position of the first header in `body`. */
+  headersAt: number;
+}
+
+/** Receives each committed data record at or past the decoder's `from`, in offset order. */
+export type OnRecord = (view: RecordView) => void;
+
+export function viewKey(v: RecordView): Buffer | null {
+  return v.keyLength < 0 ? null : v.body.subarray(v.keyStart, v.keyStart + v.keyLength);
+}
+
+export function viewValue(v: RecordView): Buffer | null {
+  return v.valueLength < 0 ? null : v.body.subarray(v.valueStart, v.valueStart + v.valueLength);
+}
+
+/** The record's headers as kafkajs gives them (a repeated name becomes an array). */
+export function viewHeaders(v: RecordView): IHeaders {
+  return v.headerCount > 0 ? decodeHeaders(v.body, v.headersAt, v.headerCount) : {};
+}
 
 /** Batch header fields (magic 2), by byte position from the batch start. */
 const BATCH_HEADER = 61;
@@ -83,6 +108,23 @@ export function decodeRecordBatches(
   return next;
 }
 
+/**
+ * The offset after the last complete batch at or past `from` (what
+ * decodeRecordBatches returns), from the batch headers alone.
+ */
+export function endOfBatches(records: Buffer, from: number): number {
+  let next = from;
+  let p = 0;
+  while (p + BATCH_HEADER <= records.length) {
+    const end = p + 12 + records.readInt32BE(p + 8);
+    if (end > records.length) break;
+    const lastOffset = Number(records.readBigInt64BE(p)) + records.readInt32BE(p + 23);
+    if (lastOffset >= from) next = lastOffset + 1;
+    p = end;
+  }
+  return next;
+}
+
 function decodeBatch(
   batch: Buffer,
   baseOffset: number,
@@ -106,25 +148,35 @@ function decodeBatch(
   const count = batch.readInt32BE(57);
   const body = recordsOf(batch, attributes, baseOffset);
   const cursor = new Cursor(body);
+  const view: RecordView = {
+    offset: 0,
+    timestamp: 0,
+    body,
+    keyStart: 0,
+    keyLength: -1,
+    valueStart: 0,
+    valueLength: -1,
+    headerCount: 0,
+    headersAt: 0,
+  };
   for (let r = 0; r < count; r++) {
     const length = cursor.varint();
     const end = cursor.p + length;
     cursor.p++; // record attributes: unused
     const timestampDelta = cursor.varlong();
     const offset = baseOffset + cursor.varint();
-    const key = cursor.bytes();
-    const value = cursor.bytes();
-    const headerCount = cursor.varint();
     if (offset >= from) {
-      const at = cursor.p;
-      onRecord(
-        offset,
-        key,
-        value,
-        appendTime ? maxTimestamp : firstTimestamp + timestampDelta,
-        headerCount,
-        () => decodeHeaders(body, at, headerCount),
-      );
+      view.offset = offset;
+      view.timestamp = appendTime ? maxTimestamp : firstTimestamp + timestampDelta;
+      view.keyLength = cursor.varint();
+      view.keyStart = cursor.p;
+      if (view.keyLength > 0) cursor.p += view.keyLength;
+      view.valueLength = cursor.varint();
+      view.valueStart = cursor.p;
+      if (view.valueLength > 0) cursor.p += view.valueLength;
+      view.headerCount = cursor.varint();
+      view.headersAt = cursor.p;
+      onRecord(view);
     }
     cursor.p = end;
   }
