@@ -100,7 +100,7 @@ export async function emitPlan(
         highWater: Math.max(2_000, 2 * ctx.chunkSize),
         maxBytesPerPartition: EMIT_FETCH_BYTES,
         // Planned keys are about a third of TEMP: the rest is dropped as it arrives.
-        keep: (offset) => contains(offsets, offset),
+        keepOffset: (offset) => contains(offsets, offset),
       });
       const values = temp;
       await emitSegment(ctx, run, async (size) => {

@@ -40,6 +40,8 @@ export interface PartitionScannerOptions {
    * writes: most of what both read.
    */
   keep?: (offset: number, key: Buffer | null, headers: IHeaders | undefined) => boolean;
+  /** `keep` by offset alone, asked before anything of the record is decoded. */
+  keepOffset?: (offset: number) => boolean;
   /** The first `holdAt`, applied before anything is fetched. */
   holdAt?: number;
   /**
@@ -123,6 +125,7 @@ export class PartitionScanner {
     private readonly keep: PartitionScannerOptions['keep'],
     maxBytes: number,
     private readonly visit: PartitionScannerOptions['visit'],
+    private readonly keepOffset: PartitionScannerOptions['keepOffset'],
   ) {
     this.fetched = from;
     this.maxBytes = maxBytes;
@@ -145,6 +148,7 @@ export class PartitionScanner {
       options.keep,
       options.maxBytesPerPartition ?? 1024 * 1024,
       options.visit,
+      options.keepOffset,
     );
     if (options.holdAt !== undefined) scanner.limit = options.holdAt;
     scanner.loop = scanner.fetchLoop();
@@ -322,10 +326,11 @@ export class PartitionScanner {
 
   /** Buffers the records of one fetch sent at `at` and moves the fetch position past them. */
   private take(fetched: FetchedPartition & { movedTo?: number }, at: number): void {
-    const { keep, visit } = this;
+    const { keep, visit, keepOffset } = this;
     let next = decodeRecordBatches(fetched.records, at, fetched.aborted, (view) => {
       this.handedOver++;
       if (visit !== undefined) return visit(view);
+      if (keepOffset !== undefined && !keepOffset(view.offset)) return;
       const key = viewKey(view);
       const headers = viewHeaders(view);
       if (keep !== undefined && !keep(view.offset, key, headers)) return;
