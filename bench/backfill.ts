@@ -1,6 +1,7 @@
 /**
  * Backfill benchmark:
- * `npx tsx --expose-gc bench/backfill.ts [--keys=1000000] [--partitions=4] [--workers=2] [--throttle-rate=200]`.
+ * `npx tsx --expose-gc bench/backfill.ts [--keys=1000000] [--partitions=4] [--workers=2] [--throttle-rate=200]`
+ * (`BENCH_CHUNK=500` for another largest chunk than the product's 5,000).
  *
  * Data set: bench/backfill-data.ts (PROD v1; TEMP with 30% changed, 10%
  * deleted, 5% new keys). The engine runs unthrottled in `workers` worker
@@ -40,7 +41,7 @@ const KEYS = arg('keys', 1_000_000);
 const PARTITIONS = arg('partitions', 4);
 const WORKERS = arg('workers', 2);
 const THROTTLE_RATE = arg('throttle-rate', 200);
-const CHUNK = 5000;
+const CHUNK = Number(process.env.BENCH_CHUNK ?? 5000);
 const BROKERS = process.env.EVOLVE_KAFKA_BROKERS ?? '127.0.0.1:9092';
 const REDIS_URL = process.env.EVOLVE_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -86,6 +86,14 @@ export interface BackfillPartitionParams {
  * the repeat re-plans the same records and resumes after the last
  * acknowledged chunk; a finished partition returns its stored report.
  */
+/**
+ * The largest chunk, reached above 100,000 records/s (a chunk is 1/20 s of
+ * the rate). Each chunk costs a Redis round trip and send round trips: with
+ * 500, bench/backfill (1M keys, unthrottled) emitted 96k records/s, with
+ * 5,000 140-155k. A kill re-sends at most one chunk, ~1 MB of 200-byte records.
+ */
+const MAX_CHUNK = 5_000;
+
 export async function runBackfillPartition(
   deps: BackfillDeps,
   params: BackfillPartitionParams,
@@ -108,7 +116,7 @@ async function runPartition(
   const { admin, checkpoints } = deps;
   const { runId, partition, prodTopic, tempTopic } = params;
   const mode = params.mode ?? 'full';
-  const chunkSize = params.chunkSize ?? 500;
+  const chunkSize = params.chunkSize ?? MAX_CHUNK;
   if (!Number.isInteger(chunkSize) || chunkSize <= 0)
     throw new Error('chunkSize must be a positive integer');
 
