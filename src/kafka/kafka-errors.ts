@@ -73,3 +73,13 @@ export class CopyAbortedError extends EvolveError {
     );
   }
 }
+
+/**
+ * A partition holds record batches the scanner cannot decode. Definitive:
+ * reading again finds the same bytes, so it is not retried.
+ */
+export class RecordsUnreadableError extends EvolveError {
+  constructor(topic: string, partition: number, detail: string) {
+    super('KAFKA_RECORDS_UNREADABLE', `Cannot read ${topic}[${partition}]: ${detail}.`);
+  }
+}

@@ -1,8 +1,15 @@
 import type { IHeaders, Kafka } from 'kafkajs';
 import { isConnectionError, isUnknownTopic } from './kafka-error-kinds.js';
-import { BackfillAbortedError, KafkaUnreachableError, TopicMissingError } from './kafka-errors.js';
+import type { EvolveError } from '../errors.js';
+import {
+  BackfillAbortedError,
+  KafkaUnreachableError,
+  RecordsUnreadableError,
+  TopicMissingError,
+} from './kafka-errors.js';
 import { fetchRequest, logStartRequest, type FetchedPartition } from './wire/fetch-partition.js';
 import {
+  UnreadableBatchError,
   decodeRecordBatches,
   endOfBatches,
   viewHeaders,
@@ -347,9 +354,7 @@ export class PartitionScanner {
   }
 
   private throwIfCrashed(): void {
-    if (this.crashed === undefined) return;
-    if (isUnknownTopic(this.crashed)) throw new TopicMissingError(this.topic);
-    throw new KafkaUnreachableError(`reading ${this.topic}[${this.partition}]`, this.crashed);
+    if (this.crashed !== undefined) throw readFailure(this.topic, this.partition, this.crashed);
   }
 
   /** Drops delivered records; true when this woke the fetcher. */
@@ -386,6 +391,14 @@ export class PartitionScanner {
       };
     });
   }
+}
+
+/** What a reader is told when reading stopped on `err`. */
+export function readFailure(topic: string, partition: number, err: unknown): EvolveError {
+  if (err instanceof UnreadableBatchError)
+    return new RecordsUnreadableError(topic, partition, err.detail);
+  if (isUnknownTopic(err)) return new TopicMissingError(topic);
+  return new KafkaUnreachableError(`reading ${topic}[${partition}]`, err);
 }
 
 function retriable(err: unknown): boolean {

@@ -50,19 +50,20 @@ export function viewHeaders(v: RecordView): IHeaders {
 const BATCH_HEADER = 61;
 const COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
-/** A batch whose codec this reader cannot decompress. */
-export class UnsupportedCompressionError extends Error {
-  constructor(
-    readonly codec: string,
-    readonly offset: number,
-  ) {
-    super(
-      `the record batch at offset ${offset} is ${codec}-compressed; flink-evolve reads uncompressed, gzip${
-        hasZstd() ? ' and zstd' : ''
-      } batches: write this topic with one of those (Flink's sink: 'properties.compression.type')`,
-    );
-    this.name = 'UnsupportedCompressionError';
+/** A batch this reader cannot decode: a codec it lacks, or a format older than magic 2. */
+export class UnreadableBatchError extends Error {
+  constructor(readonly detail: string) {
+    super(detail);
+    this.name = 'UnreadableBatchError';
   }
+}
+
+function unsupportedCodec(codec: string, offset: number): UnreadableBatchError {
+  return new UnreadableBatchError(
+    `the record batch at offset ${offset} is ${codec}-compressed; flink-evolve reads uncompressed, gzip${
+      hasZstd() ? ' and zstd' : ''
+    } batches: write this topic with one of those (Flink's sink: 'properties.compression.type')`,
+  );
 }
 
 /**
@@ -93,8 +94,8 @@ export function decodeRecordBatches(
     if (end > records.length) break;
     const magic = records.readInt8(p + 16);
     if (magic !== 2)
-      throw new Error(
-        `record batch at offset ${baseOffset} has magic ${magic}; only magic 2 (Kafka 0.11+) is read`,
+      throw new UnreadableBatchError(
+        `the record batch at offset ${baseOffset} has format (magic) ${magic}; only magic 2 (Kafka 0.11 and later) is read`,
       );
     const lastOffset = baseOffset + records.readInt32BE(p + 23);
     const batch = records.subarray(p, end);
@@ -204,7 +205,7 @@ function recordsOf(batch: Buffer, attributes: number, baseOffset: number): Buffe
     return (zlib as unknown as { zstdDecompressSync: (b: Buffer) => Buffer }).zstdDecompressSync(
       section,
     );
-  throw new UnsupportedCompressionError(COMPRESSION_NAMES[codec] ?? `codec ${codec}`, baseOffset);
+  throw unsupportedCodec(COMPRESSION_NAMES[codec] ?? `codec ${codec}`, baseOffset);
 }
 
 function hasZstd(): boolean {
