@@ -1,15 +1,11 @@
-import { createRequire } from 'node:module';
 import type { IHeaders } from 'kafkajs';
+import { crc32c } from './crc32c.js';
 
 /**
  * Kafka record batches (magic 2, uncompressed), encoded in one pass into one
  * buffer: what kafkajs's producer builds through an Encoder per record and
  * per header, at a fraction of the CPU (see BatchProducer).
  */
-
-const require = createRequire(import.meta.url);
-// kafkajs's table-driven CRC32C (Castagnoli), unsigned: the checksum magic 2 uses.
-const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C') as (buffer: Buffer) => number;
 
 /** What one record of a batch holds: kafkajs's `Message`, minus the partition. */
 export interface BatchRecord {
@@ -55,16 +51,33 @@ export function encodeRecordBatch(
   const first = timestamps[0]!;
   // Encoded once per headers object: the project's senders share one among a chunk's records.
   const headerBytes = new Map<IHeaders | undefined, Buffer>();
-  const parts: EncodedRecord[] = new Array<EncodedRecord>(records.length);
+  // Sized first, then written: no object per record (a chunk is thousands of them).
+  const bodySizes = new Int32Array(records.length);
   let size = HEADER_BYTES;
   for (let i = 0; i < records.length; i++) {
-    const part = prepare(records[i]!, i, timestamps[i]! - first, headerBytes);
-    parts[i] = part;
-    size += varintSize(part.bodySize) + part.bodySize;
+    const r = records[i]!;
+    const bodySize =
+      1 + // attributes
+      varlongSize(timestamps[i]! - first) +
+      varintSize(i) +
+      fieldSize(r.key) +
+      fieldSize(r.value) +
+      headersOf(r.headers, headerBytes).length;
+    bodySizes[i] = bodySize;
+    size += varintSize(bodySize) + bodySize;
   }
   const buf = Buffer.allocUnsafe(size);
   let p = HEADER_BYTES;
-  for (const part of parts) p = writeRecord(buf, p, part);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    p = writeVarint(buf, p, bodySizes[i]!);
+    buf[p++] = 0; // attributes: none defined for records
+    p = writeVarlong(buf, p, timestamps[i]! - first);
+    p = writeVarint(buf, p, i);
+    p = writeField(buf, p, r.key);
+    p = writeField(buf, p, r.value);
+    p += headersOf(r.headers, headerBytes).copy(buf, p);
+  }
   buf.writeBigInt64BE(0n, 0);
   buf.writeInt32BE(size - 12, 8);
   buf.writeInt32BE(-1, 12);
@@ -77,7 +90,7 @@ export function encodeRecordBatch(
   buf.writeInt16BE(identity.producerEpoch, 51);
   buf.writeInt32BE(identity.baseSequence, 53);
   buf.writeInt32BE(records.length, 57);
-  buf.writeUInt32BE(crc32C(buf.subarray(CRC_FROM)), 17);
+  buf.writeUInt32BE(crc32c(buf.subarray(CRC_FROM)), 17);
   return buf;
 }
 
@@ -89,48 +102,13 @@ function timestampOf(record: BatchRecord, now: number): number {
   return t;
 }
 
-/** One record's parts, with the byte count of everything after its length prefix. */
-interface EncodedRecord {
-  bodySize: number;
-  timestampDelta: number;
-  offsetDelta: number;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Buffer;
-}
-
-function prepare(
-  record: BatchRecord,
-  offsetDelta: number,
-  timestampDelta: number,
-  cache: Map<IHeaders | undefined, Buffer>,
-): EncodedRecord {
-  const key = bytesOf(record.key);
-  const value = bytesOf(record.value);
-  let headers = cache.get(record.headers);
-  if (headers === undefined) {
-    headers = encodeHeaders(record.headers);
-    cache.set(record.headers, headers);
+function headersOf(headers: IHeaders | undefined, cache: Map<IHeaders | undefined, Buffer>): Buffer {
+  let bytes = cache.get(headers);
+  if (bytes === undefined) {
+    bytes = encodeHeaders(headers);
+    cache.set(headers, bytes);
   }
-  const bodySize =
-    1 + // attributes
-    varlongSize(timestampDelta) +
-    varintSize(offsetDelta) +
-    bytesFieldSize(key) +
-    bytesFieldSize(value) +
-    headers.length;
-  return { bodySize, timestampDelta, offsetDelta, key, value, headers };
-}
-
-function writeRecord(buf: Buffer, at: number, r: EncodedRecord): number {
-  let p = writeVarint(buf, at, r.bodySize);
-  buf[p++] = 0; // attributes: none defined for records
-  p = writeVarlong(buf, p, r.timestampDelta);
-  p = writeVarint(buf, p, r.offsetDelta);
-  p = writeBytesField(buf, p, r.key);
-  p = writeBytesField(buf, p, r.value);
-  p += r.headers.copy(buf, p);
-  return p;
+  return bytes;
 }
 
 /** A record's headers: a count, then key and value per header; an array value is one header per element. */
@@ -160,6 +138,22 @@ function bytesOf(v: Buffer | string | null | undefined): Buffer | null {
 /** A length-prefixed byte string; null is length -1. */
 function bytesFieldSize(v: Buffer | null): number {
   return v === null ? 1 : varintSize(v.length) + v.length;
+}
+
+/** `bytesFieldSize` of a record's key or value, a string counted as UTF-8 without encoding it. */
+function fieldSize(v: Buffer | string | null | undefined): number {
+  if (v === null || v === undefined) return 1;
+  const n = typeof v === 'string' ? Buffer.byteLength(v) : v.length;
+  return varintSize(n) + n;
+}
+
+/** Writes a record's key or value as a length-prefixed byte string (null and absent: -1). */
+function writeField(buf: Buffer, at: number, v: Buffer | string | null | undefined): number {
+  if (v === null || v === undefined) return writeVarint(buf, at, -1);
+  if (typeof v !== 'string') return writeBytesField(buf, at, v);
+  const n = Buffer.byteLength(v);
+  const p = writeVarint(buf, at, n);
+  return p + buf.write(v, p);
 }
 
 function writeBytesField(buf: Buffer, at: number, v: Buffer | null): number {

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type { Kafka } from 'kafkajs';
 
 /**
@@ -12,16 +11,20 @@ import type { Kafka } from 'kafkajs';
  * BatchProducer) therefore speak Fetch and Produce themselves, and borrow
  * everything else from kafkajs: broker discovery, metadata, TLS, SASL,
  * reconnection, request framing and correlation. That uses kafkajs's
- * internal Cluster and Encoder, so package.json pins kafkajs to 2.2.4 (its
+ * internal Cluster and its request framing, so package.json pins kafkajs to 2.2.4 (its
  * last release: the internals cannot move under us).
  */
 
-const require = createRequire(import.meta.url);
-
+/**
+ * What kafkajs's request framing reads of an encoded request body: its
+ * `Encoder.writeEncoder` checks `buf` and copies `buffer`. The body we built
+ * is handed over as it is; wrapping it in a real Encoder copied every
+ * 512 KB Produce body once more into a zero-filled, power-of-two buffer.
+ */
 interface KafkajsEncoder {
-  writeBuffer(value: Buffer): KafkajsEncoder;
+  buf: Buffer;
+  buffer: Buffer;
 }
-const Encoder = require('kafkajs/src/protocol/encoder') as new (size?: number) => KafkajsEncoder;
 
 /** The kafkajs Broker members used here. */
 export interface WireBroker {
@@ -119,7 +122,7 @@ export class WireCluster {
         apiKey: request.apiKey,
         apiVersion: request.apiVersion,
         apiName: request.apiName,
-        encode: () => Promise.resolve(new Encoder(body.length).writeBuffer(body)),
+        encode: () => Promise.resolve({ buf: body, buffer: body }),
       },
       response: {
         decode: (payload) => Promise.resolve(payload),
