@@ -3,6 +3,7 @@ import type { BackfillCheckpoints, PartitionProgress } from './backfill-checkpoi
 import type { BackfillPlan } from './backfill-planner.js';
 import { EmitterTail } from './emitter-tail.js';
 import { BackfillAbortedError } from './kafka-errors.js';
+import { PartitionCountWatch } from './partition-count-watch.js';
 import { PartitionScanner, type ScannedRecord } from './partition-scanner.js';
 import { backfillHeaders } from './record-headers.js';
 import type { RecordSender } from './record-sender.js';
@@ -54,11 +55,14 @@ type NextChunk = (size: number) => Promise<Chunk | undefined>;
  * chunks sized to the rate (1/20 s worth, so the topic sees an even flow
  * rather than a second's worth at once and idle time after).
  *
- * Per chunk: take its tokens (the same Redis script writes the checkpoint of
- * the chunk acknowledged before), drop keys the tail saw v2 write, and send.
- * While the chunk is in flight, the next one is read from TEMP and the tail
- * of PROD catches up, so the send, the TEMP read and the tail overlap
- * instead of queueing behind each other. The tail skips the offsets the
+ * Per chunk: drop keys the tail saw v2 write, and send. While the chunk is
+ * in flight, the next one is read from TEMP and its tokens are taken (the
+ * same Redis script writes the checkpoint of what is acknowledged so far),
+ * and the tail of PROD catches up, so the send, the TEMP read, the Redis
+ * round trip and the tail overlap instead of queueing behind each other.
+ * Two consequences, both bounded by one chunk: a resumed run sends again up
+ * to the two chunks after its checkpoint, and a pause lets out the one
+ * chunk whose tokens were taken before it (a chunk is 1/20 s of the rate). The tail skips the offsets the
  * broker acknowledged as our sends and reads only what lies between them
  * (`EmitterTail`). A v2 write landing after what the tail has read and
  * before our record is the race DESIGN.md leaves to verify-and-repair; the
@@ -85,7 +89,8 @@ export async function emitPlan(
     (key) => plan.index.markV2Write(key),
   );
   let temp: PartitionScanner | undefined;
-  const run = { progress, tail, plan, emittedInRun: 0, size: 0 };
+  const partitionCount = new PartitionCountWatch(ctx.admin, ctx.prodTopic, ctx.partitions);
+  const run: EmitRun = { progress, tail, plan, emittedInRun: 0, size: 0, partitionCount };
   try {
     run.size = await ctx.bucket.chunkSize(ctx.chunkSize);
     // Segment 1: keys TEMP holds, in TEMP offset order.
@@ -100,7 +105,9 @@ export async function emitPlan(
         highWater: Math.max(2_000, 2 * ctx.chunkSize),
         maxBytesPerPartition: EMIT_FETCH_BYTES,
         // Planned keys are about a third of TEMP: the rest is dropped as it arrives.
-        keepOffset: (offset) => contains(offsets, offset),
+        keepOffset: plannedOffset(offsets),
+        // The emitter writes its own headers: v2's are never looked at.
+        headers: false,
       });
       const values = temp;
       await emitSegment(ctx, run, async (size) => {
@@ -142,6 +149,7 @@ export async function emitPlan(
   } finally {
     await temp?.close();
     await tail.close();
+    await partitionCount.settle();
   }
 }
 
@@ -152,6 +160,7 @@ interface EmitRun {
   emittedInRun: number;
   /** Planned keys per chunk at the rate last seen. */
   size: number;
+  partitionCount: PartitionCountWatch;
 }
 
 /**
@@ -172,32 +181,61 @@ async function emitSegment(ctx: EmitContext, run: EmitRun, next: NextChunk): Pro
 
 async function emitChunks(ctx: EmitContext, run: EmitRun, next: NextChunk): Promise<void> {
   const { progress } = run;
+  // Ends a reservation still waiting (paused, or sleeping off debt) when the segment stops.
+  const stop = new AbortController();
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal;
   let [chunk] = await Promise.all([next(run.size), readTail(ctx, run)]);
-  while (chunk) {
-    checkAbort(ctx);
-    const checkpoint = ctx.checkpoints.write(ctx.runId, ctx.partition, progress);
-    const rate = await ctx.bucket.take(chunk.planned, ctx.signal, checkpoint);
-    run.size = chunkFor(rate > 0 ? rate : 1, ctx.chunkSize);
-    const out = toMessages(ctx, run.plan, chunk.records);
-    // The tail reads gaps between our sends until this chunk is acknowledged, never longer.
-    const sent = new AbortController();
-    const send = sendInBatches(ctx.producer, ctx.prodTopic, out.messages, (base, count) =>
-      run.tail.acknowledge(base, count),
-    ).finally(() => sent.abort());
-    const [, , following] = await Promise.all([
-      send,
-      readTail(ctx, run, sent.signal),
-      next(run.size),
-    ]);
-    // Acknowledged: only now does the progress (the next checkpoint) count the chunk.
-    progress.refreshed += out.refreshed;
-    progress.deleted += out.deleted;
-    progress.dropped += out.dropped;
-    progress.position = chunk.position;
-    run.emittedInRun += out.messages.length;
-    ctx.onChunk?.(progress, run.emittedInRun);
-    chunk = following;
+  let reserved = reserve(ctx, run, chunk, signal);
+  try {
+    while (chunk) {
+      const rate = await reserved;
+      checkAbort(ctx);
+      run.size = chunkFor(rate > 0 ? rate : 1, ctx.chunkSize);
+      const out = toMessages(ctx, run.plan, chunk.records);
+      // The tail reads gaps between our sends until this chunk is acknowledged, never longer.
+      const sent = new AbortController();
+      const send = sendInBatches(ctx.producer, ctx.prodTopic, out.messages, (base, count) =>
+        run.tail.acknowledge(base, count),
+      ).finally(() => sent.abort());
+      // The next chunk is read and its tokens taken while this one is in flight, so that
+      // it goes out as soon as this one is acknowledged. Its reservation writes the
+      // checkpoint of the chunk before this one: this one is not acknowledged yet.
+      const following = next(run.size);
+      reserved = following.then((c) => reserve(ctx, run, c, signal));
+      reserved.catch(() => undefined); // awaited next round, or settled below if this one fails
+      const [, , nextChunk] = await Promise.all([
+        send,
+        readTail(ctx, run, sent.signal),
+        following,
+      ]);
+      // Acknowledged: only now does the progress (the next checkpoint) count the chunk.
+      progress.refreshed += out.refreshed;
+      progress.deleted += out.deleted;
+      progress.dropped += out.dropped;
+      progress.position = chunk.position;
+      run.emittedInRun += out.messages.length;
+      ctx.onChunk?.(progress, run.emittedInRun);
+      chunk = nextChunk;
+    }
+  } finally {
+    stop.abort();
+    await reserved.catch(() => undefined);
   }
+}
+
+/**
+ * Takes the chunk's tokens, writing the checkpoint of what is acknowledged so
+ * far in the same Redis round trip; resolves to the rate in force (0 once no chunk is left).
+ */
+function reserve(
+  ctx: EmitContext,
+  run: EmitRun,
+  chunk: Chunk | undefined,
+  signal: AbortSignal,
+): Promise<number> {
+  if (chunk === undefined) return Promise.resolve(0);
+  const checkpoint = ctx.checkpoints.write(ctx.runId, ctx.partition, run.progress);
+  return ctx.bucket.take(chunk.planned, signal, checkpoint);
 }
 
 /**
@@ -208,10 +246,13 @@ async function emitChunks(ctx: EmitContext, run: EmitRun, next: NextChunk): Prom
  * race verify-and-repair covers.
  */
 async function readTail(ctx: EmitContext, run: EmitRun, sent?: AbortSignal): Promise<void> {
-  await ctx.admin.assertPartitionCount(ctx.prodTopic, ctx.partitions);
-  if (sent === undefined)
+  if (sent === undefined) {
+    await run.partitionCount.assert();
     await run.tail.readTo(await ctx.admin.endOffset(ctx.prodTopic, ctx.partition), ctx.signal);
-  else await run.tail.catchUp(sent, ctx.signal);
+  } else {
+    run.partitionCount.poll();
+    await run.tail.catchUp(sent, ctx.signal);
+  }
   run.progress.tailPosition = run.tail.position;
 }
 
@@ -221,7 +262,7 @@ function toMessages(
   plan: BackfillPlan,
   records: ScannedRecord[],
 ): { messages: Message[]; refreshed: number; deleted: number; dropped: number } {
-  // One headers object per kind, shared by the chunk's messages, with bytes kafkajs writes as they are.
+  // One headers object per kind, shared by the chunk's messages: the encoder encodes each once a batch.
   const headers = {
     refresh: encodedHeaders(ctx.runId, 'refresh'),
     delete: encodedHeaders(ctx.runId, 'delete'),
@@ -328,9 +369,19 @@ async function readAt(
   return found;
 }
 
-function contains(sorted: Float64Array, value: number): boolean {
-  const i = firstAbove(sorted, value) - 1;
-  return i >= 0 && sorted[i] === value;
+/**
+ * Whether an offset is planned, for offsets asked in ascending order (as a
+ * reader meets them): a cursor that moves forward, O(1) a record where a
+ * binary search per record cost more than the decoding; it searches again
+ * only when asked about an earlier offset (a fetch sent again).
+ */
+function plannedOffset(sorted: Float64Array): (offset: number) => boolean {
+  let j = 0;
+  return (offset) => {
+    if (j > 0 && sorted[j - 1]! >= offset) j = firstAbove(sorted, offset - 1);
+    while (j < sorted.length && sorted[j]! < offset) j++;
+    return j < sorted.length && sorted[j] === offset;
+  };
 }
 
 function firstAbove(sorted: Float64Array, position: number): number {

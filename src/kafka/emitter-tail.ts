@@ -6,8 +6,8 @@ import { isBackfillRecord } from './record-headers.js';
 /**
  * The tail's fetch size, below one of our sends (~512 KB): a fetch that
  * starts in a gap of v2's writes ends before our send that follows the gap
- * (the broker cuts the response at this size; kafkajs drops the partial
- * batch before decoding its records), unless the gap's first batch is larger.
+ * (the broker cuts the response at this size; the decoder stops before
+ * the partial batch at its end), unless the gap's first batch is larger.
  */
 const TAIL_FETCH_BYTES = 256 * 1024;
 

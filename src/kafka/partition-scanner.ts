@@ -49,6 +49,11 @@ export interface PartitionScannerOptions {
   keep?: (offset: number, key: Buffer | null, headers: IHeaders | undefined) => boolean;
   /** `keep` by offset alone, asked before anything of the record is decoded. */
   keepOffset?: (offset: number) => boolean;
+  /**
+   * false: records come without their headers (an empty object), which are
+   * then never decoded: for a reader that writes its own (the emitter's TEMP reader).
+   */
+  headers?: boolean;
   /** The first `holdAt`, applied before anything is fetched. */
   holdAt?: number;
   /**
@@ -59,6 +64,9 @@ export interface PartitionScannerOptions {
    */
   visit?: (view: RecordView) => void;
 }
+
+/** The headers of every record read with `headers: false`. */
+const NO_HEADERS: IHeaders = Object.freeze({});
 
 /** Fetch error codes worth a retry after a metadata refresh (leader moves, a topic still being created). */
 const RETRIABLE_CODES = new Set([3, 5, 6, 9, 56]);
@@ -123,40 +131,38 @@ export class PartitionScanner {
   private closed = false;
   private loop: Promise<void> = Promise.resolve();
 
+  readonly topic: string;
+  readonly partition: number;
+  private readonly highWater: number;
+  private readonly keep: PartitionScannerOptions['keep'];
+  private readonly visit: PartitionScannerOptions['visit'];
+  private readonly keepOffset: PartitionScannerOptions['keepOffset'];
+  private readonly withHeaders: boolean;
+
   private constructor(
     private readonly cluster: WireCluster,
-    readonly topic: string,
-    readonly partition: number,
-    from: number,
-    private readonly highWater: number,
-    private readonly keep: PartitionScannerOptions['keep'],
-    maxBytes: number,
-    private readonly visit: PartitionScannerOptions['visit'],
-    private readonly keepOffset: PartitionScannerOptions['keepOffset'],
+    options: PartitionScannerOptions,
   ) {
-    this.fetched = from;
-    this.maxBytes = maxBytes;
+    this.topic = options.topic;
+    this.partition = options.partition;
+    this.fetched = options.from;
+    this.highWater = options.highWater ?? 2_000;
+    this.keep = options.keep;
+    this.maxBytes = options.maxBytesPerPartition ?? 1024 * 1024;
+    this.visit = options.visit;
+    this.keepOffset = options.keepOffset;
+    this.withHeaders = options.headers ?? true;
   }
 
   static async open(kafka: Kafka, options: PartitionScannerOptions): Promise<PartitionScanner> {
-    const { topic, partition, from } = options;
+    const { topic, partition } = options;
     let cluster: WireCluster;
     try {
       cluster = await WireCluster.open(kafka);
     } catch (err) {
       throw new KafkaUnreachableError(`starting to read ${topic}[${partition}]`, err);
     }
-    const scanner = new PartitionScanner(
-      cluster,
-      topic,
-      partition,
-      from,
-      options.highWater ?? 2_000,
-      options.keep,
-      options.maxBytesPerPartition ?? 1024 * 1024,
-      options.visit,
-      options.keepOffset,
-    );
+    const scanner = new PartitionScanner(cluster, options);
     if (options.holdAt !== undefined) scanner.limit = options.holdAt;
     scanner.loop = scanner.fetchLoop();
     return scanner;
@@ -333,13 +339,13 @@ export class PartitionScanner {
 
   /** Buffers the records of one fetch sent at `at` and moves the fetch position past them. */
   private take(fetched: FetchedPartition & { movedTo?: number }, at: number): void {
-    const { keep, visit, keepOffset } = this;
+    const { keep, visit, keepOffset, withHeaders } = this;
     let next = decodeRecordBatches(fetched.records, at, fetched.aborted, (view) => {
       this.handedOver++;
       if (visit !== undefined) return visit(view);
       if (keepOffset !== undefined && !keepOffset(view.offset)) return;
       const key = viewKey(view);
-      const headers = viewHeaders(view);
+      const headers = withHeaders ? viewHeaders(view) : NO_HEADERS;
       if (keep !== undefined && !keep(view.offset, key, headers)) return;
       const { offset, timestamp } = view;
       this.buffer.push({ offset, key, value: viewValue(view), headers, timestamp });

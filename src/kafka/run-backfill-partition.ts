@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { RecordSender } from './record-sender.js';
-import { BatchProducer } from './wire/batch-producer.js';
+import { openCopyProducer } from './send-records-in-order.js';
 import {
   BackfillCheckpoints,
   type PartitionProgress,
@@ -160,7 +160,7 @@ async function runPartition(
   const planned = plan.tempOffsets.length + plan.arenaPositions.length;
 
   // BatchProducer: idempotent, and not bound by kafkajs's per-record encoding CPU.
-  const own = deps.producer ? undefined : await BatchProducer.open(deps.kafka);
+  const own = deps.producer ? undefined : await openCopyProducer(deps.kafka, prodTopic);
   const producer = deps.producer ?? own!;
   try {
     const emitted = (p: PartitionProgress) => p.refreshed + p.deleted + p.dropped;
