@@ -55,16 +55,15 @@ type NextChunk = (size: number) => Promise<Chunk | undefined>;
  * chunks sized to the rate (1/20 s worth, so the topic sees an even flow
  * rather than a second's worth at once and idle time after).
  *
- * Per chunk: drop keys the tail saw v2 write, and send. While the chunk is
- * in flight, the next one is read from TEMP and its tokens are taken (the
- * same Redis script writes the checkpoint of what is acknowledged so far),
- * and the tail of PROD catches up, so the send, the TEMP read, the Redis
- * round trip and the tail overlap instead of queueing behind each other.
- * Two consequences, both bounded by one chunk: a resumed run sends again up
- * to the two chunks after its checkpoint, and a pause lets out the one
- * chunk whose tokens were taken before it (a chunk is 1/20 s of the rate). The tail skips the offsets the
- * broker acknowledged as our sends and reads only what lies between them
- * (`EmitterTail`). A v2 write landing after what the tail has read and
+ * Per chunk: take its tokens (the same Redis script writes the checkpoint of
+ * the chunk acknowledged before), drop keys the tail saw v2 write, and send.
+ * While the chunk is in flight, the next one is read from TEMP and the tail
+ * of PROD catches up, so the send, the TEMP read and the tail overlap
+ * instead of queueing behind each other. (Taking the next chunk's tokens
+ * during the send as well was tried: the bench, bound by CPU, showed no
+ * gain, and a pause would then let out the chunk reserved before it.) The
+ * tail skips the offsets the broker acknowledged as our sends and reads only
+ * what lies between them (`EmitterTail`). A v2 write landing after what the tail has read and
  * before our record is the race DESIGN.md leaves to verify-and-repair; the
  * overlap widens that window by one send.
  *
@@ -181,61 +180,32 @@ async function emitSegment(ctx: EmitContext, run: EmitRun, next: NextChunk): Pro
 
 async function emitChunks(ctx: EmitContext, run: EmitRun, next: NextChunk): Promise<void> {
   const { progress } = run;
-  // Ends a reservation still waiting (paused, or sleeping off debt) when the segment stops.
-  const stop = new AbortController();
-  const signal = ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal;
   let [chunk] = await Promise.all([next(run.size), readTail(ctx, run)]);
-  let reserved = reserve(ctx, run, chunk, signal);
-  try {
-    while (chunk) {
-      const rate = await reserved;
-      checkAbort(ctx);
-      run.size = chunkFor(rate > 0 ? rate : 1, ctx.chunkSize);
-      const out = toMessages(ctx, run.plan, chunk.records);
-      // The tail reads gaps between our sends until this chunk is acknowledged, never longer.
-      const sent = new AbortController();
-      const send = sendInBatches(ctx.producer, ctx.prodTopic, out.messages, (base, count) =>
-        run.tail.acknowledge(base, count),
-      ).finally(() => sent.abort());
-      // The next chunk is read and its tokens taken while this one is in flight, so that
-      // it goes out as soon as this one is acknowledged. Its reservation writes the
-      // checkpoint of the chunk before this one: this one is not acknowledged yet.
-      const following = next(run.size);
-      reserved = following.then((c) => reserve(ctx, run, c, signal));
-      reserved.catch(() => undefined); // awaited next round, or settled below if this one fails
-      const [, , nextChunk] = await Promise.all([
-        send,
-        readTail(ctx, run, sent.signal),
-        following,
-      ]);
-      // Acknowledged: only now does the progress (the next checkpoint) count the chunk.
-      progress.refreshed += out.refreshed;
-      progress.deleted += out.deleted;
-      progress.dropped += out.dropped;
-      progress.position = chunk.position;
-      run.emittedInRun += out.messages.length;
-      ctx.onChunk?.(progress, run.emittedInRun);
-      chunk = nextChunk;
-    }
-  } finally {
-    stop.abort();
-    await reserved.catch(() => undefined);
+  while (chunk) {
+    checkAbort(ctx);
+    const checkpoint = ctx.checkpoints.write(ctx.runId, ctx.partition, progress);
+    const rate = await ctx.bucket.take(chunk.planned, ctx.signal, checkpoint);
+    run.size = chunkFor(rate > 0 ? rate : 1, ctx.chunkSize);
+    const out = toMessages(ctx, run.plan, chunk.records);
+    // The tail reads gaps between our sends until this chunk is acknowledged, never longer.
+    const sent = new AbortController();
+    const send = sendInBatches(ctx.producer, ctx.prodTopic, out.messages, (base, count) =>
+      run.tail.acknowledge(base, count),
+    ).finally(() => sent.abort());
+    const [, , following] = await Promise.all([
+      send,
+      readTail(ctx, run, sent.signal),
+      next(run.size),
+    ]);
+    // Acknowledged: only now does the progress (the next checkpoint) count the chunk.
+    progress.refreshed += out.refreshed;
+    progress.deleted += out.deleted;
+    progress.dropped += out.dropped;
+    progress.position = chunk.position;
+    run.emittedInRun += out.messages.length;
+    ctx.onChunk?.(progress, run.emittedInRun);
+    chunk = following;
   }
-}
-
-/**
- * Takes the chunk's tokens, writing the checkpoint of what is acknowledged so
- * far in the same Redis round trip; resolves to the rate in force (0 once no chunk is left).
- */
-function reserve(
-  ctx: EmitContext,
-  run: EmitRun,
-  chunk: Chunk | undefined,
-  signal: AbortSignal,
-): Promise<number> {
-  if (chunk === undefined) return Promise.resolve(0);
-  const checkpoint = ctx.checkpoints.write(ctx.runId, ctx.partition, run.progress);
-  return ctx.bucket.take(chunk.planned, signal, checkpoint);
 }
 
 /**
@@ -371,9 +341,9 @@ async function readAt(
 
 /**
  * Whether an offset is planned, for offsets asked in ascending order (as a
- * reader meets them): a cursor that moves forward, O(1) a record where a
- * binary search per record cost more than the decoding; it searches again
- * only when asked about an earlier offset (a fetch sent again).
+ * reader meets them): a cursor that moves forward, O(1) a record (a binary
+ * search per TEMP record was 56 ms of one bench worker's emission CPU); it
+ * searches again only when asked about an earlier offset (a fetch sent again).
  */
 function plannedOffset(sorted: Float64Array): (offset: number) => boolean {
   let j = 0;

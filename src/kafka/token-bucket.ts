@@ -40,8 +40,7 @@ return {math.ceil(-tokens * 1000 / rate), cfg[1]}
 /**
  * A taker that slept off its debt asks once more before producing: if the run
  * was paused meanwhile, its tokens go back and it waits for the resume. So no
- * reservation made before a pause is spent after it, beyond the one chunk
- * the emitter reserves while the chunk before is in flight (returns 1 to produce).
+ * reservation made before a pause is spent after it (returns 1 to produce).
  */
 const CONFIRM_SCRIPT = `
 local key = KEYS[1]
