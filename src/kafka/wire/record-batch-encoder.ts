@@ -102,7 +102,10 @@ function timestampOf(record: BatchRecord, now: number): number {
   return t;
 }
 
-function headersOf(headers: IHeaders | undefined, cache: Map<IHeaders | undefined, Buffer>): Buffer {
+function headersOf(
+  headers: IHeaders | undefined,
+  cache: Map<IHeaders | undefined, Buffer>,
+): Buffer {
   let bytes = cache.get(headers);
   if (bytes === undefined) {
     bytes = encodeHeaders(headers);
