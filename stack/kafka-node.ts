@@ -25,6 +25,10 @@ export async function startKafka(
       `port ${cfg.kafka.port} is taken by a process the stack did not start; stop it or set EVOLVE_STACK_KAFKA_PORT`,
     );
   }
+  if (await portOpen(cfg.kafka.sasl.port))
+    throw new Error(
+      `port ${cfg.kafka.sasl.port} (Kafka's SASL listener) is taken by a process the stack did not start; stop it or set EVOLVE_STACK_KAFKA_SASL_PORT`,
+    );
   const v = cfg.versions;
   const lib = fetchJars(
     'kafka',
@@ -43,11 +47,12 @@ export async function startKafka(
       'process.roles=broker,controller',
       'node.id=1',
       `controller.quorum.voters=1@127.0.0.1:${cfg.kafka.controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${cfg.kafka.port},CONTROLLER://127.0.0.1:${cfg.kafka.controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${cfg.kafka.port}`,
+      `listeners=PLAINTEXT://127.0.0.1:${cfg.kafka.port},CONTROLLER://127.0.0.1:${cfg.kafka.controllerPort},SASL_PLAINTEXT://127.0.0.1:${cfg.kafka.sasl.port}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${cfg.kafka.port},SASL_PLAINTEXT://127.0.0.1:${cfg.kafka.sasl.port}`,
       'controller.listener.names=CONTROLLER',
       'inter.broker.listener.name=PLAINTEXT',
-      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+      ...saslListener(cfg.kafka.sasl),
       `log.dirs=${dataDir}`,
       'num.partitions=1',
       // Production-like: a topic that does not exist is an error, not a surprise.
@@ -110,6 +115,20 @@ export async function startKafka(
     logFile: procs.logFile('kafka'),
   });
   return 'started';
+}
+
+/**
+ * The SASL_PLAINTEXT listener's settings: PLAIN with one user, defined in the
+ * broker's own JAAS entry (no file, no ZooKeeper, no SCRAM credentials to create).
+ */
+function saslListener(sasl: StackConfig['kafka']['sasl']): string[] {
+  const quote = (v: string) => `"${v}"`;
+  return [
+    'sasl.enabled.mechanisms=PLAIN',
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ' +
+      `username=${quote(sasl.username)} password=${quote(sasl.password)} ` +
+      `user_${sasl.username}=${quote(sasl.password)};`,
+  ];
 }
 
 /**

@@ -11,7 +11,13 @@ export interface StackConfig {
   readonly libDir: string;
   readonly runDir: string;
   readonly logDir: string;
-  readonly kafka: { readonly port: number; readonly controllerPort: number; readonly heap: string };
+  readonly kafka: {
+    readonly port: number;
+    readonly controllerPort: number;
+    /** A second listener that asks for SASL/PLAIN, so clients are tested as production authenticates them. */
+    readonly sasl: { readonly port: number; readonly username: string; readonly password: string };
+    readonly heap: string;
+  };
   readonly flink: {
     readonly restPort: number;
     readonly gatewayPort: number;
@@ -48,6 +54,12 @@ export function stackConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
     kafka: {
       port: port(env, 'EVOLVE_STACK_KAFKA_PORT', 9092),
       controllerPort: port(env, 'EVOLVE_STACK_KAFKA_CONTROLLER_PORT', 9093),
+      // A user of the local stack only, like its loopback-only ports: not a secret of anyone's.
+      sasl: {
+        port: port(env, 'EVOLVE_STACK_KAFKA_SASL_PORT', 9094),
+        username: 'evolve-stack',
+        password: 'evolve-stack-password',
+      },
       heap: '1g',
     },
     flink: {

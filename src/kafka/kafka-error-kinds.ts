@@ -14,3 +14,26 @@ export function isConnectionError(err: unknown): boolean {
     name,
   );
 }
+
+/**
+ * The broker refused who we are (SASL credentials, mechanism): another try
+ * with the same settings is refused the same way. kafkajs throws it as is,
+ * or as the cause of the error it gave up with.
+ */
+export function isAuthenticationError(err: unknown): boolean {
+  for (
+    let e = err as { name?: string; type?: string; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    depth++
+  ) {
+    if (e.name === 'KafkaJSSASLAuthenticationError') return true;
+    if (
+      e.type === 'SASL_AUTHENTICATION_FAILED' ||
+      e.type === 'UNSUPPORTED_SASL_MECHANISM' ||
+      e.type === 'ILLEGAL_SASL_STATE'
+    )
+      return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}

@@ -1,4 +1,5 @@
 import { EvolveError } from '../errors.js';
+import { isAuthenticationError } from './kafka-error-kinds.js';
 
 export class KafkaUnreachableError extends EvolveError {
   constructor(what: string, cause?: unknown) {
@@ -8,6 +9,29 @@ export class KafkaUnreachableError extends EvolveError {
       { cause },
     );
   }
+}
+
+/**
+ * Kafka refused the product's credentials. Definitive: retrying with the same
+ * settings is refused the same way, so the user is told at once what to fix.
+ * The broker's reason is kept (it never holds the password).
+ */
+export class KafkaAuthenticationError extends EvolveError {
+  constructor(what: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      'KAFKA_AUTH_FAILED',
+      `Kafka refused flink-evolve's credentials while ${what} (${reason}). Check EVOLVE_KAFKA_SASL_MECHANISM, EVOLVE_KAFKA_SASL_USERNAME and EVOLVE_KAFKA_SASL_PASSWORD against the cluster's users, restart the bot and workers, then retry (a backfill resumes from its checkpoint).`,
+      { cause },
+    );
+  }
+}
+
+/** What a failed connection or request to Kafka is to the user: refused credentials, else Kafka not answering. */
+export function kafkaCallFailure(what: string, err: unknown): EvolveError {
+  return isAuthenticationError(err)
+    ? new KafkaAuthenticationError(what, err)
+    : new KafkaUnreachableError(what, err);
 }
 
 export class TopicMissingError extends EvolveError {

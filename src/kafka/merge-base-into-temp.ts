@@ -3,8 +3,8 @@ import type { RecordSender } from './record-sender.js';
 import {
   BackfillAbortedError,
   CopyAbortedError,
-  KafkaUnreachableError,
   TopicMissingError,
+  kafkaCallFailure,
 } from './kafka-errors.js';
 import { isConnectionError, isUnknownTopic } from './kafka-error-kinds.js';
 import { scanPartition, type ScannedRecord } from './partition-scanner.js';
@@ -132,7 +132,7 @@ async function partitionRanges(
     return ranges;
   } catch (err) {
     if (isConnectionError(err))
-      throw new KafkaUnreachableError(`reading the offsets of ${topics.join(' and ')}`, err);
+      throw kafkaCallFailure(`reading the offsets of ${topics.join(' and ')}`, err);
     throw err;
   } finally {
     await admin.disconnect().catch(() => undefined);

@@ -3,9 +3,9 @@ import { isConnectionError, isUnknownTopic } from './kafka-error-kinds.js';
 import type { EvolveError } from '../errors.js';
 import {
   BackfillAbortedError,
-  KafkaUnreachableError,
   RecordsUnreadableError,
   TopicMissingError,
+  kafkaCallFailure,
 } from './kafka-errors.js';
 import { fetchRequest, logStartRequest, type FetchedPartition } from './wire/fetch-partition.js';
 import {
@@ -160,7 +160,7 @@ export class PartitionScanner {
     try {
       cluster = await WireCluster.open(kafka);
     } catch (err) {
-      throw new KafkaUnreachableError(`starting to read ${topic}[${partition}]`, err);
+      throw kafkaCallFailure(`starting to read ${topic}[${partition}]`, err);
     }
     const scanner = new PartitionScanner(cluster, options);
     if (options.holdAt !== undefined) scanner.limit = options.holdAt;
@@ -404,7 +404,7 @@ export function readFailure(topic: string, partition: number, err: unknown): Evo
   if (err instanceof UnreadableBatchError)
     return new RecordsUnreadableError(topic, partition, err.detail);
   if (isUnknownTopic(err)) return new TopicMissingError(topic);
-  return new KafkaUnreachableError(`reading ${topic}[${partition}]`, err);
+  return kafkaCallFailure(`reading ${topic}[${partition}]`, err);
 }
 
 function retriable(err: unknown): boolean {

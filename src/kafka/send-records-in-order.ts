@@ -1,5 +1,5 @@
 import type { Kafka, Message } from 'kafkajs';
-import { KafkaUnreachableError, TopicMissingError } from './kafka-errors.js';
+import { KafkaUnreachableError, TopicMissingError, kafkaCallFailure } from './kafka-errors.js';
 import { isConnectionError, isUnknownTopic } from './kafka-error-kinds.js';
 import type { ScannedRecord } from './partition-scanner.js';
 import type { RecordSender } from './record-sender.js';
@@ -15,7 +15,7 @@ const MAX_SEND_BYTES = 512 * 1024;
  */
 export async function openCopyProducer(kafka: Kafka, what: string): Promise<BatchProducer> {
   return BatchProducer.open(kafka).catch((err: unknown) => {
-    throw new KafkaUnreachableError(`connecting a producer to ${what}`, err);
+    throw kafkaCallFailure(`connecting a producer to ${what}`, err);
   });
 }
 

@@ -2,12 +2,13 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { tempTopicName, v1SnapshotTopicName } from '../evolution/shadow-names.js';
 import {
+  KafkaAuthenticationError,
   KafkaUnreachableError,
   PartitionsChangedError,
   TopicMissingError,
   TopicNotOursError,
 } from './kafka-errors.js';
-import { isConnectionError, isUnknownTopic } from './kafka-error-kinds.js';
+import { isAuthenticationError, isConnectionError, isUnknownTopic } from './kafka-error-kinds.js';
 
 const TEMP_PATTERN = /^(.+)\.evolve\.([A-Za-z0-9][A-Za-z0-9_-]*)$/;
 const V1_SNAPSHOT_PATTERN = /^(.+)\.evolve\.([A-Za-z0-9][A-Za-z0-9_-]*)\.v1$/;
@@ -423,6 +424,7 @@ export class TopicAdmin {
         }
         throw new KafkaUnreachableError(what, err);
       }
+      if (isAuthenticationError(err)) throw new KafkaAuthenticationError(what, err);
       if (isUnknownTopic(err) || !isConnectionError(err)) throw err;
       throw new KafkaUnreachableError(what, err);
     }

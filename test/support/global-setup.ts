@@ -49,6 +49,9 @@ export async function setup(): Promise<void> {
   if (slots) throw new Error(slots);
   process.env.EVOLVE_TEST_STACK_KIND = 'local';
   process.env.EVOLVE_TEST_KAFKA_BROKERS = `127.0.0.1:${cfg.kafka.port}`;
+  process.env.EVOLVE_TEST_KAFKA_SASL_BROKERS = `127.0.0.1:${cfg.kafka.sasl.port}`;
+  process.env.EVOLVE_TEST_KAFKA_SASL_USERNAME = cfg.kafka.sasl.username;
+  process.env.EVOLVE_TEST_KAFKA_SASL_PASSWORD = cfg.kafka.sasl.password;
   process.env.EVOLVE_TEST_FLINK_REST_URL = `http://127.0.0.1:${cfg.flink.restPort}`;
   process.env.EVOLVE_TEST_FLINK_GATEWAY_URL = `http://127.0.0.1:${cfg.flink.gatewayPort}`;
   process.env.EVOLVE_TEST_REDIS_URL = `redis://127.0.0.1:${cfg.redis.port}`;

@@ -5,6 +5,8 @@
  */
 export interface StackEndpoints {
   kafkaBrokers: string[];
+  /** The same broker's SASL/PLAIN listener and its user; absent on a stack without one (testcontainers). */
+  kafkaSasl?: { brokers: string[]; username: string; password: string };
   /** The brokers as Flink's TaskManager reaches them: put these in SQL WITH options. */
   kafkaBrokersForFlink: string;
   flinkRestUrl: string;
@@ -18,6 +20,15 @@ export interface StackEndpoints {
 export function stackEndpoints(env: NodeJS.ProcessEnv = process.env): StackEndpoints {
   return {
     kafkaBrokers: (env.EVOLVE_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    ...(env.EVOLVE_TEST_KAFKA_SASL_BROKERS
+      ? {
+          kafkaSasl: {
+            brokers: env.EVOLVE_TEST_KAFKA_SASL_BROKERS.split(','),
+            username: env.EVOLVE_TEST_KAFKA_SASL_USERNAME ?? '',
+            password: env.EVOLVE_TEST_KAFKA_SASL_PASSWORD ?? '',
+          },
+        }
+      : {}),
     kafkaBrokersForFlink:
       env.EVOLVE_TEST_FLINK_KAFKA_BROKERS ?? env.EVOLVE_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092',
     flinkRestUrl: env.EVOLVE_TEST_FLINK_REST_URL ?? 'http://127.0.0.1:8081',
