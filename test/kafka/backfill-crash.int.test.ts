@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { groupGone, killGroup, startBackfillChild } from './backfill-child.js';
 import { useBackfillScenarios } from './backfill-scenario.js';
-import { endOffsets, hex, latestByKey, produce, readAll } from './kafka-test-kit.js';
+import { endOffsets, hex, latestByKey, readAll } from './kafka-test-kit.js';
 
 const { kafka, scenario } = useBackfillScenarios();
 const children: ChildProcess[] = [];
@@ -19,22 +19,8 @@ describe('backfill killed with SIGKILL', () => {
     const s = scenario(1);
     await s.setUp(400);
     const keys = 1200;
-    const key = (i: number) => `acct-${i}`;
-    await produce(
-      kafka,
-      s.prodTopic,
-      Array.from({ length: keys }, (_, i) => ({ key: key(i), value: `v1-${i}`, partition: 0 })),
-    );
     // A third of the keys change, a tenth disappear, the rest stay.
-    const expected = (i: number): string | null =>
-      i % 10 === 0 ? null : i % 3 === 0 ? `v2-${i}` : `v1-${i}`;
-    await produce(
-      kafka,
-      s.tempTopic,
-      Array.from({ length: keys }, (_, i) => i)
-        .filter((i) => i % 10 !== 0)
-        .map((i) => ({ key: key(i), value: expected(i), partition: 0 })),
-    );
+    const { key, expected, planned } = await s.produceThirdChangedTenthGone(keys);
     await s.cutOver();
     const args = {
       brokers: stackEndpoints().kafkaBrokers,
@@ -69,9 +55,6 @@ describe('backfill killed with SIGKILL', () => {
     };
     expect(report.conflicts).toBe(0);
     // Nothing skipped: the counts cover the whole plan (a re-sent chunk may count twice).
-    const planned = Array.from({ length: keys }, (_, i) => i).filter(
-      (i) => expected(i) !== `v1-${i}`,
-    ).length;
     expect(report.refreshed + report.deleted).toBeGreaterThanOrEqual(planned);
 
     const latest = await latestByKey(kafka, s.prodTopic);

@@ -12,7 +12,7 @@ import { createdRegistry } from '../../src/store/redis-keys.js';
 import { uniqueName } from '../support/unique-name.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { BackfillScenario } from './backfill-scenario.js';
-import { hex, latestByKey, produce } from './kafka-test-kit.js';
+import { hex, latestByKey } from './kafka-test-kit.js';
 import { useKafkaAndRedis } from './use-kafka-and-redis.js';
 
 /**
@@ -52,33 +52,13 @@ describe('the backfill over SASL/PLAIN', () => {
     scenarios.push(s);
     await s.setUp(100_000);
     const keys = 600;
-    const key = (i: number) => `acct-${i}`;
-    const partitionOf = (i: number) => partitionForKey(Buffer.from(key(i)), 2);
-    await produce(
-      kafka,
-      s.prodTopic,
-      Array.from({ length: keys }, (_, i) => ({
-        key: key(i),
-        value: `v1-${i}`,
-        partition: partitionOf(i),
-      })),
-    );
-    const expected = (i: number): string | null =>
-      i % 10 === 0 ? null : i % 3 === 0 ? `v2-${i}` : `v1-${i}`;
-    await produce(
-      kafka,
-      s.tempTopic,
-      Array.from({ length: keys }, (_, i) => i)
-        .filter((i) => i % 10 !== 0)
-        .map((i) => ({ key: key(i), value: expected(i), partition: partitionOf(i) })),
+    const { key, expected, planned } = await s.produceThirdChangedTenthGone(keys, (i) =>
+      partitionForKey(Buffer.from(`acct-${i}`), 2),
     );
     await s.cutOver();
 
     const reports = [await s.run(0, { chunkSize: 50 }), await s.run(1, { chunkSize: 50 })];
 
-    const planned = Array.from({ length: keys }, (_, i) => i).filter(
-      (i) => expected(i) !== `v1-${i}`,
-    ).length;
     expect(reports.reduce((a, r) => a + r.refreshed + r.deleted, 0)).toBe(planned);
     expect(reports.map((r) => r.conflicts)).toEqual([0, 0]);
     const latest = await latestByKey(kafka, s.prodTopic);

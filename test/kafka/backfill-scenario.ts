@@ -10,7 +10,13 @@ import {
 } from '../../src/kafka/run-backfill-partition.js';
 import { TokenBucket } from '../../src/kafka/token-bucket.js';
 import { TopicAdmin } from '../../src/kafka/topic-admin.js';
-import { createTopic, deleteRedisKeys, deleteTopics, endOffsets } from './kafka-test-kit.js';
+import {
+  createTopic,
+  deleteRedisKeys,
+  deleteTopics,
+  endOffsets,
+  produce,
+} from './kafka-test-kit.js';
 import { useKafkaAndRedis } from './use-kafka-and-redis.js';
 import { checkpointKeys, createdRegistry } from '../../src/store/redis-keys.js';
 
@@ -40,6 +46,39 @@ export class BackfillScenario {
     await createTopic(this.kafka, this.prodTopic, this.partitions);
     this.tempTopic = (await this.admin.createTempTopic(this.prodTopic, this.evolutionId)).topic;
     await this.bucket.configure({ rate });
+  }
+
+  /**
+   * PROD holds v1 of `keys` keys (`acct-<i>`: `v1-<i>`); TEMP holds v2, where a
+   * third of the values changed and a tenth of the keys are gone. Returns the
+   * key names, what each key must read once backfilled, and how many records
+   * the plan writes.
+   */
+  async produceThirdChangedTenthGone(
+    keys: number,
+    partitionOf: (i: number) => number = () => 0,
+  ): Promise<{
+    key: (i: number) => string;
+    expected: (i: number) => string | null;
+    planned: number;
+  }> {
+    const key = (i: number) => `acct-${i}`;
+    const expected = (i: number): string | null =>
+      i % 10 === 0 ? null : i % 3 === 0 ? `v2-${i}` : `v1-${i}`;
+    const all = Array.from({ length: keys }, (_, i) => i);
+    await produce(
+      this.kafka,
+      this.prodTopic,
+      all.map((i) => ({ key: key(i), value: `v1-${i}`, partition: partitionOf(i) })),
+    );
+    await produce(
+      this.kafka,
+      this.tempTopic,
+      all
+        .filter((i) => expected(i) !== null)
+        .map((i) => ({ key: key(i), value: expected(i), partition: partitionOf(i) })),
+    );
+    return { key, expected, planned: all.filter((i) => expected(i) !== `v1-${i}`).length };
   }
 
   /** Records C[p] as deploy does: PROD's end offsets just before v2 starts writing. */
