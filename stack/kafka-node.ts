@@ -5,6 +5,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import type { StackConfig } from './stack-config.js';
 import { fetchJars } from './fetch-jars.js';
+import { kafkaTlsFiles, tlsListenerSettings } from './kafka-tls.js';
 import { isAlive, type ProcessRegistry } from './process-registry.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { waitUntil } from './wait-until.js';
@@ -25,10 +26,14 @@ export async function startKafka(
       `port ${cfg.kafka.port} is taken by a process the stack did not start; stop it or set EVOLVE_STACK_KAFKA_PORT`,
     );
   }
-  if (await portOpen(cfg.kafka.sasl.port))
-    throw new Error(
-      `port ${cfg.kafka.sasl.port} (Kafka's SASL listener) is taken by a process the stack did not start; stop it or set EVOLVE_STACK_KAFKA_SASL_PORT`,
-    );
+  for (const [listener, p, variable] of [
+    ['SASL', cfg.kafka.sasl.port, 'EVOLVE_STACK_KAFKA_SASL_PORT'],
+    ['TLS', cfg.kafka.tls.port, 'EVOLVE_STACK_KAFKA_TLS_PORT'],
+  ] as const)
+    if (await portOpen(p))
+      throw new Error(
+        `port ${p} (Kafka's ${listener} listener) is taken by a process the stack did not start; stop it or set ${variable}`,
+      );
   const v = cfg.versions;
   const lib = fetchJars(
     'kafka',
@@ -47,12 +52,13 @@ export async function startKafka(
       'process.roles=broker,controller',
       'node.id=1',
       `controller.quorum.voters=1@127.0.0.1:${cfg.kafka.controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${cfg.kafka.port},CONTROLLER://127.0.0.1:${cfg.kafka.controllerPort},SASL_PLAINTEXT://127.0.0.1:${cfg.kafka.sasl.port}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${cfg.kafka.port},SASL_PLAINTEXT://127.0.0.1:${cfg.kafka.sasl.port}`,
+      `listeners=PLAINTEXT://127.0.0.1:${cfg.kafka.port},CONTROLLER://127.0.0.1:${cfg.kafka.controllerPort},SASL_PLAINTEXT://127.0.0.1:${cfg.kafka.sasl.port},SSL://127.0.0.1:${cfg.kafka.tls.port}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${cfg.kafka.port},SASL_PLAINTEXT://127.0.0.1:${cfg.kafka.sasl.port},SSL://127.0.0.1:${cfg.kafka.tls.port}`,
       'controller.listener.names=CONTROLLER',
       'inter.broker.listener.name=PLAINTEXT',
-      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL',
       ...saslListener(cfg.kafka.sasl),
+      ...tlsListenerSettings(kafkaTlsFiles(home)),
       `log.dirs=${dataDir}`,
       'num.partitions=1',
       // Production-like: a topic that does not exist is an error, not a surprise.

@@ -16,6 +16,8 @@ export interface StackConfig {
     readonly controllerPort: number;
     /** A second listener that asks for SASL/PLAIN, so clients are tested as production authenticates them. */
     readonly sasl: { readonly port: number; readonly username: string; readonly password: string };
+    /** A third listener that speaks TLS, with a certificate of the stack's own CA (`<dir>/kafka/tls/ca.pem`). */
+    readonly tls: { readonly port: number; readonly caFile: string };
     readonly heap: string;
   };
   readonly flink: {
@@ -59,6 +61,10 @@ export function stackConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
         port: port(env, 'EVOLVE_STACK_KAFKA_SASL_PORT', 9094),
         username: 'evolve-stack',
         password: 'evolve-stack-password',
+      },
+      tls: {
+        port: port(env, 'EVOLVE_STACK_KAFKA_TLS_PORT', 9095),
+        caFile: resolve(dir, 'kafka', 'tls', 'ca.pem'),
       },
       heap: '1g',
     },

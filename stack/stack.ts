@@ -71,6 +71,7 @@ function endpoints(): string[] {
     `redis          redis://127.0.0.1:${cfg.redis.port}`,
     `kafka          127.0.0.1:${cfg.kafka.port}`,
     `kafka sasl     127.0.0.1:${cfg.kafka.sasl.port} (SASL/PLAIN, user ${cfg.kafka.sasl.username})`,
+    `kafka tls      127.0.0.1:${cfg.kafka.tls.port} (CA ${cfg.kafka.tls.caFile})`,
     `flink rest     http://127.0.0.1:${cfg.flink.restPort}`,
     `flink gateway  http://127.0.0.1:${cfg.flink.gatewayPort}`,
     `state & logs   ${cfg.dir}`,

@@ -37,3 +37,24 @@ export function isAuthenticationError(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * The TLS code (Node's, from OpenSSL) of a failed handshake with a broker:
+ * an untrusted or expired certificate, a wrong host name. kafkajs keeps it
+ * as the `code` of its connection error, itself often the cause of the error
+ * it gave up with.
+ */
+export function tlsFailureCode(err: unknown): string | undefined {
+  for (
+    let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    depth++
+  ) {
+    if (typeof e.code === 'string' && TLS_CODE.test(e.code)) return e.code;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
+
+const TLS_CODE =
+  /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|EPROTO|HOSTNAME_MISMATCH/;

@@ -1,11 +1,14 @@
 import { EvolveError } from '../errors.js';
-import { isAuthenticationError } from './kafka-error-kinds.js';
+import { isAuthenticationError, tlsFailureCode } from './kafka-error-kinds.js';
 
 export class KafkaUnreachableError extends EvolveError {
   constructor(what: string, cause?: unknown) {
+    const tls = tlsFailureCode(cause);
     super(
       'KAFKA_UNREACHABLE',
-      `Kafka did not answer while ${what}. Check that the brokers are up and reachable from the worker, then retry (the backfill resumes from its checkpoint).`,
+      tls === undefined
+        ? `Kafka did not answer while ${what}. Check that the brokers are up and reachable from the worker, then retry (the backfill resumes from its checkpoint).`
+        : `The TLS handshake with Kafka failed while ${what} (${tls}). When the brokers' certificate is signed by a private CA, set EVOLVE_KAFKA_SSL_CA_FILE to that CA's PEM file (with EVOLVE_KAFKA_SSL=true), restart the bot and workers, then retry (the backfill resumes from its checkpoint).`,
       { cause },
     );
   }

@@ -52,6 +52,8 @@ export async function setup(): Promise<void> {
   process.env.EVOLVE_TEST_KAFKA_SASL_BROKERS = `127.0.0.1:${cfg.kafka.sasl.port}`;
   process.env.EVOLVE_TEST_KAFKA_SASL_USERNAME = cfg.kafka.sasl.username;
   process.env.EVOLVE_TEST_KAFKA_SASL_PASSWORD = cfg.kafka.sasl.password;
+  process.env.EVOLVE_TEST_KAFKA_TLS_BROKERS = `127.0.0.1:${cfg.kafka.tls.port}`;
+  process.env.EVOLVE_TEST_KAFKA_TLS_CA_FILE = cfg.kafka.tls.caFile;
   process.env.EVOLVE_TEST_FLINK_REST_URL = `http://127.0.0.1:${cfg.flink.restPort}`;
   process.env.EVOLVE_TEST_FLINK_GATEWAY_URL = `http://127.0.0.1:${cfg.flink.gatewayPort}`;
   process.env.EVOLVE_TEST_REDIS_URL = `redis://127.0.0.1:${cfg.redis.port}`;

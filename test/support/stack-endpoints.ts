@@ -7,6 +7,8 @@ export interface StackEndpoints {
   kafkaBrokers: string[];
   /** The same broker's SASL/PLAIN listener and its user; absent on a stack without one (testcontainers). */
   kafkaSasl?: { brokers: string[]; username: string; password: string };
+  /** Its TLS listener and the CA that signed its certificate; absent likewise. */
+  kafkaTls?: { brokers: string[]; caFile: string };
   /** The brokers as Flink's TaskManager reaches them: put these in SQL WITH options. */
   kafkaBrokersForFlink: string;
   flinkRestUrl: string;
@@ -26,6 +28,14 @@ export function stackEndpoints(env: NodeJS.ProcessEnv = process.env): StackEndpo
             brokers: env.EVOLVE_TEST_KAFKA_SASL_BROKERS.split(','),
             username: env.EVOLVE_TEST_KAFKA_SASL_USERNAME ?? '',
             password: env.EVOLVE_TEST_KAFKA_SASL_PASSWORD ?? '',
+          },
+        }
+      : {}),
+    ...(env.EVOLVE_TEST_KAFKA_TLS_BROKERS
+      ? {
+          kafkaTls: {
+            brokers: env.EVOLVE_TEST_KAFKA_TLS_BROKERS.split(','),
+            caFile: env.EVOLVE_TEST_KAFKA_TLS_CA_FILE ?? '',
           },
         }
       : {}),
