@@ -58,7 +58,7 @@ export async function startKafka(
       'inter.broker.listener.name=PLAINTEXT',
       'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL',
       ...saslListener(cfg.kafka.sasl),
-      ...tlsListenerSettings(kafkaTlsFiles(home)),
+      ...tlsListenerSettings(kafkaTlsFiles(cfg.kafka.tls)),
       `log.dirs=${dataDir}`,
       'num.partitions=1',
       // Production-like: a topic that does not exist is an error, not a surprise.

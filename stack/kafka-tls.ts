@@ -1,6 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { issue, newCa } from './pki.js';
+import type { StackConfig } from './stack-config.js';
 
 /** The PEM files of the local broker's TLS listener. */
 export interface KafkaTlsFiles {
@@ -10,59 +11,21 @@ export interface KafkaTlsFiles {
   keystoreFile: string;
 }
 
+/** Ten years: the files live as long as the stack's data, not a test run. */
+const DAYS = 3650;
+
 /**
- * A private CA and a server certificate for 127.0.0.1, made once with the
- * openssl command line (Node has no X.509 issuing API) and kept with the
- * stack's data: TLS of the local stack only, trusted by nothing else.
+ * The stack's own CA (at `tls.caFile`) and a server certificate for
+ * 127.0.0.1 signed by it, made once and kept with the stack's data: TLS of
+ * the local stack only, trusted by nothing else.
  */
-export function kafkaTlsFiles(kafkaHome: string): KafkaTlsFiles {
-  const dir = join(kafkaHome, 'tls');
-  const files = { caFile: join(dir, 'ca.pem'), keystoreFile: join(dir, 'broker-keystore.pem') };
+export function kafkaTlsFiles(tls: StackConfig['kafka']['tls']): KafkaTlsFiles {
+  const dir = dirname(tls.caFile);
+  const files = { caFile: tls.caFile, keystoreFile: join(dir, 'broker-keystore.pem') };
   if (existsSync(files.caFile) && existsSync(files.keystoreFile)) return files;
   mkdirSync(dir, { recursive: true });
-  const openssl = (args: string[]) => {
-    try {
-      execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    } catch (err) {
-      throw new Error(
-        `making the local Kafka's TLS certificate failed (openssl ${args[0]}): ${(err as Error).message}. Install openssl (Debian package openssl) and run the stack again.`,
-      );
-    }
-  };
-  const days = '3650';
-  openssl(
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', days].concat([
-      '-subj',
-      '/CN=flink-evolve local stack CA',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.pem',
-    ]),
-  );
-  writeFileSync(
-    join(dir, 'broker.ext'),
-    'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n',
-  );
-  openssl(
-    ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1'].concat([
-      '-keyout',
-      'broker.key',
-      '-out',
-      'broker.csr',
-    ]),
-  );
-  openssl(
-    ['x509', '-req', '-in', 'broker.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key'].concat([
-      '-CAcreateserial',
-      '-days',
-      days,
-      '-extfile',
-      'broker.ext',
-      '-out',
-      'broker.pem',
-    ]),
-  );
+  newCa(dir, 'ca', DAYS);
+  issue(dir, 'ca', 'broker', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n', DAYS);
   writeFileSync(
     files.keystoreFile,
     readFileSync(join(dir, 'broker.key'), 'utf8') + readFileSync(join(dir, 'broker.pem'), 'utf8'),

@@ -1,4 +1,5 @@
 import { EvolveError } from '../errors.js';
+import { isTlsFailure } from '../tls-failure.js';
 
 /** Which Flink endpoint answered, as a route ("GET /jobs/:jobid"), never a full URL. */
 export type FlinkEndpoint = string;
@@ -6,13 +7,6 @@ export type FlinkEndpoint = string;
 export type FlinkService = 'Flink REST API' | 'Flink SQL Gateway';
 
 /** Connection refused/reset, timeouts or 502/503/504 on every attempt. */
-/** Node's certificate and handshake error codes (tls / OpenSSL). */
-function isTlsFailure(reason: string): boolean {
-  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|EPROTO|HOSTNAME_MISMATCH|ALERT/.test(
-    reason,
-  );
-}
-
 export class FlinkUnreachableError extends EvolveError {
   constructor(
     readonly service: FlinkService,

@@ -63,9 +63,9 @@ type NextChunk = (size: number) => Promise<Chunk | undefined>;
  * during the send as well was tried: the bench, bound by CPU, showed no
  * gain, and a pause would then let out the chunk reserved before it.) The
  * tail skips the offsets the broker acknowledged as our sends and reads only
- * what lies between them (`EmitterTail`). A v2 write landing after what the tail has read and
- * before our record is the race DESIGN.md leaves to verify-and-repair; the
- * overlap widens that window by one send.
+ * what lies between them (`EmitterTail`). A v2 write landing after what the
+ * tail has read and before our record is the race DESIGN.md leaves to
+ * verify-and-repair; the overlap widens that window by one send.
  *
  * The tail always starts at S: a resumed run rebuilt its index from [0, S),
  * so v2 writes seen by the interrupted tail must be seen again (and the

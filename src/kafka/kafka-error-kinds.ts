@@ -1,3 +1,5 @@
+import { isTlsFailure } from '../tls-failure.js';
+
 /** How kafkajs reports the failures the product turns into its own typed errors. */
 
 export function isUnknownTopic(err: unknown): boolean {
@@ -15,46 +17,42 @@ export function isConnectionError(err: unknown): boolean {
   );
 }
 
-/**
- * The broker refused who we are (SASL credentials, mechanism): another try
- * with the same settings is refused the same way. kafkajs throws it as is,
- * or as the cause of the error it gave up with.
- */
-export function isAuthenticationError(err: unknown): boolean {
-  for (
-    let e = err as { name?: string; type?: string; cause?: unknown } | undefined, depth = 0;
-    e && depth < 4;
-    depth++
-  ) {
-    if (e.name === 'KafkaJSSASLAuthenticationError') return true;
-    if (
-      e.type === 'SASL_AUTHENTICATION_FAILED' ||
-      e.type === 'UNSUPPORTED_SASL_MECHANISM' ||
-      e.type === 'ILLEGAL_SASL_STATE'
-    )
-      return true;
+/** The error and the causes it wraps (kafkajs gives up with an error whose `cause` is the real one). */
+interface ErrorLike {
+  name?: unknown;
+  type?: unknown;
+  code?: unknown;
+  cause?: unknown;
+}
+
+function* causes(err: unknown): Generator<ErrorLike> {
+  let e = err as ErrorLike | null | undefined;
+  for (let depth = 0; e !== null && typeof e === 'object' && depth < 4; depth++) {
+    yield e;
     e = e.cause as typeof e;
   }
+}
+
+/**
+ * The broker refused who we are (SASL credentials, mechanism): another try
+ * with the same settings is refused the same way.
+ */
+export function isAuthenticationError(err: unknown): boolean {
+  for (const e of causes(err))
+    if (e.name === 'KafkaJSSASLAuthenticationError' || SASL_TYPES.has(e.type as string))
+      return true;
   return false;
 }
 
-/**
- * The TLS code (Node's, from OpenSSL) of a failed handshake with a broker:
- * an untrusted or expired certificate, a wrong host name. kafkajs keeps it
- * as the `code` of its connection error, itself often the cause of the error
- * it gave up with.
- */
+const SASL_TYPES: ReadonlySet<string> = new Set([
+  'SASL_AUTHENTICATION_FAILED',
+  'UNSUPPORTED_SASL_MECHANISM',
+  'ILLEGAL_SASL_STATE',
+]);
+
+/** The TLS code (Node's, from OpenSSL) of a failed handshake with a broker, kept by kafkajs as its error's `code`. */
 export function tlsFailureCode(err: unknown): string | undefined {
-  for (
-    let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0;
-    e && depth < 4;
-    depth++
-  ) {
-    if (typeof e.code === 'string' && TLS_CODE.test(e.code)) return e.code;
-    e = e.cause as typeof e;
-  }
+  for (const e of causes(err))
+    if (typeof e.code === 'string' && isTlsFailure(e.code)) return e.code;
   return undefined;
 }
-
-const TLS_CODE =
-  /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|EPROTO|HOSTNAME_MISMATCH/;

@@ -30,8 +30,13 @@ export class KafkaAuthenticationError extends EvolveError {
   }
 }
 
-/** What a failed connection or request to Kafka is to the user: refused credentials, else Kafka not answering. */
+/**
+ * What a failed connection or request to Kafka is to the user: refused
+ * credentials, else Kafka not answering. An error already typed (WireCluster
+ * types refusals) is kept as it is.
+ */
 export function kafkaCallFailure(what: string, err: unknown): EvolveError {
+  if (err instanceof KafkaAuthenticationError) return err;
   return isAuthenticationError(err)
     ? new KafkaAuthenticationError(what, err)
     : new KafkaUnreachableError(what, err);

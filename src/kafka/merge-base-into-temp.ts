@@ -6,7 +6,7 @@ import {
   TopicMissingError,
   kafkaCallFailure,
 } from './kafka-errors.js';
-import { isConnectionError, isUnknownTopic } from './kafka-error-kinds.js';
+import { isAuthenticationError, isConnectionError, isUnknownTopic } from './kafka-error-kinds.js';
 import { scanPartition, type ScannedRecord } from './partition-scanner.js';
 import { openCopyProducer, sendRecordsInOrder } from './send-records-in-order.js';
 
@@ -131,7 +131,7 @@ async function partitionRanges(
     }
     return ranges;
   } catch (err) {
-    if (isConnectionError(err))
+    if (isConnectionError(err) || isAuthenticationError(err))
       throw kafkaCallFailure(`reading the offsets of ${topics.join(' and ')}`, err);
     throw err;
   } finally {

@@ -80,13 +80,6 @@ export interface BackfillPartitionParams {
 }
 
 /**
- * One partition of a backfill, start to finish: index -> decide -> emit ->
- * verify/repair. Safe to call again after a crash or cancel: the run start
- * (S[p], TEMP's end) and the emission position are checkpointed in Redis, so
- * the repeat re-plans the same records and resumes after the last
- * acknowledged chunk; a finished partition returns its stored report.
- */
-/**
  * The largest chunk, reached above 100,000 records/s (a chunk is 1/20 s of
  * the rate). Each chunk costs a Redis round trip and send round trips: with
  * 500, bench/backfill (1M keys, unthrottled) emitted 96k records/s, with
@@ -94,6 +87,13 @@ export interface BackfillPartitionParams {
  */
 const MAX_CHUNK = 5_000;
 
+/**
+ * One partition of a backfill, start to finish: index -> decide -> emit ->
+ * verify/repair. Safe to call again after a crash or cancel: the run start
+ * (S[p], TEMP's end) and the emission position are checkpointed in Redis, so
+ * the repeat re-plans the same records and resumes after the last
+ * acknowledged chunk; a finished partition returns its stored report.
+ */
 export async function runBackfillPartition(
   deps: BackfillDeps,
   params: BackfillPartitionParams,

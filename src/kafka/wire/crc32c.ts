@@ -1,8 +1,8 @@
 /**
  * CRC-32C (Castagnoli), the checksum of a Kafka record batch, computed eight
- * bytes at a time ("slicing-by-8"): kafkajs's byte-at-a-time version was the
- * largest single cost of encoding a batch (about a quarter of a worker's CPU
- * while it emits, at ~0.2 GB/s); this one reads ~4x faster on the same data.
+ * bytes at a time ("slicing-by-8"): kafkajs's byte-at-a-time version read
+ * 0.41 GB/s and was 0.16-0.27 s of a bench worker's emission CPU in profiled
+ * runs; this one reads 1.35-1.44 GB/s on the same 512 KB batch.
  */
 const POLY = 0x82f63b78;
 

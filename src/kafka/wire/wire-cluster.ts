@@ -1,4 +1,6 @@
 import type { Kafka } from 'kafkajs';
+import { isAuthenticationError } from '../kafka-error-kinds.js';
+import { KafkaAuthenticationError } from '../kafka-errors.js';
 
 /**
  * Raw Kafka requests over kafkajs's own connections.
@@ -98,6 +100,12 @@ export class WireCluster {
 
   /** The leader of a partition, from metadata fetched once and on `refresh`. */
   async leader(topic: string, partition: number): Promise<WireBroker> {
+    return refusalsTyped(`finding the leader of ${topic}[${partition}]`, () =>
+      this.findLeader(topic, partition),
+    );
+  }
+
+  private async findLeader(topic: string, partition: number): Promise<WireBroker> {
     await this.cluster.addTargetTopic(topic);
     const leaders = this.cluster.findLeaderForPartitions(topic, [partition]);
     const nodeId = Object.keys(leaders)[0];
@@ -112,10 +120,20 @@ export class WireCluster {
 
   /** Forgets the known leaders: after a leader change or a topic's re-creation. */
   async refresh(): Promise<void> {
-    await this.cluster.refreshMetadata();
+    await refusalsTyped('refreshing metadata', () => this.cluster.refreshMetadata());
   }
 
+  /**
+   * One request to `broker`. A connection opened on the way authenticates
+   * first; if the broker refuses the credentials then (a password rotated
+   * under a running worker), that is KafkaAuthenticationError, which no
+   * caller retries.
+   */
   async send<T>(broker: WireBroker, request: WireRequest<T>): Promise<T> {
+    return refusalsTyped(`sending ${request.apiName}`, () => this.request(broker, request));
+  }
+
+  private request<T>(broker: WireBroker, request: WireRequest<T>): Promise<T> {
     const { body, parse } = request;
     return broker.connectionPool.send<T>({
       request: {
@@ -134,6 +152,16 @@ export class WireCluster {
 
   async close(): Promise<void> {
     await this.cluster.disconnect();
+  }
+}
+
+/** Runs `call`, turning kafkajs's refusal of our credentials into the product's definitive error. */
+async function refusalsTyped<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isAuthenticationError(err)) throw new KafkaAuthenticationError(what, err);
+    throw err;
   }
 }
 
