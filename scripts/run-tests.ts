@@ -1,9 +1,11 @@
 // `npm test`: the whole suite on a fresh machine. Brings the local stack up
 // if it is not (and takes down again only what it started), checks types,
 // lint and the domain dependency rule, runs unit and integration tests, and
-// ends with one line "tests: N passed, N failed[, N skipped]".
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+// ends with one line "tests: N passed, N failed[, N skipped]", then the failed
+// tests with the start of their messages.
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { failedTests } from './failed-tests.js';
 
 const args = process.argv.slice(2);
 const keepStack = args.includes('--keep-stack') || process.env.EVOLVE_KEEP_STACK === '1';
@@ -18,6 +20,27 @@ function run(what: string, command: string, commandArgs: string[]): number {
     `=== ${what}: exit ${r.status ?? r.signal} in ${((Date.now() - started) / 1000).toFixed(1)}s`,
   );
   return r.status ?? 1;
+}
+
+/** Like `run`, its output also written to `logPath` (the failure report is read back from it). */
+async function runLogged(
+  what: string,
+  command: string,
+  commandArgs: string[],
+  logPath: string,
+): Promise<number> {
+  console.log(`\n=== ${what}: ${command} ${commandArgs.join(' ')}`);
+  const started = Date.now();
+  const log = createWriteStream(logPath);
+  const child = spawn(command, commandArgs, { stdio: ['inherit', 'pipe', 'pipe'] });
+  child.stdout.on('data', (d: Buffer) => (process.stdout.write(d), log.write(d)));
+  child.stderr.on('data', (d: Buffer) => (process.stderr.write(d), log.write(d)));
+  const status = await new Promise<number | string>((resolve) =>
+    child.on('close', (code, signal) => resolve(code ?? signal ?? 1)),
+  );
+  await new Promise((resolve) => log.end(resolve));
+  console.log(`=== ${what}: exit ${status} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  return typeof status === 'number' ? status : 1;
 }
 
 function stackStatusOk(): boolean {
@@ -42,14 +65,20 @@ try {
   }
   mkdirSync('test-artifacts', { recursive: true });
   const report = 'test-artifacts/vitest.json';
-  const code = run('tests', 'npx', [
-    'vitest',
-    'run',
-    '--reporter=default',
-    '--reporter=json',
-    `--outputFile.json=${report}`,
-    ...vitestArgs,
-  ]);
+  const output = 'test-artifacts/vitest.log';
+  const code = await runLogged(
+    'tests',
+    'npx',
+    [
+      'vitest',
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+      ...vitestArgs,
+    ],
+    output,
+  );
   if (code !== 0) failed = true;
   if (existsSync(report)) {
     const r = JSON.parse(readFileSync(report, 'utf8')) as {
@@ -63,6 +92,8 @@ try {
       `\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`,
     );
     if (r.numPassedTests === 0) failed = true;
+    // Repeated last: CI shows the end of its output, far below vitest's own failure report.
+    if (code !== 0) console.log(failedTests(output).join('\n'));
   } else {
     console.log('\ntests: 0 passed, 1 failed (vitest wrote no report)');
     failed = true;

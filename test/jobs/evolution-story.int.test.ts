@@ -137,6 +137,8 @@ describe('the whole evolution on the real stack: develop -> approve -> deploy ->
     await sendOrders(ordersTopic, orders.slice(306));
     await rt.service.startBackfill(pipelineName, owner, { rate: 2000 });
     ev = await untilStatus(rt, ev.id, 'COMPLETED');
+    // Printed so that a run whose figures differ can be told from its log.
+    console.log(`[story] backfill report ${JSON.stringify(ev.backfill?.report)}`);
     expect(ev.backfill?.report?.conflicts).toBe(0);
     expect(ev.backfill!.report!.deleted).toBe(3);
     expect((await withAdmin((a) => a.listTopics())).includes(ev.shadow.tempTopic)).toBe(false);
