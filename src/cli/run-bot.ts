@@ -1,3 +1,4 @@
+import { checkKafkaAtStart } from '../app/check-kafka-at-start.js';
 import { startSlackBot } from '../app/start-slack-bot.js';
 import { loadConfig } from '../config/load-config.js';
 import { boltLogger } from '../ops/bolt-logger.js';
@@ -15,6 +16,8 @@ import { evolveQueueList, startConfiguredOpsServer } from '../ops/start-configur
 export async function runBot(withWorkers: boolean, partitions: number): Promise<never> {
   const config = loadConfig();
   const logger = createLogger(config, { process: withWorkers ? 'all' : 'bot' });
+  // The bot reads Kafka too (a deploy request's diff): refused credentials stop it here.
+  await checkKafkaAtStart(config, (m) => logger.warn(m));
   const proc = await startSlackBot(config, { logger: boltLogger(logger) });
   const queues = evolveQueueList(proc.runtime.queues);
   const metrics = new EvolveMetrics({ queues });

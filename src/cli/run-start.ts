@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { checkKafkaAtStart } from '../app/check-kafka-at-start.js';
 import { startSlackBot } from '../app/start-slack-bot.js';
 import { loadConfig } from '../config/load-config.js';
 import { DEMO, demoNames, demoWelcome, setupDemo } from '../demo/setup-demo.js';
@@ -129,6 +130,10 @@ export async function runStart(o: StartOptions): Promise<void> {
     };
   }
   const config = loadConfig(env);
+  await checkKafkaAtStart(config, (m) => console.warn(`[start] ${m}`)).catch(async (err) => {
+    await fake?.stop();
+    throw err;
+  });
   const kept = fake ? await keepPlaygroundInRedis(fake, config.redis) : undefined;
   const proc = await startSlackBot(config);
   const workers = await proc.runtime.startWorkers();

@@ -1,4 +1,5 @@
 import { EvolveError } from '../errors.js';
+import { checkKafkaAtStart } from '../app/check-kafka-at-start.js';
 import { createRuntime } from '../app/create-runtime.js';
 import { loadConfig, type Config } from '../config/load-config.js';
 import { loadPipelinesFile, pipelineDefaultsFrom } from '../config/pipelines-file.js';
@@ -19,13 +20,15 @@ export interface WorkerProcessOptions {
 }
 
 /**
- * `evolve worker`: registers the pipelines file (if any), then works on the
+ * `evolve worker`: checks that Kafka accepts its credentials (refused: it
+ * stops, before taking work), registers the pipelines file (if any), then works on the
  * queues until SIGTERM/SIGINT, when running jobs finish their current step
  * and the rest are picked up by another worker (or this one, restarted).
  */
 export async function runWorker(options: WorkerProcessOptions): Promise<() => Promise<void>> {
   const config = options.config ?? loadConfig();
   const logger = options.logger ?? createLogger(config, { process: 'worker' });
+  await checkKafkaAtStart(config, (m) => logger.warn(m));
   const runtime = await createRuntime(config, { notifiers: options.notifiers ?? [] });
   if (config.pipelinesFile) {
     for (const p of await loadPipelinesFile(config.pipelinesFile, pipelineDefaultsFrom(config))) {

@@ -58,11 +58,39 @@ const CLI_MILESTONES: ExpectedMilestone[] = MILESTONES.filter(
 );
 
 /**
+ * How one worker reaches Kafka: production brokers ask for credentials and
+ * TLS, so on the local stack one worker goes through its SASL/PLAIN listener
+ * and the other through its TLS listener (a CA of the stack's own), as a user
+ * configures them; a stack without them (testcontainers) leaves both plain.
+ */
+function saslEnv(): Record<string, string> {
+  const sasl = stackEndpoints().kafkaSasl;
+  if (sasl === undefined) return {};
+  return {
+    EVOLVE_KAFKA_BROKERS: sasl.brokers.join(','),
+    EVOLVE_KAFKA_SASL_MECHANISM: 'plain',
+    EVOLVE_KAFKA_SASL_USERNAME: sasl.username,
+    EVOLVE_KAFKA_SASL_PASSWORD: sasl.password,
+  };
+}
+
+function tlsEnv(): Record<string, string> {
+  const tls = stackEndpoints().kafkaTls;
+  if (tls === undefined) return {};
+  return {
+    EVOLVE_KAFKA_BROKERS: tls.brokers.join(','),
+    EVOLVE_KAFKA_SSL: 'true',
+    EVOLVE_KAFKA_SSL_CA_FILE: tls.caFile,
+  };
+}
+
+/**
  * The product as users run it apart: `evolve bot` (HTTP mode, in front of
- * the fake Slack Web API) and two `evolve worker` processes, each its own
- * OS process group; people act only through signed Slack requests. A real
- * pipeline on the real stack goes develop -> deploy -> approve -> backfill,
- * and the bot is SIGKILLed mid-backfill and started again.
+ * the fake Slack Web API) and two `evolve worker` processes (one reaching
+ * Kafka over SASL/PLAIN, the other over TLS), each its own OS process group;
+ * people act only through signed Slack requests. A real pipeline on the real
+ * stack goes develop -> deploy -> approve -> backfill, and the bot is
+ * SIGKILLed mid-backfill and started again.
  */
 describe('split topology: a bot and two workers as separate processes, a real pipeline, signed Slack requests only', () => {
   const e = stackEndpoints();
@@ -109,10 +137,10 @@ describe('split topology: a bot and two workers as separate processes, a real pi
     };
   };
 
-  const startWorker = async (label: string) => {
+  const startWorker = async (label: string, kafkaEnv: Record<string, string>) => {
     const child = await WorkerChild.start(
       label,
-      { ...env, EVOLVE_PIPELINES_FILE: join(dir, 'pipelines.yaml') },
+      { ...env, ...kafkaEnv, EVOLVE_PIPELINES_FILE: join(dir, 'pipelines.yaml') },
       async () =>
         (await steps.getWorkersCount()) >= 2 && (await redis.exists(keys.pipeline(pipeline))) === 1,
     );
@@ -163,8 +191,8 @@ describe('split topology: a bot and two workers as separate processes, a real pi
     };
     const [bot] = await Promise.all([
       startBot('bot-1'),
-      startWorker('worker-1'),
-      startWorker('worker-2'),
+      startWorker('worker-1', saslEnv()),
+      startWorker('worker-2', tlsEnv()),
     ]);
     firstBot = bot.child;
     slack = new SignedSlack(fake, SECRET, CHANNEL, bot.url);
@@ -322,6 +350,11 @@ describe('split topology: a bot and two workers as separate processes, a real pi
     expect(cards[0]!.editCount).toBeGreaterThan(0);
 
     expect(await wrongKeys(revenueTopic, orders)).toEqual([]);
+    // Refused at start, a worker stops (it did start); refused later, its steps would go to the other.
+    const refusals = children.flatMap((c) =>
+      c.output.filter((l) => /authenticat|SASL|certificate|TLS|handshake/i.test(l)),
+    );
+    expect(refusals).toEqual([]);
     // Production stays up until the end of the file otherwise; the next story needs the slot more.
     await cancelJobsOf(pipeline);
   }, 600_000);
