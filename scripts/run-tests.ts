@@ -32,7 +32,11 @@ async function runLogged(
   console.log(`\n=== ${what}: ${command} ${commandArgs.join(' ')}`);
   const started = Date.now();
   const log = createWriteStream(logPath);
-  const child = spawn(command, commandArgs, { stdio: ['inherit', 'pipe', 'pipe'] });
+  const child = spawn(command, commandArgs, {
+    stdio: ['inherit', 'pipe', 'pipe'],
+    // Piped, vitest would drop its colours on a terminal; the log is read without them anyway.
+    env: process.stdout.isTTY ? { ...process.env, FORCE_COLOR: '1' } : process.env,
+  });
   child.stdout.on('data', (d: Buffer) => (process.stdout.write(d), log.write(d)));
   child.stderr.on('data', (d: Buffer) => (process.stderr.write(d), log.write(d)));
   const status = await new Promise<number | string>((resolve) =>
