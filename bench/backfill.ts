@@ -8,7 +8,8 @@
  * processes (partition p in worker p % workers), as the product's workers
  * do. In the same run, on the same topics:
  * - the limit: kcat (librdkafka) reads PROD and TEMP to their ends, produces
- *   the planned records with acks=all, re-reads them (bench/backfill-kcat.ts);
+ *   the planned records with acks=all, re-reads them (bench/backfill-kcat.ts),
+ *   before and after the engine (the faster pass counts);
  * - the client's ceiling: other worker processes produce the planned
  *   records with the engine's producer (BatchProducer) exactly as the emitter sends them, nothing else,
  *   before and after the engine (the faster pass counts);
@@ -52,6 +53,7 @@ const topics = {
   baselineOut: `bench-backfill-baseline-out-${suffix}`,
   clientOut: `bench-backfill-client-out-${suffix}`,
   kcatOut: `bench-backfill-kcat-out-${suffix}`,
+  kcatOutAfter: `bench-backfill-kcat-out-after-${suffix}`,
 };
 
 const kafka = new Kafka({
@@ -172,7 +174,10 @@ async function memoryProbe(tempTopic: string) {
   }
 }
 
-async function limit(tempTopic: string): Promise<KcatLimit | { skipped: string }> {
+async function limit(
+  tempTopic: string,
+  outTopic: string,
+): Promise<KcatLimit | { skipped: string }> {
   const kcat = findKcat();
   if (!kcat.path) return { skipped: kcat.reason! };
   return kcatLimit({
@@ -180,7 +185,7 @@ async function limit(tempTopic: string): Promise<KcatLimit | { skipped: string }
     brokers: BROKERS,
     prodTopic: topics.prod,
     tempTopic,
-    outTopic: topics.kcatOut,
+    outTopic,
     keys: KEYS,
     partitions: PARTITIONS,
   });
@@ -199,6 +204,7 @@ async function main(): Promise<void> {
       { topic: topics.baselineOut, numPartitions: PARTITIONS },
       { topic: topics.clientOut, numPartitions: PARTITIONS },
       { topic: topics.kcatOut, numPartitions: PARTITIONS },
+      { topic: topics.kcatOutAfter, numPartitions: PARTITIONS },
     ],
   });
   const { topic: tempTopic } = await topicAdmin.createTempTopic(topics.prod, suffix);
@@ -218,7 +224,7 @@ async function main(): Promise<void> {
     );
     const cutover = await endOffsets(kafka, topics.prod);
 
-    const kcat = await limit(tempTopic);
+    const kcatBefore = await limit(tempTopic, topics.kcatOut);
     const base = await kafkajsBaseline(kafka, {
       prod: topics.prod,
       temp: tempTopic,
@@ -253,15 +259,44 @@ async function main(): Promise<void> {
       b.written / b.seconds > a.written / a.seconds ? b : a,
     );
     const clientRuns = [clientBefore, clientAfter].map((c) => Math.round(c.written / c.seconds));
-    report({ kcat, base, client, clientRuns, memory, ours, throttled, loadBefore, loadAfter });
+    await workers.stop();
+    // The limit moves with that load as much (kcat's produce took 0.35 s in one run, 1.08 s in
+    // another): it is measured after the engine too, and is the faster of the two passes.
+    const kcatAfter = await limit(tempTopic, topics.kcatOutAfter);
+    const kcat = fasterLimit(kcatBefore, kcatAfter);
+    const limitRuns = [kcatBefore, kcatAfter].flatMap((k) =>
+      'skipped' in k ? [] : [Math.round(k.seconds * 100) / 100],
+    );
+    report({
+      kcat,
+      limitRuns,
+      base,
+      client,
+      clientRuns,
+      memory,
+      ours,
+      throttled,
+      loadBefore,
+      loadAfter,
+    });
   } finally {
     await workers?.stop();
     await cleanUp(tempTopic);
   }
 }
 
+function fasterLimit(
+  a: KcatLimit | { skipped: string },
+  b: KcatLimit | { skipped: string },
+): KcatLimit | { skipped: string } {
+  if ('skipped' in a) return a;
+  if ('skipped' in b) return b;
+  return b.seconds < a.seconds ? b : a;
+}
+
 function report(r: {
   kcat: KcatLimit | { skipped: string };
+  limitRuns: number[];
   base: Awaited<ReturnType<typeof kafkajsBaseline>>;
   client: { seconds: number; written: number };
   clientRuns: number[];
@@ -309,6 +344,7 @@ function report(r: {
     ),
     limitSeconds: limitSeconds === undefined ? null : round(limitSeconds, 1),
     limit: 'skipped' in kcat ? { skipped: kcat.skipped } : roundAll(kcat),
+    limitRuns: r.limitRuns,
     ratioToLimit: limitSeconds === undefined ? null : round(limitSeconds / ours.seconds),
     clientProduceRecordsPerSec: Math.round(client.written / client.seconds),
     clientProduceRuns: r.clientRuns,
@@ -338,7 +374,7 @@ function report(r: {
   if ('skipped' in kcat) console.log(`limit      skipped: ${kcat.skipped}`);
   else
     console.log(
-      `limit      ${round(kcat.seconds, 1)} s with kcat (read ${round(kcat.readSeconds, 1)}, produce ${round(kcat.produceSeconds, 1)}, re-read ${round(kcat.rereadSeconds, 1)}); ours/limit ${figures.ratioToLimit} (goal >= 0.5)`,
+      `limit      ${round(kcat.seconds, 1)} s with kcat, best of ${r.limitRuns.join(' and ')} s (read ${round(kcat.readSeconds, 1)}, produce ${round(kcat.produceSeconds, 1)}, re-read ${round(kcat.rereadSeconds, 1)}); ours/limit ${figures.ratioToLimit} (goal >= 0.5)`,
     );
   console.log(
     `client     BatchProducer alone produces ${figures.clientProduceRecordsPerSec} rec/s (best of ${r.clientRuns.join(', ')}); emit/that ${figures.emitToClientProduce} (goal >= 0.8)`,
@@ -365,7 +401,13 @@ function roundAll<T extends object>(o: T): T {
 async function cleanUp(tempTopic: string): Promise<void> {
   await rawAdmin
     .deleteTopics({
-      topics: [topics.prod, topics.baselineOut, topics.clientOut, topics.kcatOut],
+      topics: [
+        topics.prod,
+        topics.baselineOut,
+        topics.clientOut,
+        topics.kcatOut,
+        topics.kcatOutAfter,
+      ],
       timeout: 60_000,
     })
     .catch((err: unknown) => console.error('could not delete the bench topics', err));
