@@ -71,10 +71,28 @@ export async function kcatLimit(opts: {
   outTopic: string;
   keys: number;
   partitions: number;
+  /**
+   * PROD's records before the cutover: what is read of PROD, so that a pass
+   * after the engine (which appended its writes) reads as much as one before.
+   */
+  prodRecords: number;
 }): Promise<KcatLimit> {
   const { bin, brokers } = opts;
-  const consume = (topic: string): Promise<number> =>
-    kcat(bin, ['-C', '-b', brokers, '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '.']);
+  const consume = (topic: string, count?: number): Promise<number> =>
+    kcat(bin, [
+      '-C',
+      '-b',
+      brokers,
+      '-t',
+      topic,
+      '-o',
+      'beginning',
+      '-e',
+      ...(count === undefined ? [] : ['-c', String(count)]),
+      '-q',
+      '-f',
+      '.',
+    ]);
   // The planned records as kcat input (key|value lines, an empty value for a tombstone), written before timing.
   const dir = mkdtempSync(join(tmpdir(), 'evolve-bench-kcat-'));
   try {
@@ -89,7 +107,7 @@ export async function kcatLimit(opts: {
     });
     let t = performance.now();
     const [prodRead, tempRead] = await Promise.all([
-      consume(opts.prodTopic),
+      consume(opts.prodTopic, opts.prodRecords),
       consume(opts.tempTopic),
     ]);
     const readSeconds = (performance.now() - t) / 1000;

@@ -188,6 +188,7 @@ async function limit(
     outTopic,
     keys: KEYS,
     partitions: PARTITIONS,
+    prodRecords: KEYS,
   });
 }
 
