@@ -109,7 +109,7 @@ export class TopicAdmin {
 
   async connect(): Promise<void> {
     if (this.connected) return;
-    await this.call('connecting', () => this.admin.connect());
+    await this.call('connecting to Kafka', () => this.admin.connect());
     this.connected = true;
   }
 
