@@ -1,8 +1,8 @@
 // `npm test`: the whole suite on a fresh machine. Brings the local stack up
 // if it is not (and takes down again only what it started), checks types,
 // lint and the domain dependency rule, runs unit and integration tests, and
-// ends with one line "tests: N passed, N failed[, N skipped]", then the failed
-// tests with the start of their messages.
+// ends with one line "tests: N passed, N failed[, N skipped]", then, if any
+// failed, vitest's failure report once more (scripts/failed-tests.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { failedTests } from './failed-tests.js';
